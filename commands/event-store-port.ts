@@ -1,0 +1,60 @@
+import type { EventMetadata } from '../domain/shared/event';
+
+/** `no_stream`: must not exist; `stream_exists`: must exist; a bigint: the revision of the stream's last event. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface EventToAppend {
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface AppendResult {
+  /** Revision of the last event appended (the expected revision for the next append). */
+  readonly nextExpectedRevision: bigint;
+  /** Global position of the last event appended: a consistency token for reads. */
+  readonly position: bigint;
+}
+
+export interface RecordedEvent {
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly position: bigint;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+  readonly recordedAt: Date;
+}
+
+export interface EventStore {
+  /**
+   * Appends atomically under optimistic concurrency. Appending events whose ids are already stored in that stream at
+   * the same place is an idempotent success that returns the original result.
+   */
+  append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult>;
+  /** Events of one stream in revision order; a missing stream reads as empty. */
+  readStream(streamId: string): Promise<RecordedEvent[]>;
+  /** Up to `maxCount` events after `afterPosition` (exclusive; 0n reads from the start), in global order, gap-free. */
+  readAll(afterPosition: bigint, maxCount: number): Promise<RecordedEvent[]>;
+  /** Position of the newest event (0n when empty). */
+  headPosition(): Promise<bigint>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}

@@ -1,0 +1,106 @@
+import { couponDecider, type CouponState } from '../domain/coupon/coupon-decider';
+import type { CouponEvent } from '../domain/coupon/coupon-events';
+import type { OrderEvent } from '../domain/order/order-events';
+import type { EventStore, RecordedEvent } from './event-store-port';
+import { toGateCoupon } from './gate-coupon';
+import { asDomainEvents } from './recorded-events';
+import type { GateSnapshot, StockGate } from './stock-gate-port';
+
+const PAGE_SIZE = 5000;
+
+interface OrderFacts {
+  readonly couponId: string;
+  readonly userId: string;
+  readonly idempotencyKey: string | null;
+  live: boolean;
+}
+
+export interface RebuildReport {
+  readonly coupons: number;
+  readonly liveOrders: number;
+  readonly events: number;
+}
+
+/**
+ * Derives the whole gate from the event store (ARCHITECTURE invariant 5) and loads it. Sales of every coupon stop for
+ * the duration; reservations still pending are kept, so an order whose append lands during the rebuild stays counted.
+ */
+export class GateRebuild {
+  constructor(
+    private readonly store: EventStore,
+    private readonly gate: StockGate,
+  ) {}
+
+  async run(): Promise<RebuildReport> {
+    await this.gate.beginRebuild(await this.gate.couponIds());
+    const coupons = new Map<string, { state: CouponState; revision: bigint }>();
+    const orders = new Map<string, OrderFacts>();
+    let events = 0;
+    for (let after = 0n; ;) {
+      const page = await this.store.readAll(after, PAGE_SIZE);
+      for (const event of page) applyEvent(event, coupons, orders);
+      events += page.length;
+      const last = page.at(-1);
+      if (!last || page.length < PAGE_SIZE) break;
+      after = last.position;
+    }
+    const snapshots = snapshotsOf(coupons, orders);
+    await this.gate.load(snapshots);
+    return { coupons: snapshots.length, liveOrders: snapshots.reduce((n, s) => n + s.sold, 0), events };
+  }
+}
+
+const applyEvent = (
+  event: RecordedEvent,
+  coupons: Map<string, { state: CouponState; revision: bigint }>,
+  orders: Map<string, OrderFacts>,
+): void => {
+  if (event.streamId.startsWith('coupon-')) {
+    const [domainEvent] = asDomainEvents<CouponEvent>([event]);
+    if (!domainEvent) return;
+    const current = coupons.get(event.streamId)?.state ?? couponDecider.initialState;
+    coupons.set(event.streamId, {
+      state: couponDecider.evolve(current, domainEvent),
+      revision: event.revision,
+    });
+    return;
+  }
+  if (!event.streamId.startsWith('order-')) return;
+  const [orderEvent] = asDomainEvents<OrderEvent>([event]);
+  if (orderEvent?.type === 'OrderPlaced') {
+    const { orderId, couponId, userId, idempotencyKey } = orderEvent.data;
+    orders.set(orderId, { couponId, userId, idempotencyKey, live: true });
+  } else if (orderEvent?.type === 'OrderCancelled') {
+    const order = orders.get(orderEvent.data.orderId);
+    if (order) order.live = false;
+  }
+};
+
+const snapshotsOf = (
+  coupons: ReadonlyMap<string, { state: CouponState; revision: bigint }>,
+  orders: ReadonlyMap<string, OrderFacts>,
+): GateSnapshot[] => {
+  const snapshots = new Map<
+    string,
+    GateSnapshot & { buyers: Map<string, string[]>; idempotencyKeys: Map<string, string>; sold: number }
+  >();
+  for (const { state, revision } of coupons.values()) {
+    if (state.status === 'absent') continue;
+    snapshots.set(state.couponId, {
+      coupon: toGateCoupon(state, revision),
+      buyers: new Map(),
+      idempotencyKeys: new Map(),
+      sold: 0,
+    });
+  }
+  for (const [orderId, order] of orders) {
+    const snapshot = snapshots.get(order.couponId);
+    if (!snapshot) continue;
+    if (order.idempotencyKey !== null)
+      snapshot.idempotencyKeys.set(`${order.userId}:${order.idempotencyKey}`, orderId);
+    if (!order.live) continue;
+    snapshot.buyers.set(order.userId, [...(snapshot.buyers.get(order.userId) ?? []), orderId]);
+    snapshot.sold += 1;
+  }
+  return [...snapshots.values()];
+};

@@ -1,0 +1,29 @@
+/**
+ * A rule of the domain said no. `code` is stable and machine-readable; the HTTP edge maps it to a status.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export type DomainErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'COUPON_NOT_FOUND'
+  | 'COUPON_ALREADY_EXISTS'
+  | 'COUPON_CLOSED'
+  | 'ORDER_NOT_FOUND'
+  | 'ORDER_ALREADY_EXISTS'
+  | 'ORDER_ALREADY_CANCELLED'
+  | 'ORDER_ALREADY_USED'
+  | 'ORDER_CANCELLED'
+  | 'NOT_ORDER_OWNER'
+  | 'USERNAME_TAKEN';
+
+export const invalid = (message: string, details?: Record<string, unknown>): DomainError =>
+  new DomainError('VALIDATION_FAILED', message, details);

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { configSchema, type RawConfig } from './config-schema';
+
+export interface Config {
+  readonly host: string;
+  readonly writeApiPort: number;
+  readonly logLevel: RawConfig['COUPONKILL_LOG_LEVEL'];
+  readonly redis: { readonly url: string; readonly keyPrefix: string; readonly commandTimeoutMs: number };
+  readonly eventStore: {
+    readonly url: string;
+    readonly poolSize: number;
+    readonly batchMax: number;
+    readonly lockWaitSeconds: number;
+  };
+  readonly jwt: {
+    readonly secret: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly ttlSeconds: number;
+  };
+  readonly scryptLog2Cost: number;
+  readonly admin: { readonly username: string; readonly password: string } | null;
+  readonly bodyLimitBytes: number;
+  readonly reconciler: { readonly graceMs: number; readonly intervalMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration once; every problem is reported by the variable that holds it. */
+export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`),
+    );
+  }
+  const c = parsed.data;
+  return {
+    host: c.COUPONKILL_HOST,
+    writeApiPort: c.COUPONKILL_WRITE_API_PORT,
+    logLevel: c.COUPONKILL_LOG_LEVEL,
+    redis: {
+      url: c.COUPONKILL_REDIS_URL,
+      keyPrefix: c.COUPONKILL_REDIS_KEY_PREFIX,
+      commandTimeoutMs: c.COUPONKILL_REDIS_COMMAND_TIMEOUT_MS,
+    },
+    eventStore: {
+      url: c.COUPONKILL_EVENT_STORE_URL,
+      poolSize: c.COUPONKILL_EVENT_STORE_POOL_SIZE,
+      batchMax: c.COUPONKILL_EVENT_STORE_BATCH_MAX,
+      lockWaitSeconds: c.COUPONKILL_EVENT_STORE_LOCK_WAIT_SECONDS,
+    },
+    jwt: {
+      secret: c.COUPONKILL_JWT_SECRET,
+      issuer: c.COUPONKILL_JWT_ISSUER,
+      audience: c.COUPONKILL_JWT_AUDIENCE,
+      ttlSeconds: c.COUPONKILL_JWT_TTL_SECONDS,
+    },
+    scryptLog2Cost: c.COUPONKILL_SCRYPT_LOG2_COST,
+    admin:
+      c.COUPONKILL_ADMIN_USERNAME && c.COUPONKILL_ADMIN_PASSWORD
+        ? { username: c.COUPONKILL_ADMIN_USERNAME, password: c.COUPONKILL_ADMIN_PASSWORD }
+        : null,
+    bodyLimitBytes: c.COUPONKILL_BODY_LIMIT_BYTES,
+    reconciler: { graceMs: c.COUPONKILL_RECONCILE_GRACE_MS, intervalMs: c.COUPONKILL_RECONCILE_INTERVAL_MS },
+  };
+};
+
+/** Loads `KEY=value` lines from an env file into the environment, without overriding what is already set. */
+export const loadEnvFile = (path: string): void => {
+  if (existsSync(path)) process.loadEnvFile(path);
+};

@@ -1,0 +1,268 @@
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { DependencyUnavailableError } from '../../commands/dependency-error';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type RecordedEvent,
+} from '../../commands/event-store-port';
+import type { EventMetadata } from '../../domain/shared/event';
+
+export interface MySqlEventStoreOptions {
+  /** Most appends committed in one transaction. */
+  readonly maxBatchAppends: number;
+  /** Test seam: runs inside the transaction, after the rows are written and before COMMIT. */
+  readonly beforeCommit?: () => Promise<void>;
+}
+
+interface QueuedAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface StoredPlace {
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly position: bigint;
+}
+
+type Outcome = { readonly append: QueuedAppend } & (
+  { readonly result: AppendResult } | { readonly error: Error }
+);
+
+const EVENT_COLUMNS =
+  'global_position, stream_id, stream_revision, event_id, event_type, schema_version, data, metadata, recorded_at';
+
+/**
+ * The embedded event store. Appends are group-committed: while one transaction commits, new appends queue up and
+ * the next transaction takes them all, so many seckills share one fsync and one head-lock hold. Each append is still
+ * decided on its own (expected revision, idempotent retry); a caller is answered only after its batch committed.
+ */
+export class MySqlEventStore implements EventStore {
+  private queue: QueuedAppend[] = [];
+  private committing: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: MySqlEventStoreOptions,
+  ) {}
+
+  append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, expected, resolve, reject });
+      this.commitQueued();
+    });
+  }
+
+  async readStream(streamId: string): Promise<RecordedEvent[]> {
+    const rows = await this.select(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? ORDER BY stream_revision`,
+      [streamId],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(afterPosition: bigint, maxCount: number): Promise<RecordedEvent[]> {
+    const rows = await this.select(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
+      [afterPosition.toString(), maxCount],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async headPosition(): Promise<bigint> {
+    const rows = await this.select('SELECT last_position FROM event_log_head WHERE id = 1', []);
+    return BigInt(String(rows[0]?.last_position ?? '0'));
+  }
+
+  async ping(): Promise<void> {
+    await this.select('SELECT 1', []);
+  }
+
+  async close(): Promise<void> {
+    while (this.committing) await this.committing;
+    await this.pool.end();
+  }
+
+  private async select(sql: string, values: unknown[]): Promise<RowDataPacket[]> {
+    try {
+      const [rows] = await this.pool.query<RowDataPacket[]>(sql, values);
+      return rows;
+    } catch (error) {
+      throw new DependencyUnavailableError('event store', error);
+    }
+  }
+
+  private commitQueued(): void {
+    if (this.committing || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatchAppends);
+    this.committing = this.commit(batch).finally(() => {
+      this.committing = null;
+      this.commitQueued();
+    });
+  }
+
+  private async commit(batch: readonly QueuedAppend[]): Promise<void> {
+    let connection: PoolConnection | undefined;
+    let outcomes: Outcome[];
+    try {
+      connection = await this.pool.getConnection();
+      await connection.beginTransaction();
+      outcomes = await this.writeBatch(connection, batch);
+      await this.options.beforeCommit?.();
+      await connection.commit();
+    } catch (error) {
+      await connection?.rollback().catch(() => undefined);
+      const failure = new DependencyUnavailableError('event store', error);
+      for (const append of batch) append.reject(failure);
+      return;
+    } finally {
+      connection?.release();
+    }
+    for (const outcome of outcomes) {
+      if ('result' in outcome) outcome.append.resolve(outcome.result);
+      else outcome.append.reject(outcome.error);
+    }
+  }
+
+  private async writeBatch(connection: PoolConnection, batch: readonly QueuedAppend[]): Promise<Outcome[]> {
+    const [head] = await connection.query<RowDataPacket[]>(
+      'SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE',
+    );
+    let position = BigInt(String(head[0]?.last_position ?? '0'));
+    const revisions = await this.currentRevisions(connection, batch);
+    const stored = await this.storedEvents(connection, batch);
+
+    const rows: unknown[][] = [];
+    const outcomes: Outcome[] = [];
+    for (const append of batch) {
+      const { streamId, events, expected } = append;
+      const places = events.map((e) => stored.get(e.metadata.eventId));
+      if (places.every((p) => p !== undefined)) {
+        outcomes.push(idempotentRetry(append, places));
+        continue;
+      }
+      const current = revisions.get(streamId);
+      if (places.some((p) => p !== undefined) || !matches(expected, current)) {
+        outcomes.push({
+          append,
+          error: new WrongExpectedRevisionError(streamId, expected, current ?? 'no_stream'),
+        });
+        continue;
+      }
+      let revision = current ?? -1n;
+      for (const event of events) {
+        revision += 1n;
+        position += 1n;
+        rows.push([
+          position.toString(),
+          streamId,
+          revision.toString(),
+          event.metadata.eventId,
+          event.type,
+          event.schemaVersion,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata),
+        ]);
+        stored.set(event.metadata.eventId, { streamId, revision, position });
+      }
+      revisions.set(streamId, revision);
+      outcomes.push({ append, result: { nextExpectedRevision: revision, position } });
+    }
+    if (rows.length > 0) {
+      await connection.query(
+        'INSERT INTO events (global_position, stream_id, stream_revision, event_id, event_type, schema_version, data, metadata) VALUES ?',
+        [rows],
+      );
+      await connection.query('UPDATE event_log_head SET last_position = ? WHERE id = 1', [
+        position.toString(),
+      ]);
+    }
+    return outcomes;
+  }
+
+  private async currentRevisions(
+    connection: PoolConnection,
+    batch: readonly QueuedAppend[],
+  ): Promise<Map<string, bigint>> {
+    const streamIds = [...new Set(batch.map((a) => a.streamId))];
+    const [rows] = await connection.query<RowDataPacket[]>(
+      'SELECT stream_id, MAX(stream_revision) AS revision FROM events WHERE stream_id IN (?) GROUP BY stream_id',
+      [streamIds],
+    );
+    return new Map(rows.map((r) => [String(r.stream_id), BigInt(String(r.revision))]));
+  }
+
+  private async storedEvents(
+    connection: PoolConnection,
+    batch: readonly QueuedAppend[],
+  ): Promise<Map<string, StoredPlace>> {
+    const eventIds = batch.flatMap((a) => a.events.map((e) => e.metadata.eventId));
+    const [rows] = await connection.query<RowDataPacket[]>(
+      'SELECT event_id, stream_id, stream_revision, global_position FROM events WHERE event_id IN (?)',
+      [eventIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        String(r.event_id),
+        {
+          streamId: String(r.stream_id),
+          revision: BigInt(String(r.stream_revision)),
+          position: BigInt(String(r.global_position)),
+        },
+      ]),
+    );
+  }
+}
+
+const matches = (expected: ExpectedRevision, current: bigint | undefined): boolean => {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === undefined;
+    case 'stream_exists':
+      return current !== undefined;
+    default:
+      return current === expected;
+  }
+};
+
+/** The same events again, stored consecutively in the same stream: answer as the first append was answered. */
+const idempotentRetry = (append: QueuedAppend, places: readonly (StoredPlace | undefined)[]): Outcome => {
+  const stored = places as readonly StoredPlace[];
+  const last = stored[stored.length - 1];
+  const consecutive = stored.every(
+    (p, i) =>
+      p.streamId === append.streamId && (i === 0 || p.revision === (stored[i - 1]?.revision ?? -1n) + 1n),
+  );
+  if (!last || !consecutive)
+    return {
+      append,
+      error: new WrongExpectedRevisionError(append.streamId, append.expected, last?.revision ?? 'no_stream'),
+    };
+  return { append, result: { nextExpectedRevision: last.revision, position: last.position } };
+};
+
+const parseJson = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
+
+const toRecordedEvent = (row: RowDataPacket): RecordedEvent => ({
+  streamId: String(row.stream_id),
+  revision: BigInt(String(row.stream_revision)),
+  position: BigInt(String(row.global_position)),
+  type: String(row.event_type),
+  schemaVersion: Number(row.schema_version),
+  data: parseJson(row.data),
+  metadata: parseJson(row.metadata) as EventMetadata,
+  recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(String(row.recorded_at)),
+});

@@ -1,0 +1,21 @@
+import { Redis } from 'ioredis';
+
+export interface RedisClientOptions {
+  readonly url: string;
+  readonly commandTimeoutMs: number;
+}
+
+/**
+ * Fails fast instead of queueing while Redis is away (a seckill must answer 503 now, not succeed minutes later), and
+ * auto-pipelines so that concurrent requests share round trips.
+ */
+export const createRedisClient = ({ url, commandTimeoutMs }: RedisClientOptions): Redis =>
+  new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 3000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });

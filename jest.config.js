@@ -1,0 +1,24 @@
+/** Two tiers: pure unit specs beside the code, integration specs under test/ against real servers. */
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
+};
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/{domain,commands,projections,read-api,write-api,operator,infra}/**/*.spec.ts'],
+    },
+    {
+      displayName: 'integration',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/**/*.int.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      slowTestThreshold: 30,
+      testTimeout: 120_000,
+    },
+  ],
+};

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Quick start: installs what is missing (npm packages, Redis and MariaDB from the OS packages), prepares the schema and
+# starts the write-api on http://127.0.0.1:8080. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+bash scripts/services.sh up
+eval "$(bash scripts/services.sh env)"
+
+if [ ! -f .env ]; then
+  admin_password="$(node -e "process.stdout.write(require('crypto').randomBytes(12).toString('base64url'))")"
+  cat > .env <<ENV
+# Written by scripts/quickstart.sh for local use; never commit it.
+COUPONKILL_JWT_SECRET=$(node -e "process.stdout.write(require('crypto').randomBytes(48).toString('base64url'))")
+COUPONKILL_ADMIN_USERNAME=admin
+COUPONKILL_ADMIN_PASSWORD=${admin_password}
+COUPONKILL_REDIS_URL=${COUPONKILL_REDIS_URL}
+COUPONKILL_EVENT_STORE_URL=${COUPONKILL_MYSQL_URL}/couponkill_events
+ENV
+  echo "quickstart: wrote .env (administrator 'admin', password ${admin_password})" >&2
+fi
+
+npx tsc -p tsconfig.build.json
+node bin/couponkill.js migrate >/dev/null
+echo "quickstart: write-api on http://127.0.0.1:${COUPONKILL_WRITE_API_PORT:-8080} (Ctrl-C stops it; credentials in .env)" >&2
+exec node bin/couponkill.js write-api

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: dependencies, real Redis and MariaDB on 127.0.0.1, static checks, then every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+bash scripts/services.sh up
+eval "$(bash scripts/services.sh env)"
+
+echo "== typecheck, lint, format"
+npx tsc -p tsconfig.json --noEmit
+npx eslint . --max-warnings 0
+npx prettier --check . --log-level warn
+
+echo "== build (integration tests run the compiled CLI as a child process)"
+npx tsc -p tsconfig.build.json
+
+echo "== tests"
+# Two cores: integration files share one MariaDB and Redis, two workers keep both busy without thrashing.
+npx jest --ci --maxWorkers=2 "$@"

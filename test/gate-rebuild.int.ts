@@ -1,0 +1,120 @@
+import { GateRebuild } from '../commands/gate-rebuild';
+import type { GateCouponState } from '../commands/stock-gate-port';
+import { startWriteApi } from '../write-api/write-api-process';
+import { TOKENS } from '../write-api/write-side-bindings';
+import { envOf, runCli } from './support/child-process';
+import { request, tokenFor } from './support/http-client';
+import { deleteRedisKeys } from './support/test-env';
+import { startHarness, type Harness } from './support/write-api-harness';
+
+const comparable = (state: GateCouponState | null) =>
+  state && {
+    totalStock: state.totalStock,
+    sold: state.sold,
+    buyers: Object.fromEntries([...state.buyers].map(([user, orders]) => [user, [...orders].sort()]).sort()),
+    idempotencyKeys: Object.fromEntries([...state.idempotencyKeys].sort()),
+  };
+
+describe('rebuilding the stock gate from the event store', () => {
+  let h: Harness;
+  const couponIds: string[] = [];
+
+  beforeAll(async () => {
+    h = await startHarness({ COUPONKILL_RECONCILE_GRACE_MS: '0', COUPONKILL_RECONCILE_INTERVAL_MS: '200' });
+    couponIds.push(
+      await h.createCoupon({ totalStock: 40, perUserLimit: 2 }),
+      await h.createCoupon({ totalStock: 7 }),
+    );
+    const [first, second] = couponIds as [string, string];
+    await request(h.api.url, 'POST', `/api/v1/coupons/${second}/stock`, {
+      token: h.adminToken,
+      body: { quantity: 3 },
+    });
+    const orders: { orderId: string; userId: string }[] = [];
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const userId = `user-${i % 25}`;
+        const couponId = i % 3 === 0 ? second : first;
+        const headers: Record<string, string> = i % 4 === 0 ? { 'Idempotency-Key': `key-${i}` } : {};
+        const response = await request(h.api.url, 'POST', `/api/v1/seckill/${couponId}`, {
+          token: tokenFor(userId),
+          headers,
+        });
+        if (response.status === 201) orders.push({ orderId: String(response.body.orderId), userId });
+      }),
+    );
+    for (const { orderId, userId } of orders.slice(0, 6)) {
+      expect(
+        (await request(h.api.url, 'POST', `/api/v1/orders/${orderId}/cancel`, { token: tokenFor(userId) }))
+          .status,
+      ).toBe(200);
+    }
+    for (const { orderId, userId } of orders.slice(6, 9)) {
+      expect(
+        (await request(h.api.url, 'POST', `/api/v1/orders/${orderId}/use`, { token: tokenFor(userId) }))
+          .status,
+      ).toBe(200);
+    }
+    // Let the reconciler confirm every reservation, so the gate holds settled state only.
+    const gate = h.api.container.get(TOKENS.StockGate);
+    for (let i = 0; i < 50; i++) {
+      const pending = await Promise.all(
+        couponIds.map((c) => gate.pendingOlderThan(c, Date.now() + 60_000, 1)),
+      );
+      if (pending.every((p) => p.length === 0)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  afterAll(() => h.close());
+
+  const snapshot = () =>
+    Promise.all(couponIds.map(async (c) => comparable(await h.api.container.get(TOKENS.StockGate).state(c))));
+
+  it('wipes Redis, rebuilds, and gets the same stock, buyer sets and idempotency keys', async () => {
+    const before = await snapshot();
+    expect(before[1]?.totalStock).toBe(10);
+    await deleteRedisKeys(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
+    const gate = h.api.container.get(TOKENS.StockGate);
+    expect(await gate.isInitialised()).toBe(false);
+    expect(await gate.state(couponIds[0]!)).toBeNull();
+
+    const report = await h.api.container.get(GateRebuild).run();
+    expect(report.coupons).toBe(2);
+    expect(await snapshot()).toEqual(before);
+    expect(await gate.isInitialised()).toBe(true);
+  });
+
+  it('rebuilds by itself when a write-api starts on an empty Redis', async () => {
+    const before = await snapshot();
+    await deleteRedisKeys(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
+    const second = await startWriteApi(h.env.config, 0);
+    try {
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('rebuilds from the CLI', async () => {
+    const before = await snapshot();
+    await deleteRedisKeys(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
+    const result = await runCli(['rebuild-stock'], envOf(h.env.config));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ coupons: 2 });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('keeps selling correctly after the rebuild', async () => {
+    const [, second] = couponIds as [string, string];
+    const state = await h.api.container.get(TOKENS.StockGate).state(second);
+    const left = (state?.totalStock ?? 0) - (state?.sold ?? 0);
+    const responses = await Promise.all(
+      Array.from({ length: left + 5 }, (_, i) =>
+        request(h.api.url, 'POST', `/api/v1/seckill/${second}`, { token: tokenFor(`late-${i}`) }),
+      ),
+    );
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(left);
+    expect(responses.filter((r) => r.body.error?.code === 'SOLD_OUT')).toHaveLength(5);
+  });
+});

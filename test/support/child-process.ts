@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import type { Config } from '../../infra/config/config';
+
+export const CLI = resolve(__dirname, '../../dist/bin/cli.js');
+
+export const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
+      );
+    });
+  });
+
+/** The environment that reproduces a test's config in a child process. */
+export const envOf = (config: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  COUPONKILL_HOST: '127.0.0.1',
+  COUPONKILL_LOG_LEVEL: 'warn',
+  COUPONKILL_REDIS_URL: config.redis.url,
+  COUPONKILL_REDIS_KEY_PREFIX: config.redis.keyPrefix,
+  COUPONKILL_EVENT_STORE_URL: config.eventStore.url,
+  COUPONKILL_JWT_SECRET: config.jwt.secret,
+  COUPONKILL_SCRYPT_LOG2_COST: String(config.scryptLog2Cost),
+  ...extra,
+});
+
+/** Runs the compiled CLI (npm run build) and collects its output. */
+export const runCli = (
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, '--dotenv', '/nonexistent', ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+
+export const startCliServer = async (
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  healthUrl: string,
+): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, [CLI, '--dotenv', '/nonexistent', ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(healthUrl)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not come up at ${healthUrl}`);
+};

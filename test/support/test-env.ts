@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createConnection } from 'mysql2/promise';
+import { loadConfig, type Config } from '../../infra/config/config';
+
+export const REDIS_URL = process.env.COUPONKILL_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const MYSQL_URL = process.env.COUPONKILL_MYSQL_URL ?? 'mysql://couponkill:couponkill@127.0.0.1:3306';
+export const JWT_SECRET = 'integration-tests-secret-0123456789abcdef';
+
+export interface TestEnv {
+  readonly config: Config;
+  readonly database: string;
+  readonly keyPrefix: string;
+  /** Drops the database and the Redis keys this environment made. */
+  cleanup(): Promise<void>;
+}
+
+/** A private event-store database and Redis key prefix, so test files can run side by side on the shared servers. */
+export const createTestEnv = (overrides: Record<string, string> = {}): TestEnv => {
+  const suffix = randomBytes(4).toString('hex');
+  const database = `ck_test_${suffix}`;
+  const keyPrefix = `t${suffix}`;
+  const config = loadConfig({
+    COUPONKILL_HOST: '127.0.0.1',
+    COUPONKILL_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    COUPONKILL_REDIS_URL: REDIS_URL,
+    COUPONKILL_REDIS_KEY_PREFIX: keyPrefix,
+    COUPONKILL_EVENT_STORE_URL: `${MYSQL_URL}/${database}`,
+    COUPONKILL_JWT_SECRET: JWT_SECRET,
+    COUPONKILL_SCRYPT_LOG2_COST: '12',
+    COUPONKILL_ADMIN_USERNAME: 'admin',
+    COUPONKILL_ADMIN_PASSWORD: 'admin-password-123',
+    ...overrides,
+  });
+  return {
+    config,
+    database,
+    keyPrefix,
+    cleanup: async () => {
+      const connection = await createConnection({ uri: MYSQL_URL });
+      await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await connection.end();
+      await deleteRedisKeys(config.redis.url, `${keyPrefix}:*`);
+    },
+  };
+};
+
+export const deleteRedisKeys = async (url: string, pattern: string): Promise<void> => {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+};

@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly check: () => Promise<void>;
+}
+
+interface CheckResult {
+  readonly status: 'up' | 'down';
+  readonly message?: string;
+}
+
+const CHECK_TIMEOUT_MS = 2000;
+
+const withinTimeout = (check: () => Promise<void>): Promise<void> =>
+  Promise.race([
+    check(),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref(),
+    ),
+  ]);
+
+/** Liveness (the process answers), readiness (its dependencies answer) and Prometheus metrics. */
+export const opsRoutes = (checks: readonly ReadinessCheck[], registry: Registry): Router => {
+  const router = Router();
+
+  router.get('/healthz', (_req, res) => {
+    res.status(200).json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          await withinTimeout(check);
+          return [name, { status: 'up' }] as [string, CheckResult];
+        } catch (error) {
+          return [
+            name,
+            { status: 'down', message: error instanceof Error ? error.message : String(error) },
+          ] as [string, CheckResult];
+        }
+      }),
+    );
+    const ready = results.every(([, r]) => r.status === 'up');
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries<CheckResult>(results) });
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+
+  return router;
+};

@@ -1,0 +1,37 @@
+import type { Container } from 'inversify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureDatabase } from '../infra/mysql/mysql-pool';
+import { migrateEventStore } from '../infra/mysql/event-store-schema';
+import { TOKENS } from './write-side-bindings';
+
+const STARTUP_ATTEMPTS = 30;
+
+/**
+ * Connects the write side's adapters and prepares the embedded schema, retrying for a while so that a process
+ * started alongside its dependencies waits for them instead of crash-looping.
+ */
+export const openWriteSide = async (container: Container): Promise<void> => {
+  const config = container.get(TOKENS.Config);
+  const logger = container.get(TOKENS.Logger);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureDatabase(config.eventStore.url);
+      await migrateEventStore(container.get(TOKENS.EventStorePool));
+      const redis = container.get(TOKENS.Redis);
+      if (redis.status === 'wait') await redis.connect();
+      await redis.ping();
+      return;
+    } catch (error) {
+      if (attempt >= STARTUP_ATTEMPTS) throw error;
+      logger.warn({ err: error, attempt }, 'dependencies not reachable yet; retrying');
+      await sleep(1000);
+    }
+  }
+};
+
+export const closeWriteSide = async (container: Container): Promise<void> => {
+  await container.get(TOKENS.EventStore).close();
+  const redis = container.get(TOKENS.Redis);
+  if (redis.status === 'ready') await redis.quit();
+  else redis.disconnect();
+};
