@@ -4,6 +4,8 @@ const transform = {
 };
 
 module.exports = {
+  // Integration tests drive thousands of real requests; hooks start and stop real servers.
+  testTimeout: 120_000,
   projects: [
     {
       displayName: 'unit',
@@ -18,7 +20,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.int.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       slowTestThreshold: 30,
-      testTimeout: 120_000,
     },
   ],
 };

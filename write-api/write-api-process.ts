@@ -16,6 +16,8 @@ import { createWriteApi } from './app';
 import { bindWriteSide, TOKENS } from './write-side-bindings';
 import { closeWriteSide, openWriteSide } from './write-side-lifecycle';
 
+const DRAIN_MS = 5000;
+
 export interface RunningWriteApi {
   readonly url: string;
   readonly container: Container;
@@ -69,10 +71,12 @@ export const startWriteApi = async (config: Config, port = config.writeApiPort):
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      // Finish requests in flight, but do not wait on idle keep-alive clients past the drain period.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
+      await drained;
+      clearTimeout(forced);
       await reconciler.stop();
       await closeWriteSide(container);
       logger.info('write-api stopped');

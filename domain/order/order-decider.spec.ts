@@ -1,0 +1,84 @@
+import { DeciderSpecification } from '../../test/support/decider-specification';
+import { orderDecider, type OrderCommand } from './order-decider';
+import type { OrderEvent } from './order-events';
+
+const spec = DeciderSpecification.for(orderDecider);
+const ref = { orderId: 'o-1', couponId: 'c-1', userId: 'u-1' };
+const now = new Date('2026-12-01T10:00:00Z');
+const at = now.toISOString();
+
+const placed: OrderEvent = {
+  type: 'OrderPlaced',
+  schemaVersion: 1,
+  data: { ...ref, placedAt: at, idempotencyKey: 'k' },
+};
+const cancelled: OrderEvent = { type: 'OrderCancelled', schemaVersion: 1, data: { ...ref, cancelledAt: at } };
+const used: OrderEvent = { type: 'OrderUsed', schemaVersion: 1, data: { ...ref, usedAt: at } };
+const abandoned: OrderEvent = {
+  type: 'SeckillAbandoned',
+  schemaVersion: 1,
+  data: { ...ref, abandonedAt: at, reason: 'append failed' },
+};
+
+const place: OrderCommand = { type: 'PlaceOrder', data: { ...ref, now, idempotencyKey: 'k' } };
+const abandon: OrderCommand = { type: 'AbandonSeckill', data: { ...ref, now, reason: 'append failed' } };
+const cancel = (byUserId = 'u-1'): OrderCommand => ({
+  type: 'CancelOrder',
+  data: { orderId: 'o-1', byUserId, now },
+});
+const use = (byUserId = 'u-1'): OrderCommand => ({
+  type: 'UseOrder',
+  data: { orderId: 'o-1', byUserId, now },
+});
+
+describe('order decider', () => {
+  describe('place', () => {
+    it('places a fresh order', () => spec.given([]).when(place).then([placed]));
+    it('refuses an order that exists', () =>
+      spec.given([placed]).when(place).thenThrows('ORDER_ALREADY_EXISTS'));
+    it('can never place an abandoned order (the fence)', () =>
+      spec.given([abandoned]).when(place).thenThrows('ORDER_ALREADY_EXISTS'));
+    it('starts as PLACED', () =>
+      spec
+        .given([])
+        .when(place)
+        .thenState({ status: 'PLACED', ...ref, placedAt: at }));
+  });
+
+  describe('abandon', () => {
+    it('fences a fresh order stream', () => spec.given([]).when(abandon).then([abandoned]));
+    it('never abandons a placed order', () =>
+      spec.given([placed]).when(abandon).thenThrows('ORDER_ALREADY_EXISTS'));
+  });
+
+  describe('cancel', () => {
+    it('cancels a placed order for its owner', () => spec.given([placed]).when(cancel()).then([cancelled]));
+    it('ends CANCELLED', () =>
+      spec
+        .given([placed])
+        .when(cancel())
+        .thenState({ status: 'CANCELLED', ...ref, placedAt: at }));
+    it('refuses another user', () => spec.given([placed]).when(cancel('u-2')).thenThrows('NOT_ORDER_OWNER'));
+    it('refuses a missing order', () => spec.given([]).when(cancel()).thenThrows('ORDER_NOT_FOUND'));
+    it('refuses an abandoned order', () =>
+      spec.given([abandoned]).when(cancel()).thenThrows('ORDER_NOT_FOUND'));
+    it('refuses a second cancellation', () =>
+      spec.given([placed, cancelled]).when(cancel()).thenThrows('ORDER_ALREADY_CANCELLED'));
+    it('refuses a used order', () =>
+      spec.given([placed, used]).when(cancel()).thenThrows('ORDER_ALREADY_USED'));
+  });
+
+  describe('use', () => {
+    it('uses a placed order for its owner', () => spec.given([placed]).when(use()).then([used]));
+    it('ends USED', () =>
+      spec
+        .given([placed])
+        .when(use())
+        .thenState({ status: 'USED', ...ref, placedAt: at }));
+    it('refuses another user', () => spec.given([placed]).when(use('u-2')).thenThrows('NOT_ORDER_OWNER'));
+    it('refuses a missing order', () => spec.given([]).when(use()).thenThrows('ORDER_NOT_FOUND'));
+    it('refuses a cancelled order', () =>
+      spec.given([placed, cancelled]).when(use()).thenThrows('ORDER_CANCELLED'));
+    it('refuses a second use', () => spec.given([placed, used]).when(use()).thenThrows('ORDER_ALREADY_USED'));
+  });
+});
