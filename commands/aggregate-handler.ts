@@ -8,6 +8,7 @@ import {
   type RecordedEvent,
 } from './event-store-port';
 import type { IdGenerator } from './id-generator-port';
+import { asDomainEvents } from './recorded-events';
 
 export interface Loaded<State> {
   readonly state: State;
@@ -38,10 +39,7 @@ export class AggregateHandler<Command, Event extends DomainEvent, State> {
 
   async load(streamId: string): Promise<Loaded<State>> {
     const events = await this.store.readStream(streamId);
-    const state = fold(
-      this.decider,
-      events.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion, data: e.data }) as Event),
-    );
+    const state = fold(this.decider, asDomainEvents<Event>(events));
     const last = events.at(-1);
     return { state, revision: last ? last.revision : null, events };
   }

@@ -34,6 +34,9 @@ export class OrderCommands {
   }
 
   async cancel(orderId: string, context: CommandContext): Promise<OrderView> {
+    // The unit goes back through the gate: refuse up front while it is down rather than store a cancellation it
+    // cannot apply yet.
+    await this.gate.ping();
     const view = await this.run(
       orderId,
       { type: 'CancelOrder', data: { orderId, byUserId: context.actorId, now: this.clock.now() } },

@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/shared/domain-error';
 import { orderDecider, type OrderStatus } from '../domain/order/order-decider';
-import { orderStreamId } from '../domain/order/order-events';
+import { orderStreamId, type OrderEvent } from '../domain/order/order-events';
 import { fold } from '../domain/shared/event';
 import type { Clock } from './clock-port';
 import { withMetadata, type CommandContext } from './command-context';
@@ -9,8 +9,9 @@ import { DependencyUnavailableError } from './dependency-error';
 import type { EventStore } from './event-store-port';
 import type { IdGenerator } from './id-generator-port';
 import type { ReservationReconciler } from './reservation-reconciler';
+import { asDomainEvents } from './recorded-events';
 import { SeckillInProgressError, SeckillRefusedError } from './seckill-errors';
-import type { StockGate } from './stock-gate-port';
+import type { ReserveRequest, StockGate } from './stock-gate-port';
 
 export interface SeckillRequest {
   readonly couponId: string;
@@ -79,7 +80,7 @@ export class SeckillCommand {
     }
   }
 
-  private async reserveLoadingCoupon(request: Parameters<StockGate['reserve']>[0]) {
+  private async reserveLoadingCoupon(request: ReserveRequest) {
     const outcome = await this.gate.reserve(request);
     if (outcome.kind === 'rebuilding')
       throw new DependencyUnavailableError('stock gate', 'it is being rebuilt from the event store');
@@ -100,10 +101,7 @@ export class SeckillCommand {
   private async existingOrder(orderId: string, request: SeckillRequest): Promise<SeckillResult> {
     const events = await this.store.readStream(orderStreamId(orderId));
     const placed = events.find((e) => e.type === 'OrderPlaced');
-    const state = fold(
-      orderDecider,
-      events.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion, data: e.data }) as never),
-    );
+    const state = fold(orderDecider, asDomainEvents<OrderEvent>(events));
     if (!placed || !('orderId' in state)) throw new SeckillInProgressError(orderId);
     return {
       orderId,

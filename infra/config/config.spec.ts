@@ -1,0 +1,57 @@
+import { ConfigError, loadConfig } from './config';
+
+const secret = { COUPONKILL_JWT_SECRET: 'a-secret-that-is-long-enough-0123456789' };
+
+const problemsOf = (env: NodeJS.ProcessEnv): readonly string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('applies defaults for the local quick start', () => {
+    const config = loadConfig(secret);
+    expect(config.writeApiPort).toBe(8080);
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.eventStore.url).toMatch(/^mysql:\/\/.*\/couponkill_events$/);
+    expect(config.admin).toBeNull();
+  });
+
+  it('names a missing secret', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^COUPONKILL_JWT_SECRET: /)]);
+  });
+
+  it('names every bad value', () => {
+    const problems = problemsOf({
+      ...secret,
+      COUPONKILL_WRITE_API_PORT: '70000',
+      COUPONKILL_REDIS_URL: 'http://x',
+      COUPONKILL_LOG_LEVEL: 'loud',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'COUPONKILL_LOG_LEVEL',
+      'COUPONKILL_REDIS_URL',
+      'COUPONKILL_WRITE_API_PORT',
+    ]);
+  });
+
+  it('wants both administrator settings or neither', () => {
+    expect(problemsOf({ ...secret, COUPONKILL_ADMIN_USERNAME: 'root' })).toEqual([
+      expect.stringMatching(/^COUPONKILL_ADMIN_PASSWORD: /),
+    ]);
+    expect(
+      loadConfig({
+        ...secret,
+        COUPONKILL_ADMIN_USERNAME: 'root',
+        COUPONKILL_ADMIN_PASSWORD: 'long-enough-password',
+      }).admin,
+    ).toEqual({
+      username: 'root',
+      password: 'long-enough-password',
+    });
+  });
+});
