@@ -1,5 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, loadEnvFile } from '../infra/config/config';
+import { ConfigError, loadConfig, loadEnvFile, type Config } from '../infra/config/config';
+import { PROJECTION_NAMES, type ProjectionName } from '../projections/projection';
+import { startRoles, type Roles } from '../projections/read-side-roles';
+import { printStream, runReplay } from './read-side-tasks';
 import { startWriteApi } from '../write-api/write-api-process';
 import { runGateRebuild, runReconcileOnce, runUserCreate, runMigrate } from './write-side-tasks';
 
@@ -27,6 +30,73 @@ program
     process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
   });
 
+const serve = (roles: (settings: Config) => Roles, name: string) => async () => {
+  const running = await startRoles(config(), roles(config()), name);
+  const shutdown = (): void => {
+    void running.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
+};
+
+program
+  .command('read-api')
+  .description('serve the read API (coupons, orders, stats) and projection lag')
+  .action(serve((c) => ({ readApi: c.readApiPort }), 'read-api'));
+
+program
+  .command('relay')
+  .description('publish every event of the event store to the bus, from the checkpoint on')
+  .action(serve((c) => ({ relay: true, opsPort: c.relayPort }), 'relay'));
+
+program
+  .command('projector')
+  .description('build read models from the bus')
+  .option('--projection <name>', `${PROJECTION_NAMES.join('|')}|all`, parseProjections, [...PROJECTION_NAMES])
+  .action((options: { projection: ProjectionName[] }) =>
+    serve((c) => ({ projectors: options.projection, opsPort: c.projectorPort }), 'projector')(),
+  );
+
+program
+  .command('all-in-one')
+  .description('every role in one process: write-api, relay, projectors, read-api (for local use)')
+  .action(
+    serve(
+      (c) => ({
+        writeApi: c.writeApiPort,
+        readApi: c.readApiPort,
+        relay: true,
+        projectors: PROJECTION_NAMES,
+      }),
+      'all-in-one',
+    ),
+  );
+
+program
+  .command('replay')
+  .description('rebuild read models from position 0 into new tables, then swap them in')
+  .option('--projection <name>', `${PROJECTION_NAMES.join('|')}|all`, parseProjections, [...PROJECTION_NAMES])
+  .option('--shards <count>', 'number of shards to build (default: COUPONKILL_READ_SHARDS)', parseShards)
+  .option('--dry-run', 'read and count, write nothing', false)
+  .action(async (options: { projection: ProjectionName[]; shards?: number; dryRun: boolean }) => {
+    const settings = config();
+    const reports = await runReplay(
+      settings,
+      options.projection,
+      options.shards ?? settings.read.shards,
+      options.dryRun,
+    );
+    process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  });
+
+program
+  .command('events')
+  .description('print the events of one stream, one JSON object a line')
+  .argument('<stream>', 'stream id, e.g. coupon-<id> or order-<id>')
+  .action(async (stream: string) => {
+    if ((await printStream(config(), stream)) === 0)
+      process.stderr.write(`couponkill: stream ${stream} has no events\n`);
+  });
+
 program
   .command('migrate')
   .description('create the event store schema')
@@ -51,6 +121,19 @@ program
   .action((options: { username: string; password: string; admin: boolean }) =>
     runUserCreate(config(), options),
   );
+
+function parseProjections(value: string): ProjectionName[] {
+  if (value === 'all') return [...PROJECTION_NAMES];
+  if ((PROJECTION_NAMES as readonly string[]).includes(value)) return [value as ProjectionName];
+  throw new InvalidArgumentError(`must be one of ${PROJECTION_NAMES.join(', ')}, all`);
+}
+
+function parseShards(value: string): number {
+  const shards = Number(value);
+  if (!Number.isInteger(shards) || shards < 1 || shards > 64)
+    throw new InvalidArgumentError('must be a whole number from 1 to 64');
+  return shards;
+}
 
 function parsePort(value: string): number {
   const port = Number(value);

@@ -25,5 +25,5 @@ fi
 
 npx tsc -p tsconfig.build.json
 node bin/couponkill.js migrate >/dev/null
-echo "quickstart: write-api on http://127.0.0.1:${COUPONKILL_WRITE_API_PORT:-8080} (Ctrl-C stops it; credentials in .env)" >&2
-exec node bin/couponkill.js write-api
+echo "quickstart: write-api on :8080, read-api on :8081 (Ctrl-C stops it; credentials in .env)" >&2
+exec node bin/couponkill.js all-in-one

@@ -46,6 +46,31 @@ export const configSchema = z
     COUPONKILL_BODY_LIMIT_BYTES: positiveInt.max(1_048_576).default(16_384),
     COUPONKILL_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
     COUPONKILL_RECONCILE_INTERVAL_MS: positiveInt.default(1000),
+    COUPONKILL_READ_API_PORT: port.default(8081),
+    COUPONKILL_PROJECTOR_PORT: port.default(8082),
+    COUPONKILL_RELAY_PORT: port.default(8083),
+    COUPONKILL_READ_DATABASE_URL: url(['mysql:']).default(
+      'mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_read',
+    ),
+    COUPONKILL_READ_SHARD_URLS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(url(['mysql:']))),
+    COUPONKILL_READ_SHARDS: positiveInt.max(64).default(2),
+    COUPONKILL_READ_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
+    COUPONKILL_PROJECTOR_BATCH: positiveInt.max(5000).default(500),
+    COUPONKILL_BUS_CLAIM_IDLE_MS: positiveInt.default(30_000),
+    COUPONKILL_BUS_MAX_DELIVERIES: positiveInt.default(5),
+    COUPONKILL_CONSUMER_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .optional(),
   })
   .refine(
     (c) => (c.COUPONKILL_ADMIN_USERNAME === undefined) === (c.COUPONKILL_ADMIN_PASSWORD === undefined),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { configSchema, type RawConfig } from './config-schema';
 
 export interface Config {
@@ -22,6 +23,17 @@ export interface Config {
   readonly admin: { readonly username: string; readonly password: string } | null;
   readonly bodyLimitBytes: number;
   readonly reconciler: { readonly graceMs: number; readonly intervalMs: number };
+  readonly readApiPort: number;
+  readonly projectorPort: number;
+  readonly relayPort: number;
+  readonly read: {
+    readonly databaseUrl: string;
+    readonly shardUrls: readonly string[];
+    readonly shards: number;
+    readonly waitMs: number;
+  };
+  readonly projector: { readonly batchSize: number; readonly consumerName: string };
+  readonly bus: { readonly claimIdleMs: number; readonly maxDeliveries: number };
 }
 
 export class ConfigError extends Error {
@@ -68,6 +80,20 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         : null,
     bodyLimitBytes: c.COUPONKILL_BODY_LIMIT_BYTES,
     reconciler: { graceMs: c.COUPONKILL_RECONCILE_GRACE_MS, intervalMs: c.COUPONKILL_RECONCILE_INTERVAL_MS },
+    readApiPort: c.COUPONKILL_READ_API_PORT,
+    projectorPort: c.COUPONKILL_PROJECTOR_PORT,
+    relayPort: c.COUPONKILL_RELAY_PORT,
+    read: {
+      databaseUrl: c.COUPONKILL_READ_DATABASE_URL,
+      shardUrls: c.COUPONKILL_READ_SHARD_URLS,
+      shards: c.COUPONKILL_READ_SHARDS,
+      waitMs: c.COUPONKILL_READ_WAIT_MS,
+    },
+    projector: {
+      batchSize: c.COUPONKILL_PROJECTOR_BATCH,
+      consumerName: c.COUPONKILL_CONSUMER_NAME ?? hostname(),
+    },
+    bus: { claimIdleMs: c.COUPONKILL_BUS_CLAIM_IDLE_MS, maxDeliveries: c.COUPONKILL_BUS_MAX_DELIVERIES },
   };
 };
 

@@ -1,4 +1,5 @@
-import { shardOfOrder, shardOfUser, UuidV7Ids } from './uuid-v7-ids';
+import { shardOfKey as shardOfUser, shardOfOrder } from '../../domain/shared/shard-key';
+import { UuidV7Ids } from './uuid-v7-ids';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -30,6 +30,9 @@ export const createTestEnv = (overrides: Record<string, string> = {}): TestEnv =
     COUPONKILL_SCRYPT_LOG2_COST: '12',
     COUPONKILL_ADMIN_USERNAME: 'admin',
     COUPONKILL_ADMIN_PASSWORD: 'admin-password-123',
+    COUPONKILL_READ_DATABASE_URL: `${MYSQL_URL}/${database}_read`,
+    COUPONKILL_BUS_CLAIM_IDLE_MS: '1000',
+    COUPONKILL_CONSUMER_NAME: `test-${suffix}`,
     ...overrides,
   });
   return {
@@ -38,7 +41,9 @@ export const createTestEnv = (overrides: Record<string, string> = {}): TestEnv =
     keyPrefix,
     cleanup: async () => {
       const connection = await createConnection({ uri: MYSQL_URL });
-      await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      const [rows] = await connection.query(`SHOW DATABASES LIKE '${database}%'`);
+      for (const row of rows as Record<string, string>[])
+        await connection.query(`DROP DATABASE IF EXISTS \`${Object.values(row)[0]}\``);
       await connection.end();
       await deleteRedisKeys(config.redis.url, `${keyPrefix}:*`);
     },

@@ -3,6 +3,7 @@ import { SeckillInProgressError, SeckillRefusedError } from '../../commands/seck
 import { InvalidCredentialsError } from '../../commands/user-commands';
 import { DomainError, type DomainErrorCode } from '../../domain/shared/domain-error';
 import { ApiError } from './api-error';
+import { ReadModelBehindError, ReadModelMissingError } from '../../projections/read-queries';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -40,6 +41,18 @@ export const toApiError = (error: unknown): ApiError | null => {
     );
   if (error instanceof InvalidCredentialsError)
     return new ApiError(401, 'INVALID_CREDENTIALS', error.message);
+  if (error instanceof ReadModelBehindError)
+    return new ApiError(
+      503,
+      'READ_MODEL_BEHIND',
+      error.message,
+      { requiredPosition: error.required.toString(), currentPosition: error.current.toString() },
+      {
+        'Retry-After': '1',
+      },
+    );
+  if (error instanceof ReadModelMissingError)
+    return new ApiError(503, 'READ_MODEL_NOT_READY', error.message, undefined, { 'Retry-After': '1' });
   if (error instanceof DependencyUnavailableError)
     return new ApiError(
       503,

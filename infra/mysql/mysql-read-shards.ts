@@ -1,0 +1,126 @@
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { DependencyUnavailableError } from '../../commands/dependency-error';
+import type { Generation, ReadShards } from '../../projections/read-model-ports';
+import type { SqlExecutor } from '../../projections/sql-executor-port';
+import { createMySqlPool, ensureDatabase } from './mysql-pool';
+
+export interface ShardMap {
+  /** Shard i's database URL. */
+  urlOf(shard: number): string;
+}
+
+/**
+ * Shard databases from a shard map: explicit URLs (COUPONKILL_READ_SHARD_URLS) or, beyond them, databases named
+ * `<base>_<i>` on the base server, so a replay into more shards finds its databases without new settings.
+ */
+export const shardMap = (baseUrl: string, explicit: readonly string[]): ShardMap => ({
+  urlOf: (shard) => {
+    const given = explicit[shard];
+    if (given) return given;
+    const url = new URL(baseUrl);
+    url.pathname = `${url.pathname.replace(/\/$/, '')}_${shard}`;
+    return url.toString();
+  },
+});
+
+const CHECKPOINTS = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
+  projection VARCHAR(32) CHARACTER SET ascii NOT NULL,
+  generation INT NOT NULL,
+  position BIGINT NOT NULL,
+  PRIMARY KEY (projection, generation)
+) ENGINE=InnoDB`;
+
+export class MySqlReadShards implements ReadShards {
+  private readonly pools = new Map<number, Promise<Pool>>();
+
+  constructor(
+    private readonly map: ShardMap,
+    private readonly connectionLimit: number,
+  ) {}
+
+  async transaction<T>(shard: number, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+    const pool = await this.pool(shard);
+    let connection: PoolConnection | undefined;
+    try {
+      connection = await pool.getConnection();
+      await connection.beginTransaction();
+      const conn = connection;
+      const result = await work({
+        query: async <Row>(sql: string, values?: readonly unknown[]) =>
+          (await conn.query(sql, values as unknown[] | undefined))[0] as Row[],
+      });
+      await connection.commit();
+      return result;
+    } catch (error) {
+      await connection?.rollback().catch(() => undefined);
+      throw new DependencyUnavailableError(`read shard ${shard}`, error);
+    } finally {
+      connection?.release();
+    }
+  }
+
+  async query<Row>(shard: number, sql: string, values: readonly unknown[] = []): Promise<Row[]> {
+    try {
+      const [rows] = await (await this.pool(shard)).query<RowDataPacket[]>(sql, values as unknown[]);
+      return rows as Row[];
+    } catch (error) {
+      throw new DependencyUnavailableError(`read shard ${shard}`, error);
+    }
+  }
+
+  async ensureTables(generation: Generation, ddl: readonly string[]): Promise<void> {
+    for (let shard = 0; shard < generation.shards; shard++) {
+      for (const statement of [CHECKPOINTS, ...ddl]) await this.query(shard, statement);
+      await this.query(
+        shard,
+        'INSERT IGNORE INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, 0)',
+        [generation.projection, generation.generation],
+      );
+    }
+  }
+
+  async dropTables(generation: Generation, tables: readonly string[]): Promise<void> {
+    for (let shard = 0; shard < generation.shards; shard++) {
+      if (tables.length > 0) await this.query(shard, `DROP TABLE IF EXISTS ${tables.join(', ')}`);
+      await this.query(shard, 'DELETE FROM projection_checkpoints WHERE projection = ? AND generation = ?', [
+        generation.projection,
+        generation.generation,
+      ]);
+    }
+  }
+
+  async advanceCheckpoint(sql: SqlExecutor, generation: Generation, position: bigint): Promise<void> {
+    await sql.query(
+      `INSERT INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, ?)
+       ON DUPLICATE KEY UPDATE position = GREATEST(position, VALUES(position))`,
+      [generation.projection, generation.generation, position.toString()],
+    );
+  }
+
+  async checkpoint(generation: Generation, shard: number): Promise<bigint> {
+    const rows = await this.query<{ position: string }>(
+      shard,
+      'SELECT position FROM projection_checkpoints WHERE projection = ? AND generation = ?',
+      [generation.projection, generation.generation],
+    );
+    return BigInt(rows[0]?.position ?? '0');
+  }
+
+  async close(): Promise<void> {
+    const pools = await Promise.allSettled(this.pools.values());
+    await Promise.all(pools.flatMap((p) => (p.status === 'fulfilled' ? [p.value.end()] : [])));
+  }
+
+  private pool(shard: number): Promise<Pool> {
+    let pool = this.pools.get(shard);
+    if (!pool) {
+      const url = this.map.urlOf(shard);
+      pool = ensureDatabase(url).then(() =>
+        createMySqlPool({ url, connectionLimit: this.connectionLimit, lockWaitTimeoutSeconds: 10 }),
+      );
+      pool.catch(() => this.pools.delete(shard));
+      this.pools.set(shard, pool);
+    }
+    return pool;
+  }
+}

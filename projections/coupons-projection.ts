@@ -1,0 +1,104 @@
+import type { RecordedEvent } from '../commands/event-store-port';
+import type { CouponEvent } from '../domain/coupon/coupon-events';
+import { shardOfKey } from '../domain/shared/shard-key';
+import { advanceOrderStatus, counterShift, orderFactsOf, orderStateDdl } from './order-status';
+import type { Projection } from './projection';
+import type { SqlExecutor } from './sql-executor-port';
+
+const couponIdOf = (event: RecordedEvent): string | null => {
+  if (event.streamId.startsWith('coupon-')) return (event.data as { couponId: string }).couponId;
+  return orderFactsOf(event)?.couponId ?? null;
+};
+
+/** Coupons with their live counts (placed, cancelled, used), sharded by coupon. */
+export const couponsProjection: Projection = {
+  name: 'coupons',
+  tables: (suffix) => [`coupons${suffix}`, `coupons_state${suffix}`],
+  ddl: (suffix) => [
+    orderStateDdl(`coupons_state${suffix}`),
+    `CREATE TABLE IF NOT EXISTS coupons${suffix} (
+      coupon_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+      name VARCHAR(200) NULL,
+      face_value_cents BIGINT NULL,
+      per_user_limit INT NULL,
+      sale_starts_at DATETIME(3) NULL,
+      sale_ends_at DATETIME(3) NULL,
+      total_stock INT NOT NULL DEFAULT 0,
+      stock_revision BIGINT NOT NULL DEFAULT -1,
+      closed TINYINT NOT NULL DEFAULT 0,
+      placed INT NOT NULL DEFAULT 0,
+      cancelled INT NOT NULL DEFAULT 0,
+      used INT NOT NULL DEFAULT 0
+    ) ENGINE=InnoDB`,
+  ],
+  shardOf: (event: RecordedEvent, shards: number) => {
+    const couponId = couponIdOf(event);
+    return couponId ? shardOfKey(couponId, shards) : null;
+  },
+  apply: async (sql: SqlExecutor, event: RecordedEvent, suffix: string) => {
+    const couponId = couponIdOf(event);
+    if (!couponId) return;
+    const table = `coupons${suffix}`;
+    if (event.streamId.startsWith('coupon-'))
+      return applyCouponEvent(
+        sql,
+        table,
+        { type: event.type, data: event.data } as CouponEvent,
+        event.revision,
+      );
+    const facts = orderFactsOf(event);
+    if (!facts) return;
+    const { changed, previous } = await advanceOrderStatus(
+      sql,
+      `coupons_state${suffix}`,
+      facts.orderId,
+      facts.status,
+      event.revision,
+    );
+    if (!changed) return;
+    await sql.query(`INSERT IGNORE INTO ${table} (coupon_id) VALUES (?)`, [couponId]);
+    await sql.query(`UPDATE ${table} SET ${counterShift(previous, facts.status)} WHERE coupon_id = ?`, [
+      couponId,
+    ]);
+  },
+};
+
+/** Coupon facts are idempotent by nature: static fields are set, stock follows the newest revision, closing sticks. */
+const applyCouponEvent = async (
+  sql: SqlExecutor,
+  table: string,
+  event: CouponEvent,
+  revision: bigint,
+): Promise<void> => {
+  await sql.query(`INSERT IGNORE INTO ${table} (coupon_id) VALUES (?)`, [event.data.couponId]);
+  switch (event.type) {
+    case 'CouponCreated': {
+      const d = event.data;
+      await sql.query(
+        `UPDATE ${table} SET name = ?, face_value_cents = ?, per_user_limit = ?, sale_starts_at = ?, sale_ends_at = ?,
+           total_stock = IF(stock_revision < ?, ?, total_stock), stock_revision = GREATEST(stock_revision, ?) WHERE coupon_id = ?`,
+        [
+          d.name,
+          d.faceValueCents,
+          d.perUserLimit,
+          new Date(d.saleStartsAt),
+          new Date(d.saleEndsAt),
+          revision.toString(),
+          d.totalStock,
+          revision.toString(),
+          d.couponId,
+        ],
+      );
+      return;
+    }
+    case 'CouponStockAdded':
+      await sql.query(
+        `UPDATE ${table} SET total_stock = IF(stock_revision < ?, ?, total_stock), stock_revision = GREATEST(stock_revision, ?) WHERE coupon_id = ?`,
+        [revision.toString(), event.data.totalStock, revision.toString(), event.data.couponId],
+      );
+      return;
+    case 'CouponClosed':
+      await sql.query(`UPDATE ${table} SET closed = 1 WHERE coupon_id = ?`, [event.data.couponId]);
+      return;
+  }
+};

@@ -1,0 +1,58 @@
+import type { RecordedEvent } from '../commands/event-store-port';
+import { shardOfKey } from '../domain/shared/shard-key';
+import { advanceOrderStatus, orderFactsOf, orderStateDdl } from './order-status';
+import type { Projection } from './projection';
+import type { SqlExecutor } from './sql-executor-port';
+
+/** Orders, sharded by buyer: a buyer's orders live together, and an order id names its shard. */
+export const ordersProjection: Projection = {
+  name: 'orders',
+  tables: (suffix) => [`orders${suffix}`, `orders_state${suffix}`],
+  ddl: (suffix) => [
+    orderStateDdl(`orders_state${suffix}`),
+    `CREATE TABLE IF NOT EXISTS orders${suffix} (
+      order_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+      user_id VARCHAR(64) CHARACTER SET ascii NOT NULL,
+      coupon_id CHAR(36) CHARACTER SET ascii NOT NULL,
+      status VARCHAR(16) CHARACTER SET ascii NOT NULL,
+      placed_at DATETIME(3) NULL,
+      updated_at DATETIME(3) NOT NULL,
+      position BIGINT NOT NULL,
+      KEY by_user (user_id, order_id),
+      KEY by_user_status (user_id, status, order_id)
+    ) ENGINE=InnoDB`,
+  ],
+  shardOf: (event: RecordedEvent, shards: number) => {
+    const facts = orderFactsOf(event);
+    return facts ? shardOfKey(facts.userId, shards) : null;
+  },
+  apply: async (sql: SqlExecutor, event: RecordedEvent, suffix: string) => {
+    const facts = orderFactsOf(event);
+    if (!facts) return;
+    const { changed } = await advanceOrderStatus(
+      sql,
+      `orders_state${suffix}`,
+      facts.orderId,
+      facts.status,
+      event.revision,
+    );
+    const placedAt =
+      event.type === 'OrderPlaced' ? new Date((event.data as { placedAt: string }).placedAt) : null;
+    if (!changed && !placedAt) return;
+    await sql.query(
+      `INSERT INTO orders${suffix} (order_id, user_id, coupon_id, status, placed_at, updated_at, position)
+       SELECT ?, ?, ?, s.status, ?, ?, ? FROM orders_state${suffix} s WHERE s.order_id = ?
+       ON DUPLICATE KEY UPDATE status = VALUES(status), placed_at = COALESCE(placed_at, VALUES(placed_at)),
+         updated_at = GREATEST(updated_at, VALUES(updated_at)), position = GREATEST(position, VALUES(position))`,
+      [
+        facts.orderId,
+        facts.userId,
+        facts.couponId,
+        placedAt,
+        event.recordedAt,
+        event.position.toString(),
+        facts.orderId,
+      ],
+    );
+  },
+};

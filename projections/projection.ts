@@ -1,0 +1,19 @@
+import type { RecordedEvent } from '../commands/event-store-port';
+import type { SqlExecutor } from './sql-executor-port';
+
+export const PROJECTION_NAMES = ['orders', 'coupons', 'stats'] as const;
+export type ProjectionName = (typeof PROJECTION_NAMES)[number];
+
+/**
+ * A read model: its tables (named with a generation suffix, so a rebuild can fill new tables while the old ones
+ * serve), which shard an event belongs to, and how to apply it. `apply` must be idempotent and order-insensitive:
+ * redelivery, duplicates and reordering are normal.
+ */
+export interface Projection {
+  readonly name: ProjectionName;
+  tables(suffix: string): string[];
+  ddl(suffix: string): string[];
+  /** The shard an event changes, or null when this read model ignores it. */
+  shardOf(event: RecordedEvent, shards: number): number | null;
+  apply(sql: SqlExecutor, event: RecordedEvent, suffix: string): Promise<void>;
+}

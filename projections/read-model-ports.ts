@@ -1,0 +1,37 @@
+import type { ProjectionName } from './projection';
+import type { SqlExecutor } from './sql-executor-port';
+
+/** One build of a read model: its tables carry the generation in their names and are spread over `shards` databases. */
+export interface Generation {
+  readonly projection: ProjectionName;
+  readonly generation: number;
+  readonly shards: number;
+  /** `building`: being filled by a replay (the projector feeds it new events too); `live`: what queries read. */
+  readonly state: 'building' | 'live';
+}
+
+export const tableSuffix = (generation: number): string => `_g${generation}`;
+
+/** Which generations exist. Kept in one catalog database. */
+export interface ReadModelCatalog {
+  /** The live and building generations of a projection. */
+  current(projection: ProjectionName): Promise<Generation[]>;
+  /** Creates the first live generation unless one exists; returns the live one. */
+  ensureLive(projection: ProjectionName, shards: number): Promise<Generation>;
+  startBuilding(projection: ProjectionName, shards: number): Promise<Generation>;
+  /** Makes a building generation live; the previous live one is retired and returned. */
+  promote(generation: Generation): Promise<Generation | null>;
+  abandon(generation: Generation): Promise<void>;
+}
+
+/** The sharded read databases: transactions per shard, and checkpoints stored beside the rows they cover. */
+export interface ReadShards {
+  transaction<T>(shard: number, work: (sql: SqlExecutor) => Promise<T>): Promise<T>;
+  query<Row>(shard: number, sql: string, values?: readonly unknown[]): Promise<Row[]>;
+  ensureTables(generation: Generation, ddl: readonly string[]): Promise<void>;
+  dropTables(generation: Generation, tables: readonly string[]): Promise<void>;
+  /** Records, inside the shard transaction, that the generation has seen every event up to `position`. */
+  advanceCheckpoint(sql: SqlExecutor, generation: Generation, position: bigint): Promise<void>;
+  /** Every event up to the returned position is applied in this shard (0n when none). */
+  checkpoint(generation: Generation, shard: number): Promise<bigint>;
+}

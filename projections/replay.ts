@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventStore } from '../commands/event-store-port';
+import type { Projection } from './projection';
+import type { ProjectionWriter } from './projection-writer';
+import { tableSuffix, type ReadModelCatalog, type ReadShards } from './read-model-ports';
+
+export interface ReplayProgress {
+  readonly projection: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface ReplayReport {
+  readonly projection: string;
+  readonly generation: number | null;
+  readonly shards: number;
+  readonly events: number;
+  /** Events per shard that the read model keeps (the rest it ignores). */
+  readonly perShard: readonly number[];
+  readonly seconds: number;
+  readonly dryRun: boolean;
+}
+
+const PAGE = 2000;
+/** Queries cache the live generation for a second; old tables go only after every reader has moved on. */
+const RETIRE_AFTER_MS = 2500;
+
+/**
+ * Rebuilds a read model from position 0 into a new generation of tables while the live one keeps serving. Running
+ * projectors feed the new generation too from the moment it exists, so once the replay has caught up with the head it
+ * is complete and is swapped in. With `dryRun` nothing is written: the events are only counted per shard.
+ */
+export class Replay {
+  constructor(
+    private readonly store: EventStore,
+    private readonly catalog: ReadModelCatalog,
+    private readonly shards: ReadShards,
+    private readonly writer: ProjectionWriter,
+  ) {}
+
+  async run(
+    projection: Projection,
+    shards: number,
+    dryRun: boolean,
+    progress: (p: ReplayProgress) => void,
+  ): Promise<ReplayReport> {
+    const started = Date.now();
+    const perShard = Array.from({ length: shards }, () => 0);
+    const generation = dryRun ? null : await this.catalog.startBuilding(projection.name, shards);
+    if (generation)
+      await this.shards.ensureTables(generation, projection.ddl(tableSuffix(generation.generation)));
+    let events = 0;
+    let total = Number(await this.store.headPosition());
+    try {
+      for (let after = 0n; ;) {
+        const page = await this.store.readAll(after, PAGE);
+        if (page.length === 0) break;
+        for (const event of page) {
+          const shard = projection.shardOf(event, shards);
+          if (shard !== null) perShard[shard] = (perShard[shard] ?? 0) + 1;
+        }
+        if (generation) await this.writer.write(projection, generation, page);
+        events += page.length;
+        after = page[page.length - 1]?.position ?? after;
+        total = Math.max(total, Number(after));
+        progress({ projection: projection.name, done: Number(after), total });
+      }
+    } catch (error) {
+      if (generation) await this.catalog.abandon(generation);
+      throw error;
+    }
+    if (generation) {
+      const retired = await this.catalog.promote(generation);
+      if (retired) {
+        await sleep(RETIRE_AFTER_MS);
+        await this.shards.dropTables(retired, projection.tables(tableSuffix(retired.generation)));
+      }
+    }
+    return {
+      projection: projection.name,
+      generation: generation?.generation ?? null,
+      shards,
+      events,
+      perShard,
+      seconds: (Date.now() - started) / 1000,
+      dryRun,
+    };
+  }
+}
