@@ -13,7 +13,13 @@ const event = (position: number): RecordedEvent => ({
   type: 'Tested',
   schemaVersion: 1,
   data: { position },
-  metadata: { eventId: randomUUID(), correlationId: 'c', causationId: 'c', userId: 'u', occurredAt: new Date(0).toISOString() },
+  metadata: {
+    eventId: randomUUID(),
+    correlationId: 'c',
+    causationId: 'c',
+    userId: 'u',
+    occurredAt: new Date(0).toISOString(),
+  },
   recordedAt: new Date(0),
 });
 
@@ -40,7 +46,12 @@ describe('Redis Streams bus', () => {
     const gotB = await b.receive(100, 100);
     expect(gotA.map((m) => m.event.position)).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i + 1)));
     expect(gotB).toHaveLength(10);
-    expect(gotA[0]?.event).toMatchObject({ streamId: 's-1', revision: 0n, type: 'Tested', data: { position: 1 } });
+    expect(gotA[0]?.event).toMatchObject({
+      streamId: 's-1',
+      revision: 0n,
+      type: 'Tested',
+      data: { position: 1 },
+    });
     await a.ack(gotA);
     expect(await a.receive(100, 50)).toEqual([]);
     await Promise.all([a.close(), b.close()]);
@@ -66,7 +77,11 @@ describe('Redis Streams bus', () => {
   it('dead-letters a message that keeps failing, and logs its event id', async () => {
     const errors: object[] = [];
     const loud = { ...silent, error: (fields: object) => errors.push(fields) };
-    const poisonBus = new RedisStreamsBus(redis, loud, { prefix: `${env.keyPrefix}p`, claimIdleMs: 50, maxDeliveries: 3 });
+    const poisonBus = new RedisStreamsBus(redis, loud, {
+      prefix: `${env.keyPrefix}p`,
+      claimIdleMs: 50,
+      maxDeliveries: 3,
+    });
     const poison = event(7);
     await poisonBus.publish([poison]);
     const consumer = await poisonBus.consumer('group-p', 'p1');
