@@ -50,6 +50,7 @@ export class RedisStreamsBus implements EventBus {
     }
     // Blocking reads get a connection of their own, so they never hold up other commands.
     const connection = this.redis.duplicate();
+    if (connection.status === 'wait') await connection.connect();
     return new RedisStreamsConsumer(
       connection,
       this.logger,
