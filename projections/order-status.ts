@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../commands/event-store-port';
+import { shardOfKey } from '../domain/shared/shard-key';
 import type { SqlExecutor } from './sql-executor-port';
 
 export type OrderStatus = 'PLACED' | 'CANCELLED' | 'USED';
@@ -69,3 +70,9 @@ export const counterShift = (previous: OrderStatus | null, current: OrderStatus)
   ]
     .filter(Boolean)
     .join(', ');
+
+/** Read models sharded by buyer route an order event to its buyer's shard. */
+export const buyerShardOf = (event: RecordedEvent, shards: number): number | null => {
+  const facts = orderFactsOf(event);
+  return facts ? shardOfKey(facts.userId, shards) : null;
+};

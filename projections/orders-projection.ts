@@ -1,6 +1,5 @@
 import type { RecordedEvent } from '../commands/event-store-port';
-import { shardOfKey } from '../domain/shared/shard-key';
-import { advanceOrderStatus, orderFactsOf, orderStateDdl } from './order-status';
+import { advanceOrderStatus, buyerShardOf, orderFactsOf, orderStateDdl } from './order-status';
 import type { Projection } from './projection';
 import type { SqlExecutor } from './sql-executor-port';
 
@@ -22,10 +21,7 @@ export const ordersProjection: Projection = {
       KEY by_user_status (user_id, status, order_id)
     ) ENGINE=InnoDB`,
   ],
-  shardOf: (event: RecordedEvent, shards: number) => {
-    const facts = orderFactsOf(event);
-    return facts ? shardOfKey(facts.userId, shards) : null;
-  },
+  shardOf: buyerShardOf,
   apply: async (sql: SqlExecutor, event: RecordedEvent, suffix: string) => {
     const facts = orderFactsOf(event);
     if (!facts) return;

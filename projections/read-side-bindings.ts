@@ -1,11 +1,11 @@
-import type { Container, ServiceIdentifier } from 'inversify';
+import type { Container } from 'inversify';
 import type { Redis } from 'ioredis';
 import { createMySqlPool, ensureDatabase } from '../infra/mysql/mysql-pool';
 import { MySqlReadCatalog } from '../infra/mysql/mysql-read-catalog';
 import { MySqlReadShards, shardMap } from '../infra/mysql/mysql-read-shards';
 import { MySqlRelayCheckpoint } from '../infra/mysql/mysql-relay-checkpoint';
 import { RedisStreamsBus } from '../infra/redis/redis-streams-bus';
-import { TOKENS } from '../write-api/write-side-bindings';
+import { singletons, token, TOKENS } from '../write-api/write-side-bindings';
 import type { EventBus } from './event-bus-port';
 import { LiveGenerations } from './live-generations';
 import { PROJECTION_NAMES } from './projection';
@@ -14,8 +14,6 @@ import { ProjectionWriter } from './projection-writer';
 import { ReadQueries } from './read-queries';
 import { Relay } from './relay';
 
-const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`couponkill.${name}`);
-
 export const READ_TOKENS = {
   Bus: token<EventBus>('Bus'),
   BusRedis: token<Redis>('BusRedis'),
@@ -23,15 +21,7 @@ export const READ_TOKENS = {
 
 /** The read side's graph on top of the write side's adapters (event store, Redis, config, logger, metrics). */
 export const bindReadSide = (container: Container): void => {
-  const single = <T>(
-    id: ServiceIdentifier<T>,
-    build: (get: <U>(dep: ServiceIdentifier<U>) => U) => T,
-  ): void => {
-    container
-      .bind<T>(id)
-      .toDynamicValue((context) => build((dep) => context.get(dep)))
-      .inSingletonScope();
-  };
+  const single = singletons(container);
   single(READ_TOKENS.Bus, (get) => {
     const config = get(TOKENS.Config);
     return new RedisStreamsBus(get(TOKENS.Redis), get(TOKENS.Logger), {

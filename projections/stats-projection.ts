@@ -1,6 +1,5 @@
 import type { RecordedEvent } from '../commands/event-store-port';
-import { shardOfKey } from '../domain/shared/shard-key';
-import { advanceOrderStatus, counterShift, orderFactsOf, orderStateDdl } from './order-status';
+import { advanceOrderStatus, buyerShardOf, counterShift, orderFactsOf, orderStateDdl } from './order-status';
 import type { Projection } from './projection';
 import type { SqlExecutor } from './sql-executor-port';
 
@@ -19,10 +18,7 @@ export const statsProjection: Projection = {
       PRIMARY KEY (user_id, coupon_id)
     ) ENGINE=InnoDB`,
   ],
-  shardOf: (event: RecordedEvent, shards: number) => {
-    const facts = orderFactsOf(event);
-    return facts ? shardOfKey(facts.userId, shards) : null;
-  },
+  shardOf: buyerShardOf,
   apply: async (sql: SqlExecutor, event: RecordedEvent, suffix: string) => {
     const facts = orderFactsOf(event);
     if (!facts) return;

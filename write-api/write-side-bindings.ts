@@ -25,7 +25,17 @@ import { createMySqlPool } from '../infra/mysql/mysql-pool';
 import { createRedisClient } from '../infra/redis/redis-client';
 import { RedisStockGate } from '../infra/redis/redis-stock-gate';
 
-const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`couponkill.${name}`);
+export const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`couponkill.${name}`);
+
+/** Binds lazily built singletons: `single(id, (get) => new Thing(get(Dep)))`. */
+export const singletons =
+  (container: Container) =>
+  <T>(id: ServiceIdentifier<T>, build: (get: <U>(dep: ServiceIdentifier<U>) => U) => T): void => {
+    container
+      .bind<T>(id)
+      .toDynamicValue((context) => build((dep) => context.get(dep)))
+      .inSingletonScope();
+  };
 
 export const TOKENS = {
   Config: token<Config>('Config'),
@@ -45,15 +55,7 @@ export const TOKENS = {
  * command handlers on top. The caller binds Config, Logger and Metrics.
  */
 export const bindWriteSide = (container: Container): void => {
-  const single = <T>(
-    id: ServiceIdentifier<T>,
-    build: (get: <U>(dep: ServiceIdentifier<U>) => U) => T,
-  ): void => {
-    container
-      .bind<T>(id)
-      .toDynamicValue((context) => build((dep) => context.get(dep)))
-      .inSingletonScope();
-  };
+  const single = singletons(container);
   single(TOKENS.Redis, (get) => {
     const { redis } = get(TOKENS.Config);
     return createRedisClient({ url: redis.url, commandTimeoutMs: redis.commandTimeoutMs });
