@@ -31,7 +31,8 @@ program
   });
 
 const serve = (roles: (settings: Config) => Roles, name: string) => async () => {
-  const running = await startRoles(config(), roles(config()), name);
+  const settings = config();
+  const running = await startRoles(settings, roles(settings), name);
   const shutdown = (): void => {
     void running.stop().then(() => process.exit(0));
   };
