@@ -28,6 +28,23 @@ export interface RecordedEvent {
   readonly recordedAt: Date;
 }
 
+/**
+ * A point in the global log. `prepare` matters to EventStoreDB (a catch-up subscription must resume from both); in
+ * the MySQL store it equals `commit`. `commit` is what RecordedEvent.position carries.
+ */
+export interface LogPosition {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+export const START_OF_LOG: LogPosition = { commit: 0n, prepare: 0n };
+
+/** Events a catch-up subscription delivers together, and where to resume once they are handled. */
+export interface CatchUpBatch {
+  readonly events: readonly RecordedEvent[];
+  readonly resumeFrom: LogPosition;
+}
+
 export interface EventStore {
   /**
    * Appends atomically under optimistic concurrency. Appending events whose ids are already stored in that stream at
@@ -42,6 +59,12 @@ export interface EventStore {
   readStream(streamId: string): Promise<RecordedEvent[]>;
   /** Up to `maxCount` events after `afterPosition` (exclusive; 0n reads from the start), in global order, gap-free. */
   readAll(afterPosition: bigint, maxCount: number): Promise<RecordedEvent[]>;
+  /**
+   * Catch-up subscription: every event after `after` (exclusive), in global order, in batches of at most `maxBatch`,
+   * then new events as they are committed, until `signal` aborts (the iteration then ends) or the connection fails
+   * (the iteration throws; resubscribe from the last `resumeFrom` handled).
+   */
+  subscribeAll(after: LogPosition, maxBatch: number, signal: AbortSignal): AsyncIterable<CatchUpBatch>;
   /** Position of the newest event (0n when empty). */
   headPosition(): Promise<bigint>;
   ping(): Promise<void>;

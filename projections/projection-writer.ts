@@ -1,4 +1,6 @@
 import type { RecordedEvent } from '../commands/event-store-port';
+import { spansOf } from './checkpoint-frontier';
+import type { SequencedEvent } from './event-bus-port';
 import type { Projection } from './projection';
 import { tableSuffix, type Generation, type ReadShards } from './read-model-ports';
 
@@ -12,21 +14,24 @@ export class ProjectionWriter {
   async write(
     projection: Projection,
     generation: Generation,
-    events: readonly RecordedEvent[],
+    batch: readonly SequencedEvent[],
   ): Promise<void> {
-    if (events.length === 0) return;
-    const upTo = events.reduce((max, e) => (e.position > max ? e.position : max), 0n);
+    if (batch.length === 0) return;
+    const applied = spansOf(batch);
     const byShard = new Map<number, RecordedEvent[]>();
-    for (const event of events) {
+    for (const { event } of batch) {
       const shard = projection.shardOf(event, generation.shards);
-      if (shard !== null) byShard.set(shard, [...(byShard.get(shard) ?? []), event]);
+      if (shard === null) continue;
+      const events = byShard.get(shard);
+      if (events) events.push(event);
+      else byShard.set(shard, [event]);
     }
     const suffix = tableSuffix(generation.generation);
     await Promise.all(
       Array.from({ length: generation.shards }, (_, shard) =>
         this.shards.transaction(shard, async (sql) => {
           for (const event of byShard.get(shard) ?? []) await projection.apply(sql, event, suffix);
-          await this.shards.advanceCheckpoint(sql, generation, upTo);
+          await this.shards.advanceCheckpoint(sql, generation, applied);
         }),
       ),
     );

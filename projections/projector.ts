@@ -53,10 +53,9 @@ export class Projector {
       try {
         const messages = await consumer.receive(this.options.batchSize, this.options.waitMs);
         if (messages.length === 0) continue;
-        const events = messages.map((m) => m.event);
         const generations = await this.catalog.current(this.projection.name);
         await this.prepare(generations);
-        for (const generation of generations) await this.writer.write(this.projection, generation, events);
+        for (const generation of generations) await this.writer.write(this.projection, generation, messages);
         await consumer.ack(messages);
         failures = 0;
       } catch (error) {

@@ -1,3 +1,4 @@
+import type { Span } from './checkpoint-frontier';
 import type { ProjectionName } from './projection';
 import type { SqlExecutor } from './sql-executor-port';
 
@@ -30,8 +31,8 @@ export interface ReadShards {
   query<Row>(shard: number, sql: string, values?: readonly unknown[]): Promise<Row[]>;
   ensureTables(generation: Generation, ddl: readonly string[]): Promise<void>;
   dropTables(generation: Generation, tables: readonly string[]): Promise<void>;
-  /** Records, inside the shard transaction, that the generation has seen every event up to `position`. */
-  advanceCheckpoint(sql: SqlExecutor, generation: Generation, position: bigint): Promise<void>;
+  /** Records, inside the shard transaction, the runs of events this batch applied; the checkpoint moves over them. */
+  advanceCheckpoint(sql: SqlExecutor, generation: Generation, applied: readonly Span[]): Promise<void>;
   /** Every event up to the returned position is applied in this shard (0n when none). */
   checkpoint(generation: Generation, shard: number): Promise<bigint>;
 }

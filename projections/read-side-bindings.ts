@@ -1,5 +1,6 @@
 import type { Container } from 'inversify';
-import type { Redis } from 'ioredis';
+import type { Pool } from 'mysql2/promise';
+import { RocketMqBus } from '../infra/rocketmq/rocketmq-bus';
 import { createMySqlPool, ensureDatabase } from '../infra/mysql/mysql-pool';
 import { MySqlReadCatalog } from '../infra/mysql/mysql-read-catalog';
 import { MySqlReadShards, shardMap } from '../infra/mysql/mysql-read-shards';
@@ -16,35 +17,45 @@ import { Relay } from './relay';
 
 export const READ_TOKENS = {
   Bus: token<EventBus>('Bus'),
-  BusRedis: token<Redis>('BusRedis'),
+  CatalogPool: token<Pool>('CatalogPool'),
 } as const;
 
 /** The read side's graph on top of the write side's adapters (event store, Redis, config, logger, metrics). */
 export const bindReadSide = (container: Container): void => {
   const single = singletons(container);
   single(READ_TOKENS.Bus, (get) => {
-    const config = get(TOKENS.Config);
-    return new RedisStreamsBus(get(TOKENS.Redis), get(TOKENS.Logger), {
-      prefix: config.redis.keyPrefix,
-      ...config.bus,
-    });
+    const { bus, redis } = get(TOKENS.Config);
+    return bus.kind === 'rocketmq'
+      ? new RocketMqBus(
+          {
+            ...bus.rocketmq,
+            deadLetterTopic: `${bus.rocketmq.topic}-DLQ`,
+            invisibleMs: bus.claimIdleMs,
+            maxDeliveries: bus.maxDeliveries,
+            requestTimeoutMs: 3000,
+          },
+          get(TOKENS.Logger),
+        )
+      : new RedisStreamsBus(get(TOKENS.Redis), get(TOKENS.Logger), {
+          prefix: redis.keyPrefix,
+          claimIdleMs: bus.claimIdleMs,
+          maxDeliveries: bus.maxDeliveries,
+        });
   });
   single(MySqlReadShards, (get) => {
     const { read } = get(TOKENS.Config);
     return new MySqlReadShards(shardMap(read.databaseUrl, read.shardUrls), 8);
   });
-  single(
-    MySqlReadCatalog,
-    (get) =>
-      new MySqlReadCatalog(
-        createMySqlPool({
-          url: get(TOKENS.Config).read.databaseUrl,
-          connectionLimit: 4,
-          lockWaitTimeoutSeconds: 10,
-        }),
-      ),
+  single(READ_TOKENS.CatalogPool, (get) =>
+    createMySqlPool({
+      url: get(TOKENS.Config).read.databaseUrl,
+      connectionLimit: 4,
+      lockWaitTimeoutSeconds: 10,
+    }),
   );
-  single(MySqlRelayCheckpoint, (get) => new MySqlRelayCheckpoint(get(TOKENS.EventStorePool), 'default'));
+  single(MySqlReadCatalog, (get) => new MySqlReadCatalog(get(READ_TOKENS.CatalogPool)));
+  // In the read database: it exists whichever event store is configured.
+  single(MySqlRelayCheckpoint, (get) => new MySqlRelayCheckpoint(get(READ_TOKENS.CatalogPool), 'default'));
   single(ProjectionWriter, (get) => new ProjectionWriter(get(MySqlReadShards)));
   single(LiveGenerations, (get) => new LiveGenerations(get(MySqlReadCatalog)));
   single(
@@ -66,7 +77,6 @@ export const bindReadSide = (container: Container): void => {
     (get) =>
       new Relay(get(TOKENS.EventStore), get(READ_TOKENS.Bus), get(MySqlRelayCheckpoint), get(TOKENS.Logger), {
         batchSize: 1000,
-        idleMs: 20,
       }),
   );
 };
@@ -80,6 +90,7 @@ export const openReadSide = async (container: Container): Promise<void> => {
 };
 
 export const closeReadSide = async (container: Container): Promise<void> => {
+  await container.get(READ_TOKENS.Bus).close();
   await container.get(MySqlReadShards).close();
   await container.get(MySqlReadCatalog).close();
 };

@@ -1,27 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventStore } from '../commands/event-store-port';
+import { START_OF_LOG, type EventStore, type LogPosition } from '../commands/event-store-port';
 import type { Logger } from '../commands/logger-port';
 import type { EventBus } from './event-bus-port';
 
 /** Where the relay has published up to; saved only after the bus has stored everything before it. */
 export interface RelayCheckpoint {
-  load(): Promise<bigint>;
-  save(position: bigint): Promise<void>;
+  load(): Promise<LogPosition>;
+  save(position: LogPosition): Promise<void>;
 }
 
 export interface RelayOptions {
   readonly batchSize: number;
-  readonly idleMs: number;
 }
 
 /**
- * Tails the event store's gap-free global log from its checkpoint and publishes every event to the bus, in order, at
- * least once: a crash between publish and save republishes the batch, which consumers absorb.
+ * Follows the event store's global log with a catch-up subscription from its checkpoint and publishes every event to
+ * the bus, in order, at least once: a crash between publish and save republishes the batch, which consumers absorb.
+ * A dropped subscription is resumed from the checkpoint with back-off.
  */
 export class Relay {
   private running: Promise<void> | undefined;
-  private stopped = false;
-  private published = 0n;
+  private readonly stopping = new AbortController();
+  private published: LogPosition = START_OF_LOG;
 
   constructor(
     private readonly store: EventStore,
@@ -33,7 +33,7 @@ export class Relay {
 
   /** The position published so far (for the lag metric). */
   get position(): bigint {
-    return this.published;
+    return this.published.commit;
   }
 
   start(): void {
@@ -41,50 +41,44 @@ export class Relay {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping.abort();
     await this.running;
   }
 
-  /** Publishes until the store has nothing newer; returns the number of events published. */
-  async drain(): Promise<number> {
-    let count = 0;
-    for (;;) {
-      const events = await this.store.readAll(this.published, this.options.batchSize);
-      if (events.length === 0) return count;
-      await this.bus.publish(events);
-      const last = events[events.length - 1];
-      if (last) {
-        await this.checkpoint.save(last.position);
-        this.published = last.position;
-      }
-      count += events.length;
-    }
-  }
-
   private async loop(): Promise<void> {
-    let failures = 0;
+    const { signal } = this.stopping;
     this.published = await this.loadCheckpoint();
-    while (!this.stopped) {
+    for (let failures = 0; !signal.aborted;) {
       try {
-        if ((await this.drain()) === 0) await sleep(this.options.idleMs);
-        failures = 0;
+        for await (const batch of this.store.subscribeAll(this.published, this.options.batchSize, signal)) {
+          await this.bus.publish(batch.events, this.published.commit);
+          await this.checkpoint.save(batch.resumeFrom);
+          this.published = batch.resumeFrom;
+          failures = 0;
+        }
       } catch (error) {
         failures += 1;
-        this.logger.warn({ err: error, failures }, 'relay could not publish; retrying');
-        await sleep(Math.min(100 * 2 ** failures, 5000));
+        this.logger.warn(
+          { err: error, failures, resumeFrom: this.published.commit.toString() },
+          'relay lost its subscription or could not publish; resuming from its checkpoint',
+        );
+        await backOff(failures, signal);
       }
     }
   }
 
-  private async loadCheckpoint(): Promise<bigint> {
+  private async loadCheckpoint(): Promise<LogPosition> {
     for (let failures = 1; ; failures++) {
       try {
         return await this.checkpoint.load();
       } catch (error) {
-        if (this.stopped) return 0n;
+        if (this.stopping.signal.aborted) return START_OF_LOG;
         this.logger.warn({ err: error }, 'relay could not load its checkpoint; retrying');
-        await sleep(Math.min(100 * 2 ** failures, 5000));
+        await backOff(failures, this.stopping.signal);
       }
     }
   }
 }
+
+const backOff = (failures: number, signal: AbortSignal): Promise<void> =>
+  sleep(Math.min(100 * 2 ** failures, 5000), undefined, { signal }).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '../commands/event-store-port';
+import { sequence } from './event-bus-port';
 import type { Projection } from './projection';
 import type { ProjectionWriter } from './projection-writer';
 import { tableSuffix, type ReadModelCatalog, type ReadShards } from './read-model-ports';
@@ -59,7 +60,7 @@ export class Replay {
           const shard = projection.shardOf(event, shards);
           if (shard !== null) perShard[shard] = (perShard[shard] ?? 0) + 1;
         }
-        if (generation) await this.writer.write(projection, generation, page);
+        if (generation) await this.writer.write(projection, generation, sequence(page, after));
         events += page.length;
         after = page[page.length - 1]?.position ?? after;
         total = Math.max(total, Number(after));

@@ -20,6 +20,7 @@ import { ScryptPasswordHasher } from '../infra/auth/scrypt-password-hasher';
 import { SystemClock } from '../infra/clock/system-clock';
 import type { Config } from '../infra/config/config';
 import { UuidV7Ids } from '../infra/ids/uuid-v7-ids';
+import { EventStoreDbEventStore } from '../infra/eventstoredb/eventstoredb-event-store';
 import { MySqlEventStore } from '../infra/mysql/mysql-event-store';
 import { createMySqlPool } from '../infra/mysql/mysql-pool';
 import { createRedisClient } from '../infra/redis/redis-client';
@@ -68,13 +69,12 @@ export const bindWriteSide = (container: Container): void => {
       lockWaitTimeoutSeconds: eventStore.lockWaitSeconds,
     });
   });
-  single(
-    TOKENS.EventStore,
-    (get) =>
-      new MySqlEventStore(get(TOKENS.EventStorePool), {
-        maxBatchAppends: get(TOKENS.Config).eventStore.batchMax,
-      }),
-  );
+  single(TOKENS.EventStore, (get) => {
+    const { eventStore } = get(TOKENS.Config);
+    return eventStore.kind === 'eventstoredb' && eventStore.esdbConnectionString
+      ? new EventStoreDbEventStore({ connectionString: eventStore.esdbConnectionString })
+      : new MySqlEventStore(get(TOKENS.EventStorePool), { maxBatchAppends: eventStore.batchMax });
+  });
   single(
     TOKENS.StockGate,
     (get) => new RedisStockGate(get(TOKENS.Redis), get(TOKENS.Config).redis.keyPrefix),

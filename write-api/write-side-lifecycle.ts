@@ -15,8 +15,10 @@ export const openWriteSide = async (container: Container): Promise<void> => {
   const logger = container.get(TOKENS.Logger);
   for (let attempt = 1; ; attempt++) {
     try {
-      await ensureDatabase(config.eventStore.url);
-      await migrateEventStore(container.get(TOKENS.EventStorePool));
+      if (config.eventStore.kind === 'mysql') {
+        await ensureDatabase(config.eventStore.url);
+        await migrateEventStore(container.get(TOKENS.EventStorePool));
+      } else await container.get(TOKENS.EventStore).ping();
       const redis = container.get(TOKENS.Redis);
       if (redis.status === 'wait') await redis.connect();
       await redis.ping();

@@ -28,6 +28,8 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - (1 to 32)')
       .default('ck'),
     COUPONKILL_REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(2000),
+    COUPONKILL_EVENT_STORE: z.enum(['mysql', 'eventstoredb']).default('mysql'),
+    COUPONKILL_ESDB_CONNECTION_STRING: url(['esdb:', 'esdb+discover:']).optional(),
     COUPONKILL_EVENT_STORE_URL: url(['mysql:']).default(
       'mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_events',
     ),
@@ -65,12 +67,30 @@ export const configSchema = z
     COUPONKILL_READ_SHARDS: positiveInt.max(64).default(2),
     COUPONKILL_READ_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
     COUPONKILL_PROJECTOR_BATCH: positiveInt.max(5000).default(500),
+    COUPONKILL_BUS: z.enum(['redis', 'rocketmq']).default('redis'),
     COUPONKILL_BUS_CLAIM_IDLE_MS: positiveInt.default(30_000),
     COUPONKILL_BUS_MAX_DELIVERIES: positiveInt.default(5),
+    COUPONKILL_ROCKETMQ_ENDPOINTS: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d+)?(;[A-Za-z0-9.-]+(:\d+)?)*$/, 'host:port, separated by ;')
+      .default('127.0.0.1:18081'),
+    COUPONKILL_ROCKETMQ_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,120}$/, 'letters, digits, _ - (1 to 120)')
+      .default('couponkill-events'),
+    COUPONKILL_ROCKETMQ_GROUP_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ - (1 to 64)')
+      .default('couponkill'),
+    COUPONKILL_ROCKETMQ_AWAIT_MS: positiveInt.default(5000),
     COUPONKILL_CONSUMER_NAME: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)
       .optional(),
+  })
+  .refine((c) => c.COUPONKILL_EVENT_STORE !== 'eventstoredb' || c.COUPONKILL_ESDB_CONNECTION_STRING, {
+    message: 'is required when COUPONKILL_EVENT_STORE=eventstoredb',
+    path: ['COUPONKILL_ESDB_CONNECTION_STRING'],
   })
   .refine(
     (c) => (c.COUPONKILL_ADMIN_USERNAME === undefined) === (c.COUPONKILL_ADMIN_PASSWORD === undefined),

@@ -8,7 +8,10 @@ export interface Config {
   readonly logLevel: RawConfig['COUPONKILL_LOG_LEVEL'];
   readonly redis: { readonly url: string; readonly keyPrefix: string; readonly commandTimeoutMs: number };
   readonly eventStore: {
+    readonly kind: 'mysql' | 'eventstoredb';
+    /** The MySQL store (also where the relay keeps its checkpoint when the store is MySQL). */
     readonly url: string;
+    readonly esdbConnectionString: string | null;
     readonly poolSize: number;
     readonly batchMax: number;
     readonly lockWaitSeconds: number;
@@ -33,7 +36,17 @@ export interface Config {
     readonly waitMs: number;
   };
   readonly projector: { readonly batchSize: number; readonly consumerName: string };
-  readonly bus: { readonly claimIdleMs: number; readonly maxDeliveries: number };
+  readonly bus: {
+    readonly kind: 'redis' | 'rocketmq';
+    readonly claimIdleMs: number;
+    readonly maxDeliveries: number;
+    readonly rocketmq: {
+      readonly endpoints: string;
+      readonly topic: string;
+      readonly groupPrefix: string;
+      readonly awaitMs: number;
+    };
+  };
 }
 
 export class ConfigError extends Error {
@@ -62,7 +75,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
       commandTimeoutMs: c.COUPONKILL_REDIS_COMMAND_TIMEOUT_MS,
     },
     eventStore: {
+      kind: c.COUPONKILL_EVENT_STORE,
       url: c.COUPONKILL_EVENT_STORE_URL,
+      esdbConnectionString: c.COUPONKILL_ESDB_CONNECTION_STRING ?? null,
       poolSize: c.COUPONKILL_EVENT_STORE_POOL_SIZE,
       batchMax: c.COUPONKILL_EVENT_STORE_BATCH_MAX,
       lockWaitSeconds: c.COUPONKILL_EVENT_STORE_LOCK_WAIT_SECONDS,
@@ -93,7 +108,17 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
       batchSize: c.COUPONKILL_PROJECTOR_BATCH,
       consumerName: c.COUPONKILL_CONSUMER_NAME ?? hostname(),
     },
-    bus: { claimIdleMs: c.COUPONKILL_BUS_CLAIM_IDLE_MS, maxDeliveries: c.COUPONKILL_BUS_MAX_DELIVERIES },
+    bus: {
+      kind: c.COUPONKILL_BUS,
+      claimIdleMs: c.COUPONKILL_BUS_CLAIM_IDLE_MS,
+      maxDeliveries: c.COUPONKILL_BUS_MAX_DELIVERIES,
+      rocketmq: {
+        endpoints: c.COUPONKILL_ROCKETMQ_ENDPOINTS,
+        topic: c.COUPONKILL_ROCKETMQ_TOPIC,
+        groupPrefix: c.COUPONKILL_ROCKETMQ_GROUP_PREFIX,
+        awaitMs: c.COUPONKILL_ROCKETMQ_AWAIT_MS,
+      },
+    },
   };
 };
 

@@ -3,11 +3,14 @@ import { DependencyUnavailableError } from '../../commands/dependency-error';
 import {
   WrongExpectedRevisionError,
   type AppendResult,
+  type CatchUpBatch,
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  type LogPosition,
   type RecordedEvent,
 } from '../../commands/event-store-port';
+import { pollingCatchUp } from './polling-catch-up';
 import type { EventMetadata } from '../../domain/shared/event';
 
 export interface MySqlEventStoreOptions {
@@ -78,6 +81,10 @@ export class MySqlEventStore implements EventStore {
       [afterPosition.toString(), maxCount],
     );
     return rows.map(toRecordedEvent);
+  }
+
+  subscribeAll(after: LogPosition, maxBatch: number, signal: AbortSignal): AsyncIterable<CatchUpBatch> {
+    return pollingCatchUp((position, count) => this.readAll(position, count), after, maxBatch, 20, signal);
   }
 
   async headPosition(): Promise<bigint> {

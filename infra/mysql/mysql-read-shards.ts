@@ -1,5 +1,6 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { DependencyUnavailableError } from '../../commands/dependency-error';
+import { advanceFrontier, type Span } from '../../projections/checkpoint-frontier';
 import type { Generation, ReadShards } from '../../projections/read-model-ports';
 import type { SqlExecutor } from '../../projections/sql-executor-port';
 import { createMySqlPool, ensureDatabase } from './mysql-pool';
@@ -29,6 +30,21 @@ const CHECKPOINTS = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
   position BIGINT NOT NULL,
   PRIMARY KEY (projection, generation)
 ) ENGINE=InnoDB`;
+
+/** Runs applied beyond a gap in the checkpoint (a bus that delivers streams out of global order leaves some). */
+const PENDING_SPANS = `CREATE TABLE IF NOT EXISTS projection_pending_spans (
+  projection VARCHAR(32) CHARACTER SET ascii NOT NULL,
+  generation INT NOT NULL,
+  after_position BIGINT NOT NULL,
+  up_to_position BIGINT NOT NULL,
+  PRIMARY KEY (projection, generation, after_position)
+) ENGINE=InnoDB`;
+
+const spanList = (spans: readonly Span[]): string =>
+  spans
+    .map((s) => `${s.after}-${s.upTo}`)
+    .sort()
+    .join();
 
 export class MySqlReadShards implements ReadShards {
   private readonly pools = new Map<number, Promise<Pool>>();
@@ -70,7 +86,7 @@ export class MySqlReadShards implements ReadShards {
 
   async ensureTables(generation: Generation, ddl: readonly string[]): Promise<void> {
     for (let shard = 0; shard < generation.shards; shard++) {
-      for (const statement of [CHECKPOINTS, ...ddl]) await this.query(shard, statement);
+      for (const statement of [CHECKPOINTS, PENDING_SPANS, ...ddl]) await this.query(shard, statement);
       await this.query(
         shard,
         'INSERT IGNORE INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, 0)',
@@ -82,18 +98,47 @@ export class MySqlReadShards implements ReadShards {
   async dropTables(generation: Generation, tables: readonly string[]): Promise<void> {
     for (let shard = 0; shard < generation.shards; shard++) {
       if (tables.length > 0) await this.query(shard, `DROP TABLE IF EXISTS ${tables.join(', ')}`);
-      await this.query(shard, 'DELETE FROM projection_checkpoints WHERE projection = ? AND generation = ?', [
-        generation.projection,
-        generation.generation,
-      ]);
+      for (const table of ['projection_checkpoints', 'projection_pending_spans'])
+        await this.query(shard, `DELETE FROM ${table} WHERE projection = ? AND generation = ?`, [
+          generation.projection,
+          generation.generation,
+        ]);
     }
   }
 
-  async advanceCheckpoint(sql: SqlExecutor, generation: Generation, position: bigint): Promise<void> {
+  async advanceCheckpoint(sql: SqlExecutor, generation: Generation, applied: readonly Span[]): Promise<void> {
+    const key = [generation.projection, generation.generation];
+    // The checkpoint row's lock serialises writers of this generation in this shard.
+    const rows = await sql.query<{
+      position: string;
+      after_position: string | null;
+      up_to_position: string | null;
+    }>(
+      `SELECT c.position, p.after_position, p.up_to_position FROM projection_checkpoints c
+       LEFT JOIN projection_pending_spans p ON p.projection = c.projection AND p.generation = c.generation
+       WHERE c.projection = ? AND c.generation = ? FOR UPDATE`,
+      key,
+    );
+    const frontier = BigInt(rows[0]?.position ?? '0');
+    const pending = rows.flatMap((r) =>
+      r.after_position === null || r.up_to_position === null
+        ? []
+        : [{ after: BigInt(r.after_position), upTo: BigInt(r.up_to_position) }],
+    );
+    const next = advanceFrontier(frontier, pending, applied);
+    if (spanList(next.pending) !== spanList(pending)) {
+      if (pending.length > 0)
+        await sql.query('DELETE FROM projection_pending_spans WHERE projection = ? AND generation = ?', key);
+      if (next.pending.length > 0)
+        await sql.query(
+          'INSERT INTO projection_pending_spans (projection, generation, after_position, up_to_position) VALUES ?',
+          [next.pending.map((s) => [...key, s.after.toString(), s.upTo.toString()])],
+        );
+    }
     await sql.query(
       `INSERT INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, ?)
-       ON DUPLICATE KEY UPDATE position = GREATEST(position, VALUES(position))`,
-      [generation.projection, generation.generation, position.toString()],
+       ON DUPLICATE KEY UPDATE position = VALUES(position)`,
+      [...key, next.frontier.toString()],
     );
   }
 

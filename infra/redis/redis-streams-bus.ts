@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { RecordedEvent } from '../../commands/event-store-port';
 import type { Logger } from '../../commands/logger-port';
-import type { BusConsumer, BusMessage, EventBus } from '../../projections/event-bus-port';
-import { decodeEvent, encodeEvent } from './recorded-event-codec';
+import { sequence, type BusConsumer, type BusMessage, type EventBus } from '../../projections/event-bus-port';
+import { decodeSequenced, encodeSequenced } from '../messaging/sequenced-event-codec';
 
 export interface RedisStreamsBusOptions {
   readonly prefix: string;
@@ -33,13 +33,19 @@ export class RedisStreamsBus implements EventBus {
     return `${this.options.prefix}:bus:dead`;
   }
 
-  async publish(events: readonly RecordedEvent[]): Promise<void> {
+  async publish(events: readonly RecordedEvent[], previous: bigint): Promise<void> {
     if (events.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const event of events) pipeline.xadd(this.streamKey, '*', 'e', encodeEvent(event));
+    for (const linked of sequence(events, previous))
+      pipeline.xadd(this.streamKey, '*', 'e', encodeSequenced(linked));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
+  }
+
+  /** The Redis connection belongs to the process; consumers close their own. */
+  async close(): Promise<void> {
+    await Promise.resolve();
   }
 
   async consumer(group: string, consumerName: string): Promise<BusConsumer> {
@@ -159,7 +165,7 @@ class RedisStreamsConsumer implements BusConsumer {
     const entries = (await this.redis.xclaim(this.stream, this.group, this.name, 0, ...ids)) as StreamEntries;
     for (const [id, fields] of entries) {
       await this.redis.xadd(this.deadLetters, '*', 'group', this.group, 'id', id, ...fields);
-      const event = fields[1] ? decodeEvent(fields[1]) : null;
+      const event = fields[1] ? decodeSequenced(fields[1]).event : null;
       this.logger.error(
         {
           group: this.group,
@@ -177,5 +183,5 @@ class RedisStreamsConsumer implements BusConsumer {
 const toMessages = (entries: StreamEntries): BusMessage[] =>
   entries.flatMap(([id, fields]) => {
     const payload = fields[fields.indexOf('e') + 1];
-    return payload ? [{ id, event: decodeEvent(payload) }] : [];
+    return payload ? [{ id, ...decodeSequenced(payload) }] : [];
   });
