@@ -5,6 +5,7 @@ import { startRoles, type Roles } from '../projections/read-side-roles';
 import { printStream, runReplay } from './read-side-tasks';
 import { startWriteApi } from '../write-api/write-api-process';
 import { runGateRebuild, runReconcileOnce, runUserCreate, runMigrate } from './write-side-tasks';
+import { registerOperatorCommand } from './operator-command';
 
 const program = new Command()
   .name('couponkill')
@@ -122,6 +123,8 @@ program
   .action((options: { username: string; password: string; admin: boolean }) =>
     runUserCreate(config(), options),
   );
+
+registerOperatorCommand(program);
 
 function parseProjections(value: string): ProjectionName[] {
   if (value === 'all') return [...PROJECTION_NAMES];

@@ -23,6 +23,7 @@ npx prettier --check . --log-level warn
 echo "== build (integration tests run the compiled CLI as a child process)"
 npx tsc -p tsconfig.build.json
 
+bash scripts/kube-env.sh build # kube-apiserver + etcd for test/operator.int.ts (built once, cached under ~/.cache)
 echo "== tests"
 # Two cores: integration files share one MariaDB and Redis, two workers keep both busy without thrashing.
 npx jest --ci --maxWorkers=2 "$@"

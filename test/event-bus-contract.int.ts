@@ -64,6 +64,8 @@ const adapters: [string, (env: TestEnv) => Promise<BusUnderTest>][] = [
           awaitMs: 1000,
           maxDeliveries: MAX_DELIVERIES,
           requestTimeoutMs: 3000,
+          namespace: '',
+          credentials: null,
         },
         logger,
       );

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -15,6 +16,7 @@ import { opsRoutes, type ReadinessCheck } from './routes/ops-routes';
 import { orderRoutes } from './routes/order-routes';
 import { seckillRoutes } from './routes/seckill-routes';
 import { userRoutes } from './routes/user-routes';
+import { seckillFastPath } from './seckill-fast-path';
 
 export interface WriteApiDependencies {
   readonly coupons: CouponCommands;
@@ -42,4 +44,13 @@ export const createWriteApi = (deps: WriteApiDependencies): Express => {
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+};
+
+/** The write API as the server runs it: the lean seckill path first, express for everything it leaves. */
+export const createWriteApiHandler = (deps: WriteApiDependencies): RequestListener => {
+  const app = createWriteApi(deps);
+  const fastPath = seckillFastPath(deps);
+  return (req, res) => {
+    if (!fastPath(req, res)) void app(req, res);
+  };
 };

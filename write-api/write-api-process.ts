@@ -8,9 +8,9 @@ import { UserCommands } from '../commands/user-commands';
 import { systemContext } from '../commands/command-context';
 import { JwtTokens } from '../infra/auth/jwt-tokens';
 import type { Config } from '../infra/config/config';
-import { listen } from '../infra/http/listen';
 import { createContainer } from '../bin/composition-root';
-import { createWriteApi } from './app';
+import { createWriteApiHandler } from './app';
+import { listenHandler } from './http/listen-handler';
 import { TOKENS } from './write-side-bindings';
 import { closeWriteSide, openWriteSide } from './write-side-lifecycle';
 
@@ -40,7 +40,7 @@ export const serveWriteApi = async (
   const reconciler = container.get(ReservationReconciler);
   reconciler.start();
   const store = container.get(TOKENS.EventStore);
-  const app = createWriteApi({
+  const handler = createWriteApiHandler({
     coupons: container.get(CouponCommands),
     orders: container.get(OrderCommands),
     seckill: container.get(SeckillCommand),
@@ -54,7 +54,7 @@ export const serveWriteApi = async (
     ],
     bodyLimitBytes: config.bodyLimitBytes,
   });
-  const server = await listen(app, port, config.host);
+  const server = await listenHandler(handler, port, config.host);
   logger.info({ url: server.url }, 'write-api listening');
   return {
     url: server.url,

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from '../../domain/user/user-events';
 
@@ -22,12 +23,20 @@ export class InvalidTokenError extends Error {
 
 /** HS256 bearer tokens: `sub` is the user id, `role` user or admin; issuer, audience and expiry are all checked. */
 export class JwtTokens {
-  constructor(private readonly options: JwtOptions) {}
+  /**
+   * Given a string, jsonwebtoken first tries to parse it as a PEM public key (and throws) on every call: that failed
+   * parse cost about half a millisecond per request. A secret KeyObject, made once, skips it; the bytes are the same.
+   */
+  private readonly key: KeyObject;
+
+  constructor(private readonly options: JwtOptions) {
+    this.key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+  }
 
   issue(principal: Principal & { username?: string }): { token: string; expiresIn: number } {
     const token = jwt.sign(
       { role: principal.role, ...(principal.username ? { username: principal.username } : {}) },
-      this.options.secret,
+      this.key,
       {
         algorithm: 'HS256',
         subject: principal.userId,
@@ -42,7 +51,7 @@ export class JwtTokens {
   verify(token: string): Principal {
     let claims: string | jwt.JwtPayload;
     try {
-      claims = jwt.verify(token, this.options.secret, {
+      claims = jwt.verify(token, this.key, {
         algorithms: ['HS256'],
         issuer: this.options.issuer,
         audience: this.options.audience,

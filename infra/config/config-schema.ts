@@ -83,6 +83,9 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ - (1 to 64)')
       .default('couponkill'),
     COUPONKILL_ROCKETMQ_AWAIT_MS: positiveInt.default(5000),
+    COUPONKILL_ROCKETMQ_NAMESPACE: z.string().default(''),
+    COUPONKILL_ROCKETMQ_ACCESS_KEY: z.string().min(1).optional(),
+    COUPONKILL_ROCKETMQ_SECRET_KEY: z.string().min(1).optional(),
     COUPONKILL_CONSUMER_NAME: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)
@@ -92,6 +95,14 @@ export const configSchema = z
     message: 'is required when COUPONKILL_EVENT_STORE=eventstoredb',
     path: ['COUPONKILL_ESDB_CONNECTION_STRING'],
   })
+  .refine(
+    (c) =>
+      (c.COUPONKILL_ROCKETMQ_ACCESS_KEY === undefined) === (c.COUPONKILL_ROCKETMQ_SECRET_KEY === undefined),
+    {
+      message: 'set both or neither of COUPONKILL_ROCKETMQ_ACCESS_KEY and COUPONKILL_ROCKETMQ_SECRET_KEY',
+      path: ['COUPONKILL_ROCKETMQ_SECRET_KEY'],
+    },
+  )
   .refine(
     (c) => (c.COUPONKILL_ADMIN_USERNAME === undefined) === (c.COUPONKILL_ADMIN_PASSWORD === undefined),
     {

@@ -45,6 +45,8 @@ export interface Config {
       readonly topic: string;
       readonly groupPrefix: string;
       readonly awaitMs: number;
+      readonly namespace: string;
+      readonly credentials: { readonly accessKey: string; readonly accessSecret: string } | null;
     };
   };
 }
@@ -117,6 +119,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         topic: c.COUPONKILL_ROCKETMQ_TOPIC,
         groupPrefix: c.COUPONKILL_ROCKETMQ_GROUP_PREFIX,
         awaitMs: c.COUPONKILL_ROCKETMQ_AWAIT_MS,
+        namespace: c.COUPONKILL_ROCKETMQ_NAMESPACE,
+        credentials:
+          c.COUPONKILL_ROCKETMQ_ACCESS_KEY && c.COUPONKILL_ROCKETMQ_SECRET_KEY
+            ? { accessKey: c.COUPONKILL_ROCKETMQ_ACCESS_KEY, accessSecret: c.COUPONKILL_ROCKETMQ_SECRET_KEY }
+            : null,
       },
     },
   };

@@ -1,4 +1,4 @@
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { DependencyUnavailableError } from '../../commands/dependency-error';
 import {
   WrongExpectedRevisionError,
@@ -28,6 +28,11 @@ interface QueuedAppend {
   readonly reject: (error: Error) => void;
 }
 
+interface StreamReader {
+  readonly resolve: (events: RecordedEvent[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
 interface StoredPlace {
   readonly streamId: string;
   readonly revision: bigint;
@@ -37,6 +42,9 @@ interface StoredPlace {
 type Outcome = { readonly append: QueuedAppend } & (
   { readonly result: AppendResult } | { readonly error: Error }
 );
+
+/** Streams per coalesced read: keeps the IN list and the answer bounded. */
+const STREAMS_PER_READ = 500;
 
 const EVENT_COLUMNS =
   'global_position, stream_id, stream_revision, event_id, event_type, schema_version, data, metadata, recorded_at';
@@ -48,6 +56,8 @@ const EVENT_COLUMNS =
  */
 export class MySqlEventStore implements EventStore {
   private queue: QueuedAppend[] = [];
+  private streamReads = new Map<string, StreamReader[]>();
+  private readonly reading = new Set<Promise<void>>();
   private committing: Promise<void> | null = null;
 
   constructor(
@@ -67,12 +77,17 @@ export class MySqlEventStore implements EventStore {
     });
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
-    const rows = await this.select(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? ORDER BY stream_revision`,
-      [streamId],
-    );
-    return rows.map(toRecordedEvent);
+  /**
+   * Reads issued in the same turn of the event loop share one query (the reconciler settles a page of reservations
+   * at once, and retried seckills read their orders): one round trip instead of one per stream.
+   */
+  readStream(streamId: string): Promise<RecordedEvent[]> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.streamReads.get(streamId);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.streamReads.set(streamId, [{ resolve, reject }]);
+      if (this.streamReads.size === 1 && waiting === undefined) setImmediate(() => this.readQueuedStreams());
+    });
   }
 
   async readAll(afterPosition: bigint, maxCount: number): Promise<RecordedEvent[]> {
@@ -97,6 +112,9 @@ export class MySqlEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    // Reads queued in this turn are sent on the next one: let them finish before the pool goes.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.allSettled([...this.reading]);
     while (this.committing) await this.committing;
     await this.pool.end();
   }
@@ -107,6 +125,37 @@ export class MySqlEventStore implements EventStore {
       return rows;
     } catch (error) {
       throw new DependencyUnavailableError('event store', error);
+    }
+  }
+
+  private readQueuedStreams(): void {
+    const reads = this.streamReads;
+    this.streamReads = new Map();
+    const streamIds = [...reads.keys()];
+    for (let i = 0; i < streamIds.length; i += STREAMS_PER_READ) {
+      const chunk = streamIds.slice(i, i + STREAMS_PER_READ);
+      const read = this.select(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id IN (?) ORDER BY stream_id, stream_revision`,
+        [chunk],
+      ).then(
+        (rows) => {
+          const byStream = new Map<string, RecordedEvent[]>();
+          for (const event of rows.map(toRecordedEvent)) {
+            const events = byStream.get(event.streamId);
+            if (events) events.push(event);
+            else byStream.set(event.streamId, [event]);
+          }
+          for (const streamId of chunk)
+            for (const reader of reads.get(streamId) ?? [])
+              reader.resolve([...(byStream.get(streamId) ?? [])]);
+        },
+        (error: unknown) => {
+          for (const streamId of chunk)
+            for (const reader of reads.get(streamId) ?? []) reader.reject(error as Error);
+        },
+      );
+      this.reading.add(read);
+      void read.finally(() => this.reading.delete(read));
     }
   }
 
@@ -142,13 +191,21 @@ export class MySqlEventStore implements EventStore {
     }
   }
 
+  /**
+   * Five statements per batch, whatever its size: START, one UPDATE that takes the head lock and reserves positions for
+   * every event of the batch (LAST_INSERT_ID hands back the new head in the same round trip), one SELECT for the
+   * streams' revisions and already stored event ids, one multi-row INSERT, COMMIT. Only when an append is refused is
+   * the unused part of the reservation handed back, so positions stay gap-free.
+   */
   private async writeBatch(connection: PoolConnection, batch: readonly QueuedAppend[]): Promise<Outcome[]> {
-    const [head] = await connection.query<RowDataPacket[]>(
-      'SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE',
+    const reserved = batch.reduce((n, append) => n + append.events.length, 0);
+    const [head] = await connection.query<ResultSetHeader>(
+      'UPDATE event_log_head SET last_position = LAST_INSERT_ID(last_position + ?) WHERE id = 1',
+      [reserved],
     );
-    let position = BigInt(String(head[0]?.last_position ?? '0'));
-    const revisions = await this.currentRevisions(connection, batch);
-    const stored = await this.storedEvents(connection, batch);
+    const reservedUpTo = BigInt(String(head.insertId));
+    let position = reservedUpTo - BigInt(reserved);
+    const { revisions, stored } = await this.lookUp(connection, batch);
 
     const rows: unknown[][] = [];
     const outcomes: Outcome[] = [];
@@ -186,49 +243,46 @@ export class MySqlEventStore implements EventStore {
       revisions.set(streamId, revision);
       outcomes.push({ append, result: { nextExpectedRevision: revision, position } });
     }
-    if (rows.length > 0) {
+    if (rows.length > 0)
       await connection.query(
         'INSERT INTO events (global_position, stream_id, stream_revision, event_id, event_type, schema_version, data, metadata) VALUES ?',
         [rows],
       );
+    if (position !== reservedUpTo)
       await connection.query('UPDATE event_log_head SET last_position = ? WHERE id = 1', [
         position.toString(),
       ]);
-    }
     return outcomes;
   }
 
-  private async currentRevisions(
+  /** Under the head lock: each stream's current revision, and which of the batch's events are already stored. */
+  private async lookUp(
     connection: PoolConnection,
     batch: readonly QueuedAppend[],
-  ): Promise<Map<string, bigint>> {
+  ): Promise<{ revisions: Map<string, bigint>; stored: Map<string, StoredPlace> }> {
     const streamIds = [...new Set(batch.map((a) => a.streamId))];
-    const [rows] = await connection.query<RowDataPacket[]>(
-      'SELECT stream_id, MAX(stream_revision) AS revision FROM events WHERE stream_id IN (?) GROUP BY stream_id',
-      [streamIds],
-    );
-    return new Map(rows.map((r) => [String(r.stream_id), BigInt(String(r.revision))]));
-  }
-
-  private async storedEvents(
-    connection: PoolConnection,
-    batch: readonly QueuedAppend[],
-  ): Promise<Map<string, StoredPlace>> {
     const eventIds = batch.flatMap((a) => a.events.map((e) => e.metadata.eventId));
     const [rows] = await connection.query<RowDataPacket[]>(
-      'SELECT event_id, stream_id, stream_revision, global_position FROM events WHERE event_id IN (?)',
-      [eventIds],
+      `SELECT 'revision' AS kind, stream_id, MAX(stream_revision) AS stream_revision, NULL AS event_id,
+         NULL AS global_position FROM events WHERE stream_id IN (?) GROUP BY stream_id
+       UNION ALL
+       SELECT 'stored', stream_id, stream_revision, event_id, global_position FROM events WHERE event_id IN (?)`,
+      [streamIds, eventIds],
     );
-    return new Map(
-      rows.map((r) => [
-        String(r.event_id),
-        {
-          streamId: String(r.stream_id),
-          revision: BigInt(String(r.stream_revision)),
+    const revisions = new Map<string, bigint>();
+    const stored = new Map<string, StoredPlace>();
+    for (const r of rows) {
+      const streamId = String(r.stream_id);
+      const revision = BigInt(String(r.stream_revision));
+      if (r.kind === 'revision') revisions.set(streamId, revision);
+      else
+        stored.set(String(r.event_id), {
+          streamId,
+          revision,
           position: BigInt(String(r.global_position)),
-        },
-      ]),
-    );
+        });
+    }
+    return { revisions, stored };
   }
 }
 

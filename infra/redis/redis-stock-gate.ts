@@ -43,12 +43,18 @@ const REFUSALS = new Set<string>([
 ]);
 const LOAD_CHUNK = 1000;
 
+interface QueuedConfirmation {
+  readonly orderIds: Set<string>;
+  readonly waiters: { readonly resolve: () => void; readonly reject: (error: Error) => void }[];
+}
+
 /**
  * The stock gate on Redis. Keys of one coupon share the hash tag `{couponId}`; the registry of coupons and the
  * "initialised" marker are the only keys outside a coupon.
  */
 export class RedisStockGate implements StockGate {
   private readonly scripts: ScriptCommands;
+  private confirmations = new Map<string, QueuedConfirmation>();
 
   constructor(
     private readonly redis: Redis,
@@ -89,16 +95,19 @@ export class RedisStockGate implements StockGate {
     return (await this.run('release', couponId, orderId)) === 1;
   }
 
-  async confirm(couponId: string, orderIds: readonly string[]): Promise<void> {
-    if (orderIds.length === 0) return;
-    const keys = this.keys(couponId);
-    await this.guard(() =>
-      this.redis
-        .multi()
-        .zrem(keys.pending, ...orderIds)
-        .hdel(keys.reservations, ...orderIds)
-        .exec(),
-    );
+  /**
+   * Confirmations asked for in the same turn of the event loop (the reconciler keeps a page of orders at once) go out
+   * as one MULTI per coupon instead of one per order.
+   */
+  confirm(couponId: string, orderIds: readonly string[]): Promise<void> {
+    if (orderIds.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      if (this.confirmations.size === 0) setImmediate(() => this.confirmQueued());
+      let queued = this.confirmations.get(couponId);
+      if (!queued) this.confirmations.set(couponId, (queued = { orderIds: new Set(), waiters: [] }));
+      for (const orderId of orderIds) queued.orderIds.add(orderId);
+      queued.waiters.push({ resolve, reject });
+    });
   }
 
   async returnUnit(couponId: string, orderId: string, userId: string): Promise<boolean> {
@@ -182,6 +191,29 @@ export class RedisStockGate implements StockGate {
 
   async ping(): Promise<void> {
     await this.guard(() => this.redis.ping());
+  }
+
+  private confirmQueued(): void {
+    const confirmations = this.confirmations;
+    this.confirmations = new Map();
+    for (const [couponId, { orderIds, waiters }] of confirmations) {
+      const keys = this.keys(couponId);
+      const ids = [...orderIds];
+      this.guard(() =>
+        this.redis
+          .multi()
+          .zrem(keys.pending, ...ids)
+          .hdel(keys.reservations, ...ids)
+          .exec(),
+      ).then(
+        () => {
+          for (const waiter of waiters) waiter.resolve();
+        },
+        (error: unknown) => {
+          for (const waiter of waiters) waiter.reject(error as Error);
+        },
+      );
+    }
   }
 
   private async loadCoupon({ coupon, buyers, idempotencyKeys }: GateSnapshot): Promise<void> {

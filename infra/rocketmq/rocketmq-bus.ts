@@ -10,7 +10,7 @@ import {
 } from '../../projections/event-bus-port';
 import { encodeSequenced } from '../messaging/sequenced-event-codec';
 import { rocketMqLogger } from './rocketmq-logger';
-import type { RocketMqBusOptions } from './rocketmq-options';
+import { clientSettings, type RocketMqBusOptions } from './rocketmq-options';
 import { RocketMqConsumer } from './rocketmq-consumer';
 
 /** Streams sent side by side; each stream's own messages go one after another to keep their order. */
@@ -81,10 +81,8 @@ export class RocketMqBus implements EventBus {
   private startedProducer(): Promise<Producer> {
     this.producer ??= (async () => {
       const producer = new Producer({
-        endpoints: this.options.endpoints,
-        namespace: '',
+        ...clientSettings(this.options),
         topics: [this.options.topic, this.options.deadLetterTopic],
-        requestTimeout: this.options.requestTimeoutMs,
         logger: rocketMqLogger(this.logger),
       });
       try {

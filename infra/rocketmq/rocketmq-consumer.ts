@@ -4,7 +4,7 @@ import type { Logger } from '../../commands/logger-port';
 import type { BusConsumer, BusMessage } from '../../projections/event-bus-port';
 import { decodeSequenced } from '../messaging/sequenced-event-codec';
 import { rocketMqLogger } from './rocketmq-logger';
-import type { RocketMqBusOptions } from './rocketmq-options';
+import { clientSettings, type RocketMqBusOptions } from './rocketmq-options';
 
 /** The proxy hands out at most this many messages per receive. */
 const MAX_BATCH = 32;
@@ -30,12 +30,10 @@ export class RocketMqConsumer implements BusConsumer {
     private readonly onClose: () => void,
   ) {
     this.client = new SimpleConsumer({
-      endpoints: options.endpoints,
-      namespace: '',
+      ...clientSettings(options),
       consumerGroup: group,
       subscriptions: new Map([[options.topic, '*']]),
       awaitDuration: options.awaitMs,
-      requestTimeout: options.requestTimeoutMs,
       logger: { ...rocketMqLogger(logger), error: () => undefined },
     });
     this.logger.info({ group, consumerName, clientId: this.client.clientId }, 'RocketMQ consumer created');

@@ -14,4 +14,16 @@ export interface RocketMqBusOptions {
   /** Deliveries after which a message goes to the dead-letter topic. */
   readonly maxDeliveries: number;
   readonly requestTimeoutMs: number;
+  /** Prefixes topics and groups on a shared cluster ('' for none). */
+  readonly namespace: string;
+  /** ACL credentials (MQv2-HMAC-SHA1), or null on an open cluster. */
+  readonly credentials: { readonly accessKey: string; readonly accessSecret: string } | null;
 }
+
+/** The settings every client of the bus shares. */
+export const clientSettings = (options: RocketMqBusOptions) => ({
+  endpoints: options.endpoints,
+  namespace: options.namespace,
+  requestTimeout: options.requestTimeoutMs,
+  ...(options.credentials ? { sessionCredentials: options.credentials } : {}),
+});

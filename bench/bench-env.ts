@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createConnection } from 'mysql2/promise';
+import { SERVICES_SCRIPT } from './paths';
+
+/** Ports 28000–28999 belong to the benchmark. */
+export const PORTS = {
+  writeApi: 28080,
+  readApi: 28081,
+  projector: 28082,
+  relay: 28083,
+  bare: 28101,
+  express: 28102,
+  naive: 28103,
+} as const;
+
+export interface BenchEnv {
+  readonly runId: string;
+  readonly redisUrl: string;
+  readonly mysqlUrl: string;
+  readonly jwtSecret: string;
+  readonly keyPrefix: string;
+  /** Database names of this run; all start with `ckb_<runId>` so cleanup finds them. */
+  readonly databases: {
+    readonly events: string;
+    readonly read: string;
+    readonly naive: string;
+    readonly raw: string;
+    readonly replayEvents: string;
+    readonly replayRead: string;
+  };
+  /** Environment of a CouponKill process of this run (the live system, or the replay store when `replay`). */
+  cliEnv(store: 'live' | 'replay'): NodeJS.ProcessEnv;
+  cleanup(): Promise<void>;
+}
+
+/** Starts Redis and MariaDB the way the README does and names this run's private databases and key prefix. */
+export const prepareBenchEnv = (): BenchEnv => {
+  execFileSync('bash', [SERVICES_SCRIPT, 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exported = execFileSync('bash', [SERVICES_SCRIPT, 'env'], { encoding: 'utf8' });
+  const setting = (name: string): string => {
+    const value = new RegExp(`^export ${name}=(.+)$`, 'm').exec(exported)?.[1];
+    if (!value) throw new Error(`scripts/services.sh env did not set ${name}`);
+    return value.trim();
+  };
+  const runId = randomBytes(3).toString('hex');
+  const redisUrl = process.env.COUPONKILL_REDIS_URL ?? setting('COUPONKILL_REDIS_URL');
+  const mysqlUrl = process.env.COUPONKILL_MYSQL_URL ?? setting('COUPONKILL_MYSQL_URL');
+  const jwtSecret = randomBytes(24).toString('hex');
+  const keyPrefix = `ckb${runId}`;
+  const base = `ckb_${runId}`;
+  const databases = {
+    events: `${base}_events`,
+    read: `${base}_read`,
+    naive: `${base}_naive`,
+    raw: `${base}_raw`,
+    replayEvents: `${base}_replay_events`,
+    replayRead: `${base}_replay_read`,
+  };
+  return {
+    runId,
+    redisUrl,
+    mysqlUrl,
+    jwtSecret,
+    keyPrefix,
+    databases,
+    cliEnv: (store) => ({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      COUPONKILL_HOST: '127.0.0.1',
+      COUPONKILL_LOG_LEVEL: 'warn',
+      COUPONKILL_REDIS_URL: redisUrl,
+      COUPONKILL_REDIS_KEY_PREFIX: store === 'live' ? keyPrefix : `${keyPrefix}r`,
+      COUPONKILL_EVENT_STORE_URL: `${mysqlUrl}/${store === 'live' ? databases.events : databases.replayEvents}`,
+      COUPONKILL_READ_DATABASE_URL: `${mysqlUrl}/${store === 'live' ? databases.read : databases.replayRead}`,
+      COUPONKILL_JWT_SECRET: jwtSecret,
+      COUPONKILL_WRITE_API_PORT: String(PORTS.writeApi),
+      COUPONKILL_READ_API_PORT: String(PORTS.readApi),
+      COUPONKILL_PROJECTOR_PORT: String(PORTS.projector),
+      COUPONKILL_RELAY_PORT: String(PORTS.relay),
+      COUPONKILL_CONSUMER_NAME: `bench-${runId}`,
+    }),
+    cleanup: async () => {
+      const connection = await createConnection({ uri: mysqlUrl });
+      try {
+        const [rows] = await connection.query(`SHOW DATABASES LIKE '${base}%'`);
+        for (const row of rows as Record<string, string>[])
+          await connection.query(`DROP DATABASE IF EXISTS \`${String(Object.values(row)[0])}\``);
+      } finally {
+        await connection.end();
+      }
+      await deleteKeys(redisUrl, `${keyPrefix}*`);
+    },
+  };
+};
+
+const deleteKeys = async (url: string, pattern: string): Promise<void> => {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+};

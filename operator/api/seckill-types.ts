@@ -1,0 +1,166 @@
+/**
+ * The Seckill custom resource (ops.couponkill.io/v1) as the controller reads it. Every spec field is optional here
+ * because objects stored before a default existed may lack it; `withDefaults` fills what the CRD schema defaults.
+ */
+export const SECKILL_GROUP = 'ops.couponkill.io';
+export const SECKILL_VERSION = 'v1';
+export const SECKILL_API_VERSION = `${SECKILL_GROUP}/${SECKILL_VERSION}`;
+export const SECKILL_KIND = 'Seckill';
+export const SECKILL_PLURAL = 'seckills';
+
+/** The app image's roles the operator runs; each is a `couponkill <role>` process. */
+export const SERVICE_NAMES = ['writeApi', 'readApi', 'relay', 'projector'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface KeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
+export interface NameRef {
+  name: string;
+  optional?: boolean;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { configMapKeyRef?: KeyRef; secretKeyRef?: KeyRef };
+}
+
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: NameRef;
+  secretRef?: NameRef;
+}
+
+export interface ServicePort {
+  name: string;
+  port: number;
+  targetPort?: number;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export type Quantities = Record<string, string | number>;
+
+export interface ServiceSpec {
+  enabled?: boolean;
+  image?: string;
+  replicas?: number;
+  resources?: { requests?: Quantities; limits?: Quantities };
+  ports?: ServicePort[];
+  env?: EnvVar[];
+  envFrom?: EnvFromSource[];
+}
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface Endpoint {
+  url?: string;
+  urlSecretRef?: SecretKeyRef;
+}
+
+export interface MiddlewareSpec {
+  redis?: Endpoint & { keyPrefix?: string };
+  /** `kind: eventstoredb` takes an `esdb://` connection string; `mysql` (default) the embedded store's URL. */
+  eventStore?: Endpoint & { kind?: 'mysql' | 'eventstoredb' };
+  mysql?: { readDatabase?: Endpoint; shards?: number; shardUrlsSecretRef?: SecretKeyRef };
+  rocketmq?: {
+    endpoints: string;
+    namespace?: string;
+    accessKeySecretRef?: SecretKeyRef;
+    secretKeySecretRef?: SecretKeyRef;
+  };
+  nacos?: {
+    serverAddr: string;
+    namespace?: string;
+    group?: string;
+    usernameSecretRef?: SecretKeyRef;
+    passwordSecretRef?: SecretKeyRef;
+  };
+}
+
+export interface HpaSpec {
+  enabled?: boolean;
+  minReplicas?: number;
+  maxReplicas?: number;
+  targetCPUUtilizationPercentage?: number;
+}
+
+export interface KedaSpec {
+  enabled?: boolean;
+  minReplicaCount?: number;
+  maxReplicaCount?: number;
+  lagThreshold?: number;
+  activationLagThreshold?: number;
+  pollingInterval?: number;
+  cooldownPeriod?: number;
+  lagUrl?: string;
+}
+
+export interface MonitoringSpec {
+  enabled?: boolean;
+  prometheusEnabled?: boolean;
+  grafanaEnabled?: boolean;
+}
+
+export interface SeckillSpec {
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  services?: Partial<Record<ServiceName, ServiceSpec>>;
+  auth?: { jwtSecretRef?: SecretKeyRef };
+  middleware?: MiddlewareSpec;
+  scaling?: { hpa?: HpaSpec; keda?: KedaSpec };
+  monitoring?: MonitoringSpec;
+}
+
+export type Phase = 'Pending' | 'Progressing' | 'Ready' | 'Degraded';
+export type ServicePhase = 'Disabled' | 'Pending' | 'Progressing' | 'Ready';
+export type ConditionType = 'Ready' | 'Progressing' | 'Degraded';
+
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export interface ServiceStatus {
+  enabled: boolean;
+  readyReplicas: number;
+  totalReplicas: number;
+  phase: ServicePhase;
+}
+
+export interface SeckillStatus {
+  phase?: Phase;
+  observedGeneration?: number;
+  readyServices?: string;
+  projectionLag?: number;
+  services?: Partial<Record<ServiceName, ServiceStatus>>;
+  conditions?: Condition[];
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  deletionTimestamp?: string | Date;
+}
+
+export interface Seckill {
+  apiVersion: typeof SECKILL_API_VERSION;
+  kind: typeof SECKILL_KIND;
+  metadata: ObjectMeta;
+  spec: SeckillSpec;
+  status?: SeckillStatus;
+}

@@ -1,0 +1,412 @@
+import type { SeckillSpec } from '../api/seckill-types';
+import { seckillFixture } from '../test-support/seckill-fixture';
+import { desiredState, type Capabilities } from './desired-state';
+import { childKey, type ChildObject } from './kube-object';
+
+const ALL: Capabilities = { hpaApiVersion: 'autoscaling/v2', keda: true, serviceMonitor: true };
+
+const objectsOf = (spec: Partial<SeckillSpec> = {}, capabilities = ALL, name?: string) =>
+  new Map(desiredState(seckillFixture(spec, name), capabilities).objects.map((o) => [childKey(o), o]));
+
+/** Which objects appear, disappear or change between the base spec and one with a field set. */
+function changes(spec: Partial<SeckillSpec>, base: Partial<SeckillSpec> = {}) {
+  const before = objectsOf(base);
+  const after = objectsOf({ ...base, ...spec });
+  const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
+  return {
+    added: keys.filter((k) => !before.has(k)),
+    removed: keys.filter((k) => !after.has(k)),
+    changed: keys.filter(
+      (k) => before.has(k) && after.has(k) && JSON.stringify(before.get(k)) !== JSON.stringify(after.get(k)),
+    ),
+  };
+}
+
+const get = (objects: Map<string, ChildObject>, key: string): ChildObject => {
+  const object = objects.get(key);
+  if (!object) throw new Error(`no ${key}`);
+  return object;
+};
+
+interface Container {
+  args: string[];
+  image: string;
+  env: { name: string; value?: string; valueFrom?: unknown }[];
+  envFrom?: unknown[];
+  resources?: unknown;
+  ports: { name: string; containerPort: number }[];
+}
+interface DeploymentShape {
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    template: {
+      metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+      spec: { containers: Container[] };
+    };
+  };
+}
+const deployment = (objects: Map<string, ChildObject>, name: string) =>
+  get(objects, `Deployment/${name}`) as unknown as DeploymentShape;
+const container = (objects: Map<string, ChildObject>, name: string): Container => {
+  const c = deployment(objects, name).spec.template.spec.containers[0];
+  if (!c) throw new Error('no container');
+  return c;
+};
+const envValue = (c: Container, name: string) => c.env.find((e) => e.name === name);
+
+const DEPLOYMENTS = ['write-api', 'read-api', 'relay', 'projector']
+  .map((s) => `Deployment/flash-${s}`)
+  .sort();
+const SERVICES = ['write-api', 'read-api', 'relay', 'projector'].map((s) => `Service/flash-${s}`);
+
+describe('desired state of a Seckill', () => {
+  it('by default is a Deployment and a Service per role, owned by the Seckill', () => {
+    const objects = objectsOf();
+    expect([...objects.keys()].sort()).toEqual([...DEPLOYMENTS, ...SERVICES].sort());
+    for (const object of objects.values()) {
+      expect(object.metadata.namespace).toBe('shop');
+      expect(object.metadata.ownerReferences).toEqual([
+        {
+          apiVersion: 'ops.couponkill.io/v1',
+          kind: 'Seckill',
+          name: 'flash',
+          uid: 'uid-flash',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+      expect(object.metadata.labels).toMatchObject({
+        'app.kubernetes.io/managed-by': 'couponkill-operator',
+        'ops.couponkill.io/seckill': 'flash',
+      });
+    }
+  });
+
+  it('runs each role by its command, on its own port, with probes there', () => {
+    const objects = objectsOf();
+    const roles = { 'write-api': 8080, 'read-api': 8081, projector: 8082, relay: 8083 };
+    for (const [role, port] of Object.entries(roles)) {
+      const c = container(objects, `flash-${role}`);
+      expect(c.args).toEqual([role]);
+      expect(c.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
+      expect(c).toMatchObject({ readinessProbe: { httpGet: { path: '/readyz', port } } });
+      expect(get(objects, `Service/flash-${role}`)).toMatchObject({
+        spec: { ports: [{ name: 'http', port, targetPort: port }] },
+      });
+    }
+    expect(envValue(container(objects, 'flash-write-api'), 'COUPONKILL_WRITE_API_PORT')?.value).toBe('8080');
+    expect(envValue(container(objects, 'flash-projector'), 'COUPONKILL_PROJECTOR_PORT')?.value).toBe('8082');
+  });
+
+  it('selects pods by the Seckill name, so two Seckills never share pods', () => {
+    const a = deployment(objectsOf({}, ALL, 'a'), 'a-write-api').spec.selector.matchLabels;
+    const b = deployment(objectsOf({}, ALL, 'b'), 'b-write-api').spec.selector.matchLabels;
+    expect(a['app.kubernetes.io/instance']).toBe('a');
+    expect(b['app.kubernetes.io/instance']).toBe('b');
+    const service = get(objectsOf({}, ALL, 'a'), 'Service/a-write-api') as unknown as {
+      spec: { selector: unknown };
+    };
+    expect(service.spec.selector).toEqual(a);
+    expect(deployment(objectsOf({}, ALL, 'a'), 'a-write-api').spec.template.metadata.labels).toMatchObject(a);
+  });
+
+  it('spec.image changes every Deployment and nothing else', () => {
+    expect(changes({ image: 'other:2' })).toEqual({ added: [], removed: [], changed: DEPLOYMENTS });
+  });
+
+  it('imagePullPolicy changes every Deployment and nothing else', () => {
+    expect(changes({ imagePullPolicy: 'Always' })).toEqual({ added: [], removed: [], changed: DEPLOYMENTS });
+  });
+
+  it.each([
+    ['image', { image: 'ck:canary' }],
+    ['replicas', { replicas: 4 }],
+    ['resources', { resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: 1 } } }],
+    ['env', { env: [{ name: 'COUPONKILL_LOG_LEVEL', value: 'debug' }] }],
+    ['envFrom', { envFrom: [{ configMapRef: { name: 'extra' } }] }],
+  ])('services.writeApi.%s changes only the write API Deployment', (_field, service) => {
+    expect(changes({ services: { writeApi: service } })).toEqual({
+      added: [],
+      removed: [],
+      changed: ['Deployment/flash-write-api'],
+    });
+  });
+
+  it('services.<role>.replicas lands in that Deployment', () => {
+    expect(
+      deployment(objectsOf({ services: { readApi: { replicas: 5 } } }), 'flash-read-api').spec.replicas,
+    ).toBe(5);
+  });
+
+  it('services.<role>.ports changes that Deployment and its Service only', () => {
+    const spec = { services: { readApi: { ports: [{ name: 'web', port: 80, targetPort: 9000 }] } } };
+    expect(changes(spec)).toEqual({
+      added: [],
+      removed: [],
+      changed: ['Deployment/flash-read-api', 'Service/flash-read-api'],
+    });
+    const objects = objectsOf(spec);
+    expect(container(objects, 'flash-read-api').ports).toEqual([
+      { name: 'web', containerPort: 9000, protocol: 'TCP' },
+    ]);
+    expect(envValue(container(objects, 'flash-read-api'), 'COUPONKILL_READ_API_PORT')?.value).toBe('9000');
+  });
+
+  it('a user env entry replaces the operator’s of the same name and keeps its valueFrom', () => {
+    const c = container(
+      objectsOf({
+        services: {
+          projector: {
+            env: [
+              { name: 'COUPONKILL_HOST', value: '127.0.0.1' },
+              { name: 'EXTRA', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } },
+            ],
+          },
+        },
+      }),
+      'flash-projector',
+    );
+    expect(c.env.filter((e) => e.name === 'COUPONKILL_HOST')).toEqual([
+      { name: 'COUPONKILL_HOST', value: '127.0.0.1' },
+    ]);
+    expect(envValue(c, 'EXTRA')).toEqual({
+      name: 'EXTRA',
+      valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } },
+    });
+  });
+
+  it.each(['writeApi', 'readApi', 'relay', 'projector'] as const)(
+    'services.%s.enabled=false removes its Deployment and Service and nothing else',
+    (service) => {
+      const slug = { writeApi: 'write-api', readApi: 'read-api', relay: 'relay', projector: 'projector' }[
+        service
+      ];
+      expect(changes({ services: { [service]: { enabled: false } } })).toEqual({
+        added: [],
+        removed: [`Deployment/flash-${slug}`, `Service/flash-${slug}`],
+        changed: [],
+      });
+    },
+  );
+
+  it('middleware endpoints become COUPONKILL_* env on every Deployment, credentials only from Secrets', () => {
+    const spec: Partial<SeckillSpec> = {
+      middleware: {
+        redis: { url: 'redis://redis:6379', keyPrefix: 'flash' },
+        eventStore: { urlSecretRef: { name: 'db', key: 'events-url' } },
+        mysql: {
+          readDatabase: { urlSecretRef: { name: 'db', key: 'read-url' } },
+          shards: 4,
+          shardUrlsSecretRef: { name: 'db', key: 'shards' },
+        },
+        rocketmq: { endpoints: 'rmq:8081', accessKeySecretRef: { name: 'rmq', key: 'ak' } },
+        nacos: { serverAddr: 'nacos:8848', namespace: 'ck', passwordSecretRef: { name: 'nacos', key: 'pw' } },
+      },
+      auth: { jwtSecretRef: { name: 'jwt', key: 'secret' } },
+    };
+    expect(changes(spec)).toEqual({ added: [], removed: [], changed: DEPLOYMENTS });
+    const c = container(objectsOf(spec), 'flash-write-api');
+    expect(envValue(c, 'COUPONKILL_REDIS_URL')?.value).toBe('redis://redis:6379');
+    expect(envValue(c, 'COUPONKILL_REDIS_KEY_PREFIX')?.value).toBe('flash');
+    expect(envValue(c, 'COUPONKILL_READ_SHARDS')?.value).toBe('4');
+    expect(envValue(c, 'COUPONKILL_ROCKETMQ_ENDPOINTS')?.value).toBe('rmq:8081');
+    expect(envValue(c, 'COUPONKILL_BUS')?.value).toBe('rocketmq');
+    expect(envValue(c, 'COUPONKILL_EVENT_STORE')).toBeUndefined();
+    expect(envValue(c, 'COUPONKILL_NACOS_SERVER_ADDR')?.value).toBe('nacos:8848');
+    for (const [name, secret, key] of [
+      ['COUPONKILL_EVENT_STORE_URL', 'db', 'events-url'],
+      ['COUPONKILL_READ_DATABASE_URL', 'db', 'read-url'],
+      ['COUPONKILL_READ_SHARD_URLS', 'db', 'shards'],
+      ['COUPONKILL_JWT_SECRET', 'jwt', 'secret'],
+      ['COUPONKILL_ROCKETMQ_ACCESS_KEY', 'rmq', 'ak'],
+      ['COUPONKILL_NACOS_PASSWORD', 'nacos', 'pw'],
+    ])
+      expect(envValue(c, name ?? '')).toEqual({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+  });
+
+  it('middleware.eventStore.kind eventstoredb switches the store and passes the connection string', () => {
+    const spec: Partial<SeckillSpec> = {
+      middleware: { eventStore: { kind: 'eventstoredb', urlSecretRef: { name: 'esdb', key: 'connection' } } },
+    };
+    expect(changes(spec)).toEqual({ added: [], removed: [], changed: DEPLOYMENTS });
+    const c = container(objectsOf(spec), 'flash-relay');
+    expect(envValue(c, 'COUPONKILL_EVENT_STORE')?.value).toBe('eventstoredb');
+    expect(envValue(c, 'COUPONKILL_ESDB_CONNECTION_STRING')).toEqual({
+      name: 'COUPONKILL_ESDB_CONNECTION_STRING',
+      valueFrom: { secretKeyRef: { name: 'esdb', key: 'connection' } },
+    });
+    expect(envValue(c, 'COUPONKILL_EVENT_STORE_URL')).toBeUndefined();
+  });
+
+  describe('scaling.hpa', () => {
+    const hpaOn = { scaling: { hpa: { enabled: true } } };
+
+    it('adds CPU HPAs for the two APIs and hands their replica counts to them', () => {
+      expect(changes(hpaOn)).toEqual({
+        added: ['HorizontalPodAutoscaler/flash-read-api', 'HorizontalPodAutoscaler/flash-write-api'],
+        removed: [],
+        changed: ['Deployment/flash-read-api', 'Deployment/flash-write-api'],
+      });
+      const objects = objectsOf(hpaOn);
+      expect(deployment(objects, 'flash-write-api').spec.replicas).toBeUndefined();
+      expect(get(objects, 'HorizontalPodAutoscaler/flash-write-api')).toMatchObject({
+        apiVersion: 'autoscaling/v2',
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'flash-write-api' },
+          minReplicas: 2,
+          maxReplicas: 10,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+            },
+          ],
+        },
+      });
+    });
+
+    it.each([
+      ['minReplicas', { minReplicas: 3 }],
+      ['maxReplicas', { maxReplicas: 30 }],
+      ['targetCPUUtilizationPercentage', { targetCPUUtilizationPercentage: 50 }],
+    ])('%s changes the HPAs only', (_field, hpa) => {
+      expect(changes({ scaling: { hpa: { enabled: true, ...hpa } } }, hpaOn)).toEqual({
+        added: [],
+        removed: [],
+        changed: ['HorizontalPodAutoscaler/flash-read-api', 'HorizontalPodAutoscaler/flash-write-api'],
+      });
+    });
+
+    it('uses autoscaling/v2beta2 on a server without autoscaling/v2', () => {
+      const objects = new Map(
+        desiredState(seckillFixture(hpaOn), { ...ALL, hpaApiVersion: 'autoscaling/v2beta2' }).objects.map(
+          (o) => [childKey(o), o],
+        ),
+      );
+      expect(get(objects, 'HorizontalPodAutoscaler/flash-read-api').apiVersion).toBe('autoscaling/v2beta2');
+    });
+
+    it('skips the HPA of a disabled API', () => {
+      expect(
+        changes({ services: { readApi: { enabled: false } }, scaling: { hpa: { enabled: true } } }, hpaOn)
+          .removed,
+      ).toContain('HorizontalPodAutoscaler/flash-read-api');
+    });
+  });
+
+  describe('scaling.keda', () => {
+    const kedaOn = { scaling: { keda: { enabled: true } } };
+
+    it('adds a ScaledObject for the projector on the read API’s lag, and never an HPA for it', () => {
+      expect(changes(kedaOn)).toEqual({
+        added: ['ScaledObject/flash-projector'],
+        removed: [],
+        changed: ['Deployment/flash-projector'],
+      });
+      const objects = objectsOf(kedaOn);
+      expect(deployment(objects, 'flash-projector').spec.replicas).toBeUndefined();
+      expect(get(objects, 'ScaledObject/flash-projector')).toMatchObject({
+        apiVersion: 'keda.sh/v1alpha1',
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'flash-projector' },
+          minReplicaCount: 0,
+          maxReplicaCount: 1,
+          pollingInterval: 30,
+          cooldownPeriod: 300,
+          triggers: [
+            {
+              type: 'metrics-api',
+              metricType: 'AverageValue',
+              metadata: {
+                url: 'http://flash-read-api.shop.svc.cluster.local:8081/api/v1/projections/lag',
+                format: 'json',
+                valueLocation: 'maxLag',
+                targetValue: '1000',
+                activationTargetValue: '0',
+              },
+            },
+          ],
+        },
+      });
+      const both = objectsOf({ scaling: { hpa: { enabled: true }, keda: { enabled: true } } });
+      expect(both.has('HorizontalPodAutoscaler/flash-projector')).toBe(false);
+    });
+
+    it.each([
+      ['minReplicaCount', { minReplicaCount: 1 }],
+      ['maxReplicaCount', { maxReplicaCount: 4 }],
+      ['lagThreshold', { lagThreshold: 50 }],
+      ['activationLagThreshold', { activationLagThreshold: 5 }],
+      ['pollingInterval', { pollingInterval: 10 }],
+      ['cooldownPeriod', { cooldownPeriod: 60 }],
+      ['lagUrl', { lagUrl: 'http://lag.example/api/v1/projections/lag' }],
+    ])('%s changes the ScaledObject only', (_field, keda) => {
+      expect(changes({ scaling: { keda: { enabled: true, ...keda } } }, kedaOn)).toEqual({
+        added: [],
+        removed: [],
+        changed: ['ScaledObject/flash-projector'],
+      });
+    });
+
+    it('is reported unsupported, not applied, when the KEDA CRD is missing', () => {
+      const state = desiredState(seckillFixture(kedaOn), { ...ALL, keda: false });
+      expect(state.objects.map(childKey)).not.toContain('ScaledObject/flash-projector');
+      expect(state.unsupported).toEqual([expect.stringContaining('scaling.keda')]);
+    });
+  });
+
+  describe('monitoring', () => {
+    it('prometheusEnabled adds a ServiceMonitor and scrape annotations on every pod template', () => {
+      const spec = { monitoring: { prometheusEnabled: true } };
+      expect(changes(spec)).toEqual({
+        added: ['ServiceMonitor/flash-couponkill'],
+        removed: [],
+        changed: DEPLOYMENTS,
+      });
+      const objects = objectsOf(spec);
+      expect(deployment(objects, 'flash-relay').spec.template.metadata.annotations).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '8083',
+        'prometheus.io/path': '/metrics',
+      });
+      expect(get(objects, 'ServiceMonitor/flash-couponkill')).toMatchObject({
+        spec: {
+          selector: { matchLabels: { 'app.kubernetes.io/instance': 'flash' } },
+          endpoints: [{ port: 'http', path: '/metrics' }],
+        },
+      });
+    });
+
+    it('grafanaEnabled adds the dashboard ConfigMap and nothing else', () => {
+      expect(changes({ monitoring: { grafanaEnabled: true } })).toEqual({
+        added: ['ConfigMap/flash-grafana-dashboard'],
+        removed: [],
+        changed: [],
+      });
+      const cm = get(
+        objectsOf({ monitoring: { grafanaEnabled: true } }),
+        'ConfigMap/flash-grafana-dashboard',
+      );
+      expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+      expect(JSON.stringify(cm)).toContain('projection_lag_events');
+    });
+
+    it('enabled=false turns both off', () => {
+      const on = { monitoring: { prometheusEnabled: true, grafanaEnabled: true } };
+      expect(changes({ monitoring: { ...on.monitoring, enabled: false } }, on)).toEqual({
+        added: [],
+        removed: ['ConfigMap/flash-grafana-dashboard', 'ServiceMonitor/flash-couponkill'],
+        changed: DEPLOYMENTS,
+      });
+    });
+
+    it('without the ServiceMonitor CRD it is reported unsupported', () => {
+      const state = desiredState(seckillFixture({ monitoring: { prometheusEnabled: true } }), {
+        ...ALL,
+        serviceMonitor: false,
+      });
+      expect(state.unsupported).toEqual([expect.stringContaining('prometheusEnabled')]);
+    });
+  });
+});

@@ -1,0 +1,73 @@
+import { ROLES, type ResolvedSpec } from '../api/defaults';
+import type { EnvVar, SecretKeyRef, ServiceName } from '../api/seckill-types';
+
+/** A container env entry: the spec's kinds plus the downward API, which only the operator uses. */
+export type ContainerEnvVar = EnvVar | { name: string; valueFrom: { fieldRef: { fieldPath: string } } };
+
+const plain = (name: string, value: string): EnvVar => ({ name, value });
+const fromSecret = (name: string, ref: SecretKeyRef): EnvVar => ({
+  name,
+  valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
+});
+const endpoint = (name: string, e: { url?: string; urlSecretRef?: SecretKeyRef } | undefined): EnvVar[] => {
+  if (e?.urlSecretRef) return [fromSecret(name, e.urlSecretRef)];
+  if (e?.url) return [plain(name, e.url)];
+  return [];
+};
+
+/**
+ * The COUPONKILL_* settings (infra/config/config-schema.ts) a role's process needs, from the spec's middleware.
+ * RocketMQ and Nacos settings are passed for the adapters that read them; secrets only ever as secretKeyRef.
+ */
+export function middlewareEnv(spec: ResolvedSpec, service: ServiceName): ContainerEnvVar[] {
+  const m = spec.middleware;
+  const port = spec.services[service].ports[0];
+  const env: ContainerEnvVar[] = [
+    plain('COUPONKILL_HOST', '0.0.0.0'),
+    plain(ROLES[service].portEnv, String(port?.targetPort ?? ROLES[service].defaultPort)),
+    // Pod name: a restarted projector pod gets its unacknowledged bus messages back only under a stable name.
+    { name: 'COUPONKILL_CONSUMER_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    ...endpoint('COUPONKILL_REDIS_URL', m.redis),
+    ...(m.redis?.keyPrefix ? [plain('COUPONKILL_REDIS_KEY_PREFIX', m.redis.keyPrefix)] : []),
+    ...(m.eventStore?.kind === 'eventstoredb'
+      ? [
+          plain('COUPONKILL_EVENT_STORE', 'eventstoredb'),
+          ...endpoint('COUPONKILL_ESDB_CONNECTION_STRING', m.eventStore),
+        ]
+      : endpoint('COUPONKILL_EVENT_STORE_URL', m.eventStore)),
+    ...endpoint('COUPONKILL_READ_DATABASE_URL', m.mysql?.readDatabase),
+    ...(m.mysql?.shards !== undefined ? [plain('COUPONKILL_READ_SHARDS', String(m.mysql.shards))] : []),
+    ...(m.mysql?.shardUrlsSecretRef
+      ? [fromSecret('COUPONKILL_READ_SHARD_URLS', m.mysql.shardUrlsSecretRef)]
+      : []),
+    ...(spec.jwtSecretRef ? [fromSecret('COUPONKILL_JWT_SECRET', spec.jwtSecretRef)] : []),
+  ];
+  if (m.rocketmq) {
+    env.push(
+      plain('COUPONKILL_BUS', 'rocketmq'),
+      plain('COUPONKILL_ROCKETMQ_ENDPOINTS', m.rocketmq.endpoints),
+    );
+    if (m.rocketmq.namespace) env.push(plain('COUPONKILL_ROCKETMQ_NAMESPACE', m.rocketmq.namespace));
+    if (m.rocketmq.accessKeySecretRef)
+      env.push(fromSecret('COUPONKILL_ROCKETMQ_ACCESS_KEY', m.rocketmq.accessKeySecretRef));
+    if (m.rocketmq.secretKeySecretRef)
+      env.push(fromSecret('COUPONKILL_ROCKETMQ_SECRET_KEY', m.rocketmq.secretKeySecretRef));
+  }
+  if (m.nacos) {
+    env.push(plain('COUPONKILL_NACOS_SERVER_ADDR', m.nacos.serverAddr));
+    if (m.nacos.namespace) env.push(plain('COUPONKILL_NACOS_NAMESPACE', m.nacos.namespace));
+    env.push(plain('COUPONKILL_NACOS_GROUP', m.nacos.group ?? 'DEFAULT_GROUP'));
+    if (m.nacos.usernameSecretRef)
+      env.push(fromSecret('COUPONKILL_NACOS_USERNAME', m.nacos.usernameSecretRef));
+    if (m.nacos.passwordSecretRef)
+      env.push(fromSecret('COUPONKILL_NACOS_PASSWORD', m.nacos.passwordSecretRef));
+  }
+  return env;
+}
+
+/** The container's env: the operator's settings, then the user's; a user entry replaces one of the same name. */
+export function containerEnv(spec: ResolvedSpec, service: ServiceName): ContainerEnvVar[] {
+  const user = spec.services[service].env;
+  const overridden = new Set(user.map((e) => e.name));
+  return [...middlewareEnv(spec, service).filter((e) => !overridden.has(e.name)), ...user];
+}

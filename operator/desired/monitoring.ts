@@ -1,0 +1,83 @@
+import type { ResolvedSpec } from '../api/defaults';
+import { SERVICE_NAMES, type Seckill } from '../api/seckill-types';
+import type { ChildObject } from './kube-object';
+import { childMetadata, MANAGED_BY_LABEL, FIELD_MANAGER } from './labels';
+
+/** One ServiceMonitor for every Service of the Seckill, scraping each process's own port. */
+export function desiredServiceMonitor(seckill: Seckill, spec: ResolvedSpec): ChildObject {
+  const portNames = [
+    ...new Set(
+      SERVICE_NAMES.filter((s) => spec.services[s].enabled).map(
+        (s) => spec.services[s].ports[0]?.name ?? 'http',
+      ),
+    ),
+  ];
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: childMetadata(seckill, `${seckill.metadata.name}-couponkill`),
+    spec: {
+      selector: {
+        matchLabels: {
+          'app.kubernetes.io/instance': seckill.metadata.name,
+          [MANAGED_BY_LABEL]: FIELD_MANAGER,
+        },
+      },
+      endpoints: portNames.map((port) => ({ port, path: '/metrics', interval: '30s' })),
+    },
+  };
+}
+
+/** A Grafana dashboard in a ConfigMap, labelled for the Grafana sidecar that loads dashboards from ConfigMaps. */
+export function desiredDashboard(seckill: Seckill): ChildObject {
+  const instance = seckill.metadata.name;
+  const panel = (id: number, title: string, expr: string, legend: string) => ({
+    id,
+    title,
+    type: 'timeseries',
+    datasource: { type: 'prometheus', uid: '${datasource}' },
+    gridPos: { h: 8, w: 12, x: ((id - 1) % 2) * 12, y: Math.floor((id - 1) / 2) * 8 },
+    targets: [{ expr, legendFormat: legend, refId: 'A' }],
+  });
+  const selector = `namespace="${seckill.metadata.namespace}", service=~"${instance}-.*"`;
+  const dashboard = {
+    title: `CouponKill ${instance}`,
+    uid: `couponkill-${instance}`.slice(0, 40),
+    schemaVersion: 39,
+    templating: {
+      list: [{ name: 'datasource', type: 'datasource', query: 'prometheus' }],
+    },
+    panels: [
+      panel(
+        1,
+        'Projection lag (events)',
+        `max by (projection) (projection_lag_events{${selector}})`,
+        '{{projection}}',
+      ),
+      panel(
+        2,
+        'Reservations settled / s',
+        `sum(rate(seckill_reservations_settled_total{${selector}}[1m]))`,
+        'settled',
+      ),
+      panel(
+        3,
+        'CPU (cores)',
+        `sum by (service) (rate(process_cpu_seconds_total{${selector}}[1m]))`,
+        '{{service}}',
+      ),
+      panel(
+        4,
+        'Resident memory',
+        `sum by (service) (process_resident_memory_bytes{${selector}})`,
+        '{{service}}',
+      ),
+    ],
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: childMetadata(seckill, `${instance}-grafana-dashboard`, { grafana_dashboard: '1' }),
+    data: { [`couponkill-${instance}.json`]: JSON.stringify(dashboard, null, 2) },
+  };
+}
