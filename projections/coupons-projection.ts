@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../commands/event-store-port';
 import type { CouponEvent } from '../domain/coupon/coupon-events';
 import { shardOfKey } from '../domain/shared/shard-key';
-import { advanceOrderStatus, counterShift, orderFactsOf, orderStateDdl } from './order-status';
+import { ADD_COUNTS, advanceOrderStatuses, counterDeltas, orderFactsOf, orderStateDdl } from './order-status';
 import type { Projection } from './projection';
 import type { SqlExecutor } from './sql-executor-port';
 
@@ -35,31 +35,30 @@ export const couponsProjection: Projection = {
     const couponId = couponIdOf(event);
     return couponId ? shardOfKey(couponId, shards) : null;
   },
-  apply: async (sql: SqlExecutor, event: RecordedEvent, suffix: string) => {
-    const couponId = couponIdOf(event);
-    if (!couponId) return;
+  apply: async (sql: SqlExecutor, events: readonly RecordedEvent[], suffix: string) => {
     const table = `coupons${suffix}`;
-    if (event.streamId.startsWith('coupon-'))
-      return applyCouponEvent(
-        sql,
-        table,
-        { type: event.type, data: event.data } as CouponEvent,
-        event.revision,
-      );
-    const facts = orderFactsOf(event);
-    if (!facts) return;
-    const { changed, previous } = await advanceOrderStatus(
-      sql,
-      `coupons_state${suffix}`,
-      facts.orderId,
-      facts.status,
-      event.revision,
+    for (const event of events)
+      if (event.streamId.startsWith('coupon-'))
+        await applyCouponEvent(
+          sql,
+          table,
+          { type: event.type, data: event.data } as CouponEvent,
+          event.revision,
+        );
+    const transitions = await advanceOrderStatuses(sql, `coupons_state${suffix}`, events);
+    const deltas = counterDeltas(transitions, (f) => f.couponId);
+    if (deltas.size === 0) return;
+    await sql.query(
+      `INSERT INTO ${table} (coupon_id, placed, cancelled, used) VALUES ? ON DUPLICATE KEY UPDATE ${ADD_COUNTS}`,
+      [
+        [...deltas.values()].map(({ facts, counts }) => [
+          facts.couponId,
+          counts.placed,
+          counts.cancelled,
+          counts.used,
+        ]),
+      ],
     );
-    if (!changed) return;
-    await sql.query(`INSERT IGNORE INTO ${table} (coupon_id) VALUES (?)`, [couponId]);
-    await sql.query(`UPDATE ${table} SET ${counterShift(previous, facts.status)} WHERE coupon_id = ?`, [
-      couponId,
-    ]);
   },
 };
 

@@ -32,44 +32,115 @@ export const orderStateDdl = (table: string): string =>
     revision BIGINT NOT NULL
   ) ENGINE=InnoDB`;
 
-/**
- * Moves an order's recorded status to the event's, unless a newer or equal revision of that order was applied already.
- * Returns the status it replaced (null for a new order) and whether anything changed. Applying the events of an order
- * in any order, any number of times, ends in the status of its newest event, counted once.
- */
-export const advanceOrderStatus = async (
-  sql: SqlExecutor,
-  table: string,
-  orderId: string,
-  status: OrderStatus,
-  revision: bigint,
-): Promise<{ changed: boolean; previous: OrderStatus | null }> => {
-  const [row] = await sql.query<{ status: OrderStatus; revision: string }>(
-    `SELECT status, revision FROM ${table} WHERE order_id = ? FOR UPDATE`,
-    [orderId],
-  );
-  if (row && BigInt(row.revision) >= revision) return { changed: false, previous: row.status };
-  await sql.query(
-    `INSERT INTO ${table} (order_id, status, revision) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE status = VALUES(status), revision = VALUES(revision)`,
-    [orderId, status, revision.toString()],
-  );
-  return { changed: row?.status !== status, previous: row?.status ?? null };
+/** One order as a batch of events left it. */
+export interface OrderInBatch {
+  /** The facts of its newest event in the batch. */
+  readonly facts: OrderFacts;
+  readonly revision: bigint;
+  /** When it was placed, if its OrderPlaced event is in the batch. */
+  readonly placedAt: Date | null;
+  readonly recordedAt: Date;
+  readonly position: bigint;
+}
+
+/** Collapses a batch to one entry per order: its newest event wins, whatever order the events came in. */
+export const ordersInBatch = (events: readonly RecordedEvent[]): OrderInBatch[] => {
+  const orders = new Map<string, OrderInBatch>();
+  for (const event of events) {
+    const facts = orderFactsOf(event);
+    if (!facts) continue;
+    const placedAt =
+      event.type === 'OrderPlaced' ? new Date((event.data as { placedAt: string }).placedAt) : null;
+    const seen = orders.get(facts.orderId);
+    const newest = !seen || event.revision > seen.revision;
+    orders.set(facts.orderId, {
+      facts: newest ? facts : seen.facts,
+      revision: newest ? event.revision : seen.revision,
+      placedAt: placedAt ?? seen?.placedAt ?? null,
+      recordedAt: seen && seen.recordedAt > event.recordedAt ? seen.recordedAt : event.recordedAt,
+      position: seen && seen.position > event.position ? seen.position : event.position,
+    });
+  }
+  return [...orders.values()];
 };
 
-export const COUNTER_COLUMN: Record<OrderStatus, 'placed' | 'cancelled' | 'used'> = {
+/** An order's status before and after a batch; `before` is null for an order the read model had not seen. */
+export interface OrderTransition extends OrderInBatch {
+  readonly before: OrderStatus | null;
+  readonly after: OrderStatus;
+}
+
+/**
+ * Moves each order of the batch to the status of its newest event, unless the read model already holds a newer or
+ * equal revision of it: one locking read and one upsert for the whole batch. Applying an order's events in any
+ * order, any number of times, ends in the status of its newest event, counted once.
+ */
+export const advanceOrderStatuses = async (
+  sql: SqlExecutor,
+  table: string,
+  events: readonly RecordedEvent[],
+): Promise<OrderTransition[]> => {
+  const orders = ordersInBatch(events);
+  if (orders.length === 0) return [];
+  const stored = new Map(
+    (
+      await sql.query<{ order_id: string; status: OrderStatus; revision: string }>(
+        `SELECT order_id, status, revision FROM ${table} WHERE order_id IN (?) FOR UPDATE`,
+        [orders.map((o) => o.facts.orderId)],
+      )
+    ).map((row) => [row.order_id, row]),
+  );
+  const transitions = orders.map((order): OrderTransition => {
+    const row = stored.get(order.facts.orderId);
+    const before = row?.status ?? null;
+    const newer = !row || BigInt(row.revision) < order.revision;
+    return { ...order, before, after: newer || !before ? order.facts.status : before };
+  });
+  const advanced = transitions.filter((t) => {
+    const row = stored.get(t.facts.orderId);
+    return !row || BigInt(row.revision) < t.revision;
+  });
+  if (advanced.length > 0)
+    await sql.query(
+      `INSERT INTO ${table} (order_id, status, revision) VALUES ?
+       ON DUPLICATE KEY UPDATE status = VALUES(status), revision = VALUES(revision)`,
+      [advanced.map((t) => [t.facts.orderId, t.after, t.revision.toString()])],
+    );
+  return transitions;
+};
+
+export interface StatusCounts {
+  placed: number;
+  cancelled: number;
+  used: number;
+}
+
+const COUNTER: Record<OrderStatus, keyof StatusCounts> = {
   PLACED: 'placed',
   CANCELLED: 'cancelled',
   USED: 'used',
 };
 
-/** `SET` clause moving one order from its previous status counter to its new one. */
-export const counterShift = (previous: OrderStatus | null, current: OrderStatus): string =>
-  [
-    previous ? `${COUNTER_COLUMN[previous]} = ${COUNTER_COLUMN[previous]} - 1` : null,
-    `${COUNTER_COLUMN[current]} = ${COUNTER_COLUMN[current]} + 1`,
-  ]
-    .filter(Boolean)
-    .join(', ');
+/** Net change of the status counters per key, from the orders whose status moved. */
+export const counterDeltas = (
+  transitions: readonly OrderTransition[],
+  keyOf: (facts: OrderFacts) => string,
+): Map<string, { facts: OrderFacts; counts: StatusCounts }> => {
+  const deltas = new Map<string, { facts: OrderFacts; counts: StatusCounts }>();
+  for (const t of transitions) {
+    if (t.before === t.after) continue;
+    const key = keyOf(t.facts);
+    const entry = deltas.get(key) ?? { facts: t.facts, counts: { placed: 0, cancelled: 0, used: 0 } };
+    if (t.before) entry.counts[COUNTER[t.before]] -= 1;
+    entry.counts[COUNTER[t.after]] += 1;
+    deltas.set(key, entry);
+  }
+  return deltas;
+};
+
+/** `ON DUPLICATE KEY UPDATE` clause adding a multi-row insert's counts to the stored ones. */
+export const ADD_COUNTS =
+  'placed = placed + VALUES(placed), cancelled = cancelled + VALUES(cancelled), used = used + VALUES(used)';
 
 /** Read models sharded by buyer route an order event to its buyer's shard. */
 export const buyerShardOf = (event: RecordedEvent, shards: number): number | null => {

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../commands/event-store-port';
-import { advanceOrderStatus, buyerShardOf, orderFactsOf, orderStateDdl } from './order-status';
+import { advanceOrderStatuses, buyerShardOf, orderStateDdl } from './order-status';
 import type { Projection } from './projection';
 import type { SqlExecutor } from './sql-executor-port';
 
@@ -22,32 +22,24 @@ export const ordersProjection: Projection = {
     ) ENGINE=InnoDB`,
   ],
   shardOf: buyerShardOf,
-  apply: async (sql: SqlExecutor, event: RecordedEvent, suffix: string) => {
-    const facts = orderFactsOf(event);
-    if (!facts) return;
-    const { changed } = await advanceOrderStatus(
-      sql,
-      `orders_state${suffix}`,
-      facts.orderId,
-      facts.status,
-      event.revision,
-    );
-    const placedAt =
-      event.type === 'OrderPlaced' ? new Date((event.data as { placedAt: string }).placedAt) : null;
-    if (!changed && !placedAt) return;
+  apply: async (sql: SqlExecutor, events: readonly RecordedEvent[], suffix: string) => {
+    const transitions = await advanceOrderStatuses(sql, `orders_state${suffix}`, events);
+    const rows = transitions.filter((t) => t.before !== t.after || t.placedAt);
+    if (rows.length === 0) return;
     await sql.query(
-      `INSERT INTO orders${suffix} (order_id, user_id, coupon_id, status, placed_at, updated_at, position)
-       SELECT ?, ?, ?, s.status, ?, ?, ? FROM orders_state${suffix} s WHERE s.order_id = ?
+      `INSERT INTO orders${suffix} (order_id, user_id, coupon_id, status, placed_at, updated_at, position) VALUES ?
        ON DUPLICATE KEY UPDATE status = VALUES(status), placed_at = COALESCE(placed_at, VALUES(placed_at)),
          updated_at = GREATEST(updated_at, VALUES(updated_at)), position = GREATEST(position, VALUES(position))`,
       [
-        facts.orderId,
-        facts.userId,
-        facts.couponId,
-        placedAt,
-        event.recordedAt,
-        event.position.toString(),
-        facts.orderId,
+        rows.map((t) => [
+          t.facts.orderId,
+          t.facts.userId,
+          t.facts.couponId,
+          t.after,
+          t.placedAt,
+          t.recordedAt,
+          t.position.toString(),
+        ]),
       ],
     );
   },

@@ -30,7 +30,8 @@ export class ProjectionWriter {
     await Promise.all(
       Array.from({ length: generation.shards }, (_, shard) =>
         this.shards.transaction(shard, async (sql) => {
-          for (const event of byShard.get(shard) ?? []) await projection.apply(sql, event, suffix);
+          const events = byShard.get(shard);
+          if (events) await projection.apply(sql, events, suffix);
           await this.shards.advanceCheckpoint(sql, generation, applied);
         }),
       ),

@@ -6,7 +6,7 @@ export type ProjectionName = (typeof PROJECTION_NAMES)[number];
 
 /**
  * A read model: its tables (named with a generation suffix, so a rebuild can fill new tables while the old ones
- * serve), which shard an event belongs to, and how to apply it. `apply` must be idempotent and order-insensitive:
+ * serve), which shard an event belongs to, and how to apply a batch of events. `apply` must be idempotent and order-insensitive:
  * redelivery, duplicates and reordering are normal.
  */
 export interface Projection {
@@ -15,5 +15,6 @@ export interface Projection {
   ddl(suffix: string): string[];
   /** The shard an event changes, or null when this read model ignores it. */
   shardOf(event: RecordedEvent, shards: number): number | null;
-  apply(sql: SqlExecutor, event: RecordedEvent, suffix: string): Promise<void>;
+  /** Applies a shard's share of a batch, in a transaction the caller holds. */
+  apply(sql: SqlExecutor, events: readonly RecordedEvent[], suffix: string): Promise<void>;
 }

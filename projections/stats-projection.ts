@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../commands/event-store-port';
-import { advanceOrderStatus, buyerShardOf, counterShift, orderFactsOf, orderStateDdl } from './order-status';
+import { ADD_COUNTS, advanceOrderStatuses, buyerShardOf, counterDeltas, orderStateDdl } from './order-status';
 import type { Projection } from './projection';
 import type { SqlExecutor } from './sql-executor-port';
 
@@ -19,24 +19,22 @@ export const statsProjection: Projection = {
     ) ENGINE=InnoDB`,
   ],
   shardOf: buyerShardOf,
-  apply: async (sql: SqlExecutor, event: RecordedEvent, suffix: string) => {
-    const facts = orderFactsOf(event);
-    if (!facts) return;
-    const { changed, previous } = await advanceOrderStatus(
-      sql,
-      `stats_state${suffix}`,
-      facts.orderId,
-      facts.status,
-      event.revision,
-    );
-    if (!changed) return;
-    await sql.query(`INSERT IGNORE INTO user_coupon_stats${suffix} (user_id, coupon_id) VALUES (?, ?)`, [
-      facts.userId,
-      facts.couponId,
-    ]);
+  apply: async (sql: SqlExecutor, events: readonly RecordedEvent[], suffix: string) => {
+    const transitions = await advanceOrderStatuses(sql, `stats_state${suffix}`, events);
+    const deltas = counterDeltas(transitions, (f) => `${f.userId}\u0000${f.couponId}`);
+    if (deltas.size === 0) return;
     await sql.query(
-      `UPDATE user_coupon_stats${suffix} SET ${counterShift(previous, facts.status)} WHERE user_id = ? AND coupon_id = ?`,
-      [facts.userId, facts.couponId],
+      `INSERT INTO user_coupon_stats${suffix} (user_id, coupon_id, placed, cancelled, used) VALUES ?
+       ON DUPLICATE KEY UPDATE ${ADD_COUNTS}`,
+      [
+        [...deltas.values()].map(({ facts, counts }) => [
+          facts.userId,
+          facts.couponId,
+          counts.placed,
+          counts.cancelled,
+          counts.used,
+        ]),
+      ],
     );
   },
 };

@@ -140,24 +140,41 @@ admin() {
 
 # A FIFO topic (the proxy refuses FIFO sends to a NORMAL one), its NORMAL dead-letter topic `<topic>-DLQ`, and
 # orderly groups (FIFO delivery per message group). Each mqadmin call is a JVM: they run side by side.
-provision() {
-  local topic=$1
-  shift
-  local jobs=() logs=()
-  admin updateTopic -c DefaultCluster -t "$topic" -r 8 -w 8 -a +message.type=FIFO >"$STATE/logs/provision-topic.out" 2>&1 &
-  jobs+=($!) logs+=("$STATE/logs/provision-topic.out")
-  admin updateTopic -c DefaultCluster -t "$topic-DLQ" -r 1 -w 1 >"$STATE/logs/provision-dlq.out" 2>&1 &
-  jobs+=($!) logs+=("$STATE/logs/provision-dlq.out")
-  for group in "$@"; do
-    admin updateSubGroup -c DefaultCluster -g "$group" -o true -r 16 >"$STATE/logs/provision-$group.out" 2>&1 &
-    jobs+=($!) logs+=("$STATE/logs/provision-$group.out")
+# A group's first receive on a queue that already holds messages may start at the newest one (the broker's pop offset
+# policy), so groups made together with a new topic get their offsets committed at its start.
+run_all() {
+  local jobs=() logs=() failed=0 i=0
+  for command in "$@"; do
+    logs+=("$STATE/logs/provision-$i.out")
+    # shellcheck disable=SC2086
+    admin $command >"$STATE/logs/provision-$i.out" 2>&1 &
+    jobs+=($!)
+    i=$((i + 1))
   done
-  local failed=0
   for i in "${!jobs[@]}"; do
     if ! wait "${jobs[$i]}"; then cat "${logs[$i]}" >&2; failed=1; fi
   done
   rm -f "${logs[@]}"
-  [ "$failed" -eq 0 ] || die "could not provision topic $topic and groups $*"
+  return "$failed"
+}
+
+provision() {
+  local topic=$1
+  shift
+  local new_topic=1
+  # mqadmin exits 0 either way: an existing topic is one it prints a queue table for.
+  local status
+  status="$(admin topicStatus -t "$topic" 2>&1 || true)"
+  [[ $status == *"#Broker Name"* ]] && new_topic=0
+  local commands=("updateTopic -c DefaultCluster -t $topic -r 8 -w 8 -a +message.type=FIFO"
+    "updateTopic -c DefaultCluster -t $topic-DLQ -r 1 -w 1")
+  for group in "$@"; do commands+=("updateSubGroup -c DefaultCluster -g $group -o true -r 16"); done
+  run_all "${commands[@]}" || die "could not provision topic $topic and groups $*"
+  if [ "$new_topic" -eq 1 ] && [ $# -gt 0 ]; then
+    commands=()
+    for group in "$@"; do commands+=("resetOffsetByTime -g $group -t $topic -s 0 -f true"); done
+    run_all "${commands[@]}" || die "could not set the offsets of groups $* to the start of $topic"
+  fi
 }
 
 up() {

@@ -12,6 +12,7 @@ import { encodeSequenced } from '../messaging/sequenced-event-codec';
 import { rocketMqLogger } from './rocketmq-logger';
 import { clientSettings, type RocketMqBusOptions } from './rocketmq-options';
 import { RocketMqConsumer } from './rocketmq-consumer';
+import { startClient } from './start-client';
 
 /** Streams sent side by side; each stream's own messages go one after another to keep their order. */
 const PARALLEL_STREAMS = 64;
@@ -58,7 +59,7 @@ export class RocketMqBus implements EventBus {
   }
 
   async consumer(group: string, consumerName: string): Promise<BusConsumer> {
-    const consumer = new RocketMqConsumer(
+    const consumer = await RocketMqConsumer.start(
       `${this.options.groupPrefix}-${group}`,
       consumerName,
       this.options,
@@ -66,7 +67,6 @@ export class RocketMqBus implements EventBus {
       this.logger,
       () => this.consumers.delete(consumer),
     );
-    await consumer.start();
     this.consumers.add(consumer);
     return consumer;
   }
@@ -79,21 +79,15 @@ export class RocketMqBus implements EventBus {
   }
 
   private startedProducer(): Promise<Producer> {
-    this.producer ??= (async () => {
-      const producer = new Producer({
-        ...clientSettings(this.options),
-        topics: [this.options.topic, this.options.deadLetterTopic],
-        logger: rocketMqLogger(this.logger),
-      });
-      try {
-        await producer.startup();
-        return producer;
-      } catch (error) {
-        this.producer = undefined;
-        await producer.shutdown().catch(() => undefined);
-        throw new DependencyUnavailableError('RocketMQ', error);
-      }
-    })();
+    this.producer ??= startClient(
+      () =>
+        new Producer({
+          ...clientSettings(this.options),
+          topics: [this.options.topic, this.options.deadLetterTopic],
+          logger: rocketMqLogger(this.logger),
+        }),
+    );
+    this.producer.catch(() => (this.producer = undefined));
     return this.producer;
   }
 }

@@ -5,6 +5,7 @@ import type { BusConsumer, BusMessage } from '../../projections/event-bus-port';
 import { decodeSequenced } from '../messaging/sequenced-event-codec';
 import { rocketMqLogger } from './rocketmq-logger';
 import { clientSettings, type RocketMqBusOptions } from './rocketmq-options';
+import { startClient } from './start-client';
 
 /** The proxy hands out at most this many messages per receive. */
 const MAX_BATCH = 32;
@@ -17,35 +18,39 @@ const RELEASE_AFTER_MS = 1000;
  * dead-letter topic, logged with its event id, and acknowledged, so the stream behind it moves on.
  */
 export class RocketMqConsumer implements BusConsumer {
-  private readonly client: SimpleConsumer;
   private readonly held = new Map<string, MessageView>();
   private closed = false;
 
-  constructor(
+  private constructor(
+    private readonly client: SimpleConsumer,
     private readonly group: string,
-    consumerName: string,
     private readonly options: RocketMqBusOptions,
     private readonly producer: () => Promise<Producer>,
     private readonly logger: Logger,
     private readonly onClose: () => void,
-  ) {
-    this.client = new SimpleConsumer({
-      ...clientSettings(options),
-      consumerGroup: group,
-      subscriptions: new Map([[options.topic, '*']]),
-      awaitDuration: options.awaitMs,
-      logger: { ...rocketMqLogger(logger), error: () => undefined },
-    });
-    this.logger.info({ group, consumerName, clientId: this.client.clientId }, 'RocketMQ consumer created');
-  }
+  ) {}
 
-  async start(): Promise<void> {
-    try {
-      await this.client.startup();
-    } catch (error) {
-      await this.client.shutdown().catch(() => undefined);
-      throw new DependencyUnavailableError('RocketMQ', error);
-    }
+  static async start(
+    group: string,
+    consumerName: string,
+    options: RocketMqBusOptions,
+    producer: () => Promise<Producer>,
+    logger: Logger,
+    onClose: () => void,
+  ): Promise<RocketMqConsumer> {
+    const client = await startClient(
+      () =>
+        new SimpleConsumer({
+          ...clientSettings(options),
+          consumerGroup: group,
+          subscriptions: new Map([[options.topic, '*']]),
+          awaitDuration: options.awaitMs,
+          // Failed receives are thrown to the projector, which logs them with its back-off.
+          logger: { ...rocketMqLogger(logger), error: () => undefined },
+        }),
+    );
+    logger.info({ group, consumerName, clientId: client.clientId }, 'RocketMQ consumer started');
+    return new RocketMqConsumer(client, group, options, producer, logger, onClose);
   }
 
   /** Waits as long as the client's long poll (`awaitMs`), whatever `waitMs` asks. */
