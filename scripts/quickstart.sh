@@ -10,9 +10,16 @@ fi
 bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 
+# The local databases outlive a checkout (they live under ~/.cache/couponkill), so the credentials written for them
+# are kept beside them and reused by every checkout on this machine: a fresh clone logs in as the admin that exists.
+SAVED="${COUPONKILL_HOME:-$HOME/.cache/couponkill}/quickstart.env"
 if [ ! -f .env ]; then
-  admin_password="$(node -e "process.stdout.write(require('crypto').randomBytes(12).toString('base64url'))")"
-  cat > .env <<ENV
+  if [ ! -f "$SAVED" ]; then
+    mkdir -p "$(dirname "$SAVED")"
+    admin_password="$(node -e "process.stdout.write(require('crypto').randomBytes(12).toString('base64url'))")"
+    (
+      umask 077
+      cat >"$SAVED" <<ENV
 # Written by scripts/quickstart.sh for local use; never commit it.
 COUPONKILL_JWT_SECRET=$(node -e "process.stdout.write(require('crypto').randomBytes(48).toString('base64url'))")
 COUPONKILL_ADMIN_USERNAME=admin
@@ -20,7 +27,10 @@ COUPONKILL_ADMIN_PASSWORD=${admin_password}
 COUPONKILL_REDIS_URL=${COUPONKILL_REDIS_URL}
 COUPONKILL_EVENT_STORE_URL=${COUPONKILL_MYSQL_URL}/couponkill_events
 ENV
-  echo "quickstart: wrote .env (administrator 'admin', password ${admin_password})" >&2
+    )
+  fi
+  cp "$SAVED" .env
+  echo "quickstart: wrote .env (administrator 'admin', password $(grep ADMIN_PASSWORD .env | cut -d= -f2))" >&2
 fi
 
 npx tsc -p tsconfig.build.json
