@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { deleteKeysMatching } from '../infra/redis/delete-keys-matching';
 import { createConnection } from 'mysql2/promise';
 import { SERVICES_SCRIPT } from './paths';
 
@@ -90,21 +90,7 @@ export const prepareBenchEnv = (): BenchEnv => {
       } finally {
         await connection.end();
       }
-      await deleteKeys(redisUrl, `${keyPrefix}*`);
+      await deleteKeysMatching(redisUrl, `${keyPrefix}*`);
     },
   };
-};
-
-const deleteKeys = async (url: string, pattern: string): Promise<void> => {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 };

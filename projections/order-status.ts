@@ -90,15 +90,17 @@ export const advanceOrderStatuses = async (
       )
     ).map((row) => [row.order_id, row]),
   );
+  const advanced: OrderTransition[] = [];
   const transitions = orders.map((order): OrderTransition => {
     const row = stored.get(order.facts.orderId);
-    const before = row?.status ?? null;
     const newer = !row || BigInt(row.revision) < order.revision;
-    return { ...order, before, after: newer || !before ? order.facts.status : before };
-  });
-  const advanced = transitions.filter((t) => {
-    const row = stored.get(t.facts.orderId);
-    return !row || BigInt(row.revision) < t.revision;
+    const transition = {
+      ...order,
+      before: row?.status ?? null,
+      after: newer ? order.facts.status : row.status,
+    };
+    if (newer) advanced.push(transition);
+    return transition;
   });
   if (advanced.length > 0)
     await sql.query(

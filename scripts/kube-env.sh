@@ -30,25 +30,14 @@ CRD_DIR="$KUBE_CACHE/crds"
 export GOMODCACHE="$KUBE_CACHE/go/mod" GOCACHE="$KUBE_CACHE/go/cache" GOFLAGS="-mod=mod"
 export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}" CGO_ENABLED=0
 
-log() { echo "kube-env: $*" >&2; }
+say() { echo "kube-env: $*" >&2; }
+# shellcheck source=lib/host.sh
+. "$(dirname "$0")/lib/host.sh"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "apt-get install ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
 
 install_os_packages() {
-  command -v etcd >/dev/null || apt_install etcd-server
   # Any kubectl will do (Debian's is 1.20); do not fight another package that already provides one.
-  command -v kubectl >/dev/null || apt_install kubernetes-client
-  command -v openssl >/dev/null || apt_install openssl
-  command -v curl >/dev/null || apt_install curl
+  install_missing etcd:etcd-server kubectl:kubernetes-client openssl:openssl curl:curl
 }
 
 # k8s 1.30 needs go >= 1.22. The machine's go is used when new enough; otherwise the Go toolchain itself is fetched
@@ -65,11 +54,11 @@ resolve_go() {
   fi
   local dir="$KUBE_CACHE/toolchain/$GO_TOOLCHAIN_FALLBACK"
   if [ ! -x "$dir/bin/go" ]; then
-    command -v unzip >/dev/null || apt_install unzip
+    install_missing unzip:unzip
     local arch zip="$KUBE_CACHE/toolchain/$GO_TOOLCHAIN_FALLBACK.zip"
     arch="$(dpkg --print-architecture)"
     mkdir -p "$KUBE_CACHE/toolchain"
-    log "fetching Go $GO_TOOLCHAIN_FALLBACK (module golang.org/toolchain) from the module proxy"
+    say "fetching Go $GO_TOOLCHAIN_FALLBACK (module golang.org/toolchain) from the module proxy"
     curl -fsSL -o "$zip" "${GOPROXY%%,*}/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN_FALLBACK.linux-$arch.zip"
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
     unzip -q "$zip" -d "$dir.tmp"
@@ -88,7 +77,7 @@ build_apiserver() {
   [ -x "$APISERVER_BIN" ] && return 0
   local mod_dir="$KUBE_CACHE/build/k8s-$K8S_VERSION" staging="0.${K8S_VERSION#1.}"
   mkdir -p "$mod_dir" "$KUBE_CACHE/bin"
-  log "building kube-apiserver v$K8S_VERSION (cold: 4-8 min on 2 cores; cached in $KUBE_CACHE/go)"
+  say "building kube-apiserver v$K8S_VERSION (cold: 4-8 min on 2 cores; cached in $KUBE_CACHE/go)"
   local k8s_dir
   k8s_dir="$(cd "$mod_dir" && go_cmd mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
   {
@@ -131,7 +120,7 @@ cmd_build() {
   install_os_packages
   build_apiserver
   fetch_crds
-  log "ready: $APISERVER_BIN, CRDs in $CRD_DIR"
+  say "ready: $APISERVER_BIN, CRDs in $CRD_DIR"
 }
 
 KUBECONFIG_PATH="$RUN_DIR/admin.kubeconfig"
@@ -188,7 +177,7 @@ wait_for() {
     "$check" && return 0
     sleep 0.1
   done
-  log "$what did not become ready in ${seconds}s; last log lines:"
+  say "$what did not become ready in ${seconds}s; last log lines:"
   tail -n 30 "$RUN_DIR/$what.log" >&2 || true
   return 1
 }
@@ -198,7 +187,7 @@ cmd_up() {
   mkdir -p "$RUN_DIR"
   write_credentials
   if ! etcd_ready; then
-    log "starting etcd on 127.0.0.1:$ETCD_PORT"
+    say "starting etcd on 127.0.0.1:$ETCD_PORT"
     nohup etcd --name couponkill-test --data-dir "$RUN_DIR/etcd-data" \
       --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
       --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -208,7 +197,7 @@ cmd_up() {
     wait_for etcd etcd_ready 30
   fi
   if ! apiserver_ready; then
-    log "starting kube-apiserver v$K8S_VERSION on 127.0.0.1:$APISERVER_PORT"
+    say "starting kube-apiserver v$K8S_VERSION on 127.0.0.1:$APISERVER_PORT"
     nohup "$APISERVER_BIN" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
       --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
       --cert-dir "$RUN_DIR/pki" --token-auth-file "$RUN_DIR/tokens.csv" --authorization-mode RBAC \
@@ -220,7 +209,7 @@ cmd_up() {
     wait_for kube-apiserver apiserver_ready 90
   fi
   install_crds
-  log "up: KUBECONFIG=$KUBECONFIG_PATH"
+  say "up: KUBECONFIG=$KUBECONFIG_PATH"
 }
 
 install_crds() {
@@ -233,23 +222,12 @@ install_crds() {
     crd/scaledobjects.keda.sh crd/servicemonitors.monitoring.coreos.com >/dev/null
 }
 
-stop_pid_file() {
-  local file="$1" pid
-  [ -s "$file" ] || return 0
-  pid="$(cat "$file")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-  fi
-  rm -f "$file"
-}
 
 cmd_down() {
-  stop_pid_file "$RUN_DIR/kube-apiserver.pid"
-  stop_pid_file "$RUN_DIR/etcd.pid"
+  stop_pidfile kube-apiserver "$RUN_DIR/kube-apiserver.pid"
+  stop_pidfile etcd "$RUN_DIR/etcd.pid"
   rm -rf "$RUN_DIR/etcd-data"
-  log "down"
+  say "down"
 }
 
 cmd_env() {

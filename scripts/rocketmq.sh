@@ -17,28 +17,15 @@ DEFAULT_TOPIC=couponkill-events
 DEFAULT_GROUP_PREFIX=couponkill
 
 say() { echo "rocketmq: $*" >&2; }
-die() { say "$*"; exit 1; }
+# shellcheck source=lib/host.sh
+. "$(dirname "$0")/lib/host.sh"
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else die "need root (or sudo) to run: $*"; fi
-}
 
-install_tools() {
-  local missing=()
-  command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
-  command -v mvn >/dev/null 2>&1 || missing+=(maven)
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  say "installing ${missing[*]} from the OS packages"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
 
 # The jars come from Maven Central through a throwaway pom; the resolved set is kept per version.
 fetch_jars() {
   [ -f "$DIST/lib/.complete" ] && return 0
-  install_tools
+  install_missing java:openjdk-17-jre-headless mvn:maven
   say "fetching RocketMQ $VERSION from Maven Central into $DIST"
   mkdir -p "$DIST/pom"
   cat >"$DIST/pom/pom.xml" <<POM
@@ -108,8 +95,6 @@ CONF
 JSON
 }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 wait_port() {
   local what=$1 port=$2 pidfile=$3
@@ -196,23 +181,12 @@ up() {
   say "RocketMQ $VERSION up in $((SECONDS - started)) s: name server $NAMESRV, proxy gRPC 127.0.0.1:$GRPC_PORT"
 }
 
-stop_pidfile() {
-  local name=$1 pidfile="$STATE/$1.pid"
-  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
-  local pid
-  pid="$(cat "$pidfile")"
-  kill "$pid"
-  for ((i = 0; i < 120; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-  rm -f "$pidfile"
-  say "$name stopped"
-}
 
 case "${1:-}" in
   up) up ;;
   down)
-    stop_pidfile proxy
-    stop_pidfile namesrv
+    stop_pidfile proxy "$STATE/proxy.pid"
+    stop_pidfile namesrv "$STATE/namesrv.pid"
     ;;
   status)
     for name in namesrv proxy; do

@@ -13,32 +13,15 @@ MYSQL_DIR="$HOME_DIR/mariadb"
 MYSQL_SOCKET="$MYSQL_DIR/mysqld.sock"
 
 say() { echo "services: $*" >&2; }
-die() { say "$*"; exit 1; }
+# shellcheck source=lib/host.sh
+. "$(dirname "$0")/lib/host.sh"
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else die "need root (or sudo) to run: $*"; fi
-}
 
-install_packages() {
-  local missing=()
-  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-  command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
-  command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
-  command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  say "installing ${missing[*]} from the OS packages"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
 
 redis_answers() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 mysql_answers() {
   mariadb --protocol=TCP -h127.0.0.1 -P"$MYSQL_PORT" -u"$MYSQL_USER" -p"$MYSQL_PASSWORD" -e 'SELECT 1' >/dev/null 2>&1
 }
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 wait_for() {
   local what=$1 check=$2 tries=$3
@@ -51,7 +34,7 @@ wait_for() {
 
 redis_up() {
   if redis_answers; then return 0; fi
-  port_taken "$REDIS_PORT" && die "port $REDIS_PORT is taken by something that is not Redis"
+  port_open "$REDIS_PORT" && die "port $REDIS_PORT is taken by something that is not Redis"
   mkdir -p "$REDIS_DIR"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --pidfile "$HOME_DIR/redis.pid" \
     --logfile "$HOME_DIR/redis.log" --dir "$REDIS_DIR" --save '' --appendonly no \
@@ -68,7 +51,7 @@ mysql_up() {
   if pid_alive "$HOME_DIR/mariadb.pid"; then
     wait_for MariaDB mysql_socket_answers 240
   else
-    port_taken "$MYSQL_PORT" && die "port $MYSQL_PORT is taken by something that does not accept user $MYSQL_USER"
+    port_open "$MYSQL_PORT" && die "port $MYSQL_PORT is taken by something that does not accept user $MYSQL_USER"
     rm -f "$HOME_DIR/mariadb.pid" "$MYSQL_SOCKET"
     if [ ! -d "$MYSQL_DIR/data/mysql" ]; then
       mkdir -p "$MYSQL_DIR/data"
@@ -93,17 +76,6 @@ SQL
   say "MariaDB started on 127.0.0.1:$MYSQL_PORT"
 }
 
-stop_pidfile() {
-  local name=$1 pidfile=$2
-  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
-  local pid
-  pid="$(cat "$pidfile")"
-  kill "$pid"
-  for ((i = 0; i < 120; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-  rm -f "$pidfile"
-  say "$name stopped"
-}
 
 status_line() {
   local name=$1 answers=$2 pidfile=$3
@@ -117,7 +89,7 @@ status_line() {
 case "${1:-}" in
   up)
     mkdir -p "$HOME_DIR"
-    install_packages
+    install_missing redis-server:redis-server redis-cli:redis-tools mariadbd:mariadb-server mariadb:mariadb-client
     redis_up
     mysql_up
     ;;

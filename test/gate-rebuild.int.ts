@@ -4,7 +4,7 @@ import { startWriteApi } from '../write-api/write-api-process';
 import { TOKENS } from '../write-api/write-side-bindings';
 import { envOf, runCli } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
-import { deleteRedisKeys } from './support/test-env';
+import { deleteKeysMatching } from '../infra/redis/delete-keys-matching';
 import { startHarness, type Harness } from './support/write-api-harness';
 
 const comparable = (state: GateCouponState | null) =>
@@ -73,7 +73,7 @@ describe('rebuilding the stock gate from the event store', () => {
   it('wipes Redis, rebuilds, and gets the same stock, buyer sets and idempotency keys', async () => {
     const before = await snapshot();
     expect(before[1]?.totalStock).toBe(10);
-    await deleteRedisKeys(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
+    await deleteKeysMatching(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
     const gate = h.api.container.get(TOKENS.StockGate);
     expect(await gate.isInitialised()).toBe(false);
     expect(await gate.state(couponIds[0]!)).toBeNull();
@@ -86,7 +86,7 @@ describe('rebuilding the stock gate from the event store', () => {
 
   it('rebuilds by itself when a write-api starts on an empty Redis', async () => {
     const before = await snapshot();
-    await deleteRedisKeys(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
+    await deleteKeysMatching(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
     const second = await startWriteApi(h.env.config, 0);
     try {
       expect(await snapshot()).toEqual(before);
@@ -97,7 +97,7 @@ describe('rebuilding the stock gate from the event store', () => {
 
   it('rebuilds from the CLI', async () => {
     const before = await snapshot();
-    await deleteRedisKeys(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
+    await deleteKeysMatching(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
     const result = await runCli(['rebuild-stock'], envOf(h.env.config));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -10,7 +10,7 @@ import { JwtTokens } from '../infra/auth/jwt-tokens';
 import type { Config } from '../infra/config/config';
 import { createContainer } from '../bin/composition-root';
 import { createWriteApiHandler } from './app';
-import { listenHandler } from './http/listen-handler';
+import { listen } from '../infra/http/listen';
 import { TOKENS } from './write-side-bindings';
 import { closeWriteSide, openWriteSide } from './write-side-lifecycle';
 
@@ -54,7 +54,7 @@ export const serveWriteApi = async (
     ],
     bodyLimitBytes: config.bodyLimitBytes,
   });
-  const server = await listenHandler(handler, port, config.host);
+  const server = await listen(handler, port, config.host);
   logger.info({ url: server.url }, 'write-api listening');
   return {
     url: server.url,

@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 
 const DRAIN_MS = 5000;
 
@@ -10,10 +9,15 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export const listen = async (app: Express, port: number, host: string): Promise<Listening> => {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, host, () => resolve(s));
-    s.once('error', reject);
+/** Serves a request listener: an express app, or the write API's lean seckill path in front of one. */
+export const listen = async (handler: RequestListener, port: number, host: string): Promise<Listening> => {
+  const server = createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   server.keepAliveTimeout = 65_000;
   const { port: bound } = server.address() as AddressInfo;

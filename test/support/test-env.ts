@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig, type Config } from '../../infra/config/config';
+import { deleteKeysMatching } from '../../infra/redis/delete-keys-matching';
 
 export const REDIS_URL = process.env.COUPONKILL_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const MYSQL_URL = process.env.COUPONKILL_MYSQL_URL ?? 'mysql://couponkill:couponkill@127.0.0.1:3306';
@@ -45,21 +45,7 @@ export const createTestEnv = (overrides: Record<string, string> = {}): TestEnv =
       for (const row of rows as Record<string, string>[])
         await connection.query(`DROP DATABASE IF EXISTS \`${Object.values(row)[0]}\``);
       await connection.end();
-      await deleteRedisKeys(config.redis.url, `${keyPrefix}:*`);
+      await deleteKeysMatching(config.redis.url, `${keyPrefix}:*`);
     },
   };
-};
-
-export const deleteRedisKeys = async (url: string, pattern: string): Promise<void> => {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 };
