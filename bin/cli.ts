@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, loadEnvFile, type Config } from '../infra/config/config';
 import { PROJECTION_NAMES, type ProjectionName } from '../projections/projection';
-import { startRoles, type Roles } from '../projections/read-side-roles';
-import { printStream, runReplay } from './read-side-tasks';
-import { startWriteApi } from '../write-api/write-api-process';
-import { runGateRebuild, runReconcileOnce, runUserCreate, runMigrate } from './write-side-tasks';
 import { registerOperatorCommand } from './operator-command';
+import { startRoles, type Roles } from './process';
+import { startWriteApi } from './roles/write-api';
+import { printStream, runReplay } from './tasks/read-side-tasks';
+import { runGateRebuild, runMigrate, runReconcileOnce, runUserCreate } from './tasks/write-side-tasks';
 
 const program = new Command()
   .name('couponkill')

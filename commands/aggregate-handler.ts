@@ -8,7 +8,6 @@ import {
   type RecordedEvent,
 } from './event-store-port';
 import type { IdGenerator } from './id-generator-port';
-import { asDomainEvents } from './recorded-events';
 
 export interface Loaded<State> {
   readonly state: State;
@@ -23,6 +22,12 @@ export interface Handled<State, Event> {
   readonly append: AppendResult;
 }
 
+/** An aggregate's decider and how its stream's stored events decode (stored-events.ts). */
+export interface AggregateType<Command, Event extends DomainEvent, State> {
+  readonly decider: Decider<Command, Event, State>;
+  readonly decode: (recorded: readonly RecordedEvent[]) => Event[];
+}
+
 const MAX_CONFLICT_RETRIES = 3;
 
 /**
@@ -32,26 +37,27 @@ const MAX_CONFLICT_RETRIES = 3;
 export class AggregateHandler<Command, Event extends DomainEvent, State> {
   constructor(
     private readonly store: EventStore,
-    private readonly decider: Decider<Command, Event, State>,
+    private readonly aggregate: AggregateType<Command, Event, State>,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
   ) {}
 
   async load(streamId: string): Promise<Loaded<State>> {
     const events = await this.store.readStream(streamId);
-    const state = fold(this.decider, asDomainEvents<Event>(events));
+    const state = fold(this.aggregate.decider, this.aggregate.decode(events));
     const last = events.at(-1);
     return { state, revision: last ? last.revision : null, events };
   }
 
   async handle(streamId: string, command: Command, context: CommandContext): Promise<Handled<State, Event>> {
+    const { decider } = this.aggregate;
     for (let attempt = 0; ; attempt++) {
       const { state, revision } = await this.load(streamId);
-      const newEvents = this.decider.decide(command, state);
+      const newEvents = decider.decide(command, state);
       const toAppend = withMetadata(newEvents, context, this.clock.now(), () => this.ids.newId());
       try {
         const append = await this.store.append(streamId, toAppend, revision ?? 'no_stream');
-        const next = newEvents.reduce((s, e) => this.decider.evolve(s, e), state);
+        const next = newEvents.reduce((s, e) => decider.evolve(s, e), state);
         return { state: next, newEvents, append };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_CONFLICT_RETRIES) throw error;

@@ -1,9 +1,8 @@
 import { couponDecider, type CouponState } from '../domain/coupon/coupon-decider';
-import type { CouponEvent } from '../domain/coupon/coupon-events';
-import type { OrderEvent } from '../domain/order/order-events';
+import { assertNever } from '../domain/shared/event';
 import type { EventStore, RecordedEvent } from './event-store-port';
 import { toGateCoupon } from './gate-coupon';
-import { asDomainEvents } from './recorded-events';
+import { decodeRecorded } from './stored-events';
 import type { GateSnapshot, StockGate } from './stock-gate-port';
 
 const PAGE_SIZE = 5000;
@@ -50,29 +49,41 @@ export class GateRebuild {
   }
 }
 
+/** Folds one stored event into the coupons and orders the gate is derived from; every event type is named. */
 const applyEvent = (
-  event: RecordedEvent,
+  recorded: RecordedEvent,
   coupons: Map<string, { state: CouponState; revision: bigint }>,
   orders: Map<string, OrderFacts>,
 ): void => {
-  if (event.streamId.startsWith('coupon-')) {
-    const [domainEvent] = asDomainEvents<CouponEvent>([event]);
-    if (!domainEvent) return;
-    const current = coupons.get(event.streamId)?.state ?? couponDecider.initialState;
-    coupons.set(event.streamId, {
-      state: couponDecider.evolve(current, domainEvent),
-      revision: event.revision,
-    });
-    return;
-  }
-  if (!event.streamId.startsWith('order-')) return;
-  const [orderEvent] = asDomainEvents<OrderEvent>([event]);
-  if (orderEvent?.type === 'OrderPlaced') {
-    const { orderId, couponId, userId, idempotencyKey } = orderEvent.data;
-    orders.set(orderId, { couponId, userId, idempotencyKey, live: true });
-  } else if (orderEvent?.type === 'OrderCancelled') {
-    const order = orders.get(orderEvent.data.orderId);
-    if (order) order.live = false;
+  const { event } = decodeRecorded(recorded);
+  switch (event.type) {
+    case 'CouponCreated':
+    case 'CouponStockAdded':
+    case 'CouponClosed': {
+      const current = coupons.get(recorded.streamId)?.state ?? couponDecider.initialState;
+      coupons.set(recorded.streamId, {
+        state: couponDecider.evolve(current, event),
+        revision: recorded.revision,
+      });
+      return;
+    }
+    case 'OrderPlaced': {
+      const { orderId, couponId, userId, idempotencyKey } = event.data;
+      orders.set(orderId, { couponId, userId, idempotencyKey, live: true });
+      return;
+    }
+    case 'OrderCancelled': {
+      const order = orders.get(event.data.orderId);
+      if (order) order.live = false;
+      return;
+    }
+    // A used order keeps its unit; an abandoned seckill never held one; users have no stock.
+    case 'OrderUsed':
+    case 'SeckillAbandoned':
+    case 'UserRegistered':
+      return;
+    default:
+      assertNever(event);
   }
 };
 

@@ -1,14 +1,8 @@
-import { orderDecider } from '../domain/order/order-decider';
-import { orderStreamId } from '../domain/order/order-events';
 import type { Clock } from './clock-port';
-import type { CouponCommands } from './coupon-commands';
-import { systemContext, withMetadata } from './command-context';
-import { WrongExpectedRevisionError, type EventStore } from './event-store-port';
-import type { IdGenerator } from './id-generator-port';
+import type { GateSync } from './gate-sync';
 import type { Logger } from './logger-port';
-import type { PendingReservation, StockGate } from './stock-gate-port';
-
-export type Settlement = 'kept' | 'released';
+import type { ReservationSettlement } from './reservation-settlement';
+import type { StockGate } from './stock-gate-port';
 
 export interface ReconcilerOptions {
   /** A reservation younger than this may still be on its way to the event store and is left alone. */
@@ -25,9 +19,8 @@ export interface SweepReport {
 }
 
 /**
- * Settles reservations: kept when their order is in the event store, released (unit back to stock) when it never got
- * there. Releasing first appends `SeckillAbandoned` to the order's stream with "no stream expected", which fences
- * out a late `OrderPlaced`: whichever append wins decides, so any number of reconcilers and a slow writer agree.
+ * Sweeps the gate on a timer: every reservation older than the grace period is settled (ReservationSettlement), and
+ * every so often each coupon's settings are re-applied from the event store (GateSync).
  */
 export class ReservationReconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -35,14 +28,12 @@ export class ReservationReconciler {
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly store: EventStore,
     private readonly gate: StockGate,
-    private readonly coupons: CouponCommands,
+    private readonly settlement: ReservationSettlement,
+    private readonly sync: GateSync,
     private readonly clock: Clock,
-    private readonly ids: IdGenerator,
     private readonly logger: Logger,
     private readonly options: ReconcilerOptions,
-    private readonly onSettled: (settlement: Settlement) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -69,13 +60,13 @@ export class ReservationReconciler {
     let released = 0;
     const couponIds = await this.gate.couponIds();
     if (this.sweeps++ % this.options.couponSyncEvery === 0) {
-      for (const couponId of couponIds) await this.coupons.syncToGate(couponId);
+      for (const couponId of couponIds) await this.sync.syncCoupon(couponId);
     }
     for (const couponId of couponIds) {
       for (;;) {
         const pending = await this.gate.pendingOlderThan(couponId, cutoff, this.options.batchSize);
         const settled = await Promise.all(
-          pending.map((reservation) => this.settle(reservation, 'reservation expired')),
+          pending.map((reservation) => this.settlement.settle(reservation, 'reservation expired')),
         );
         kept += settled.filter((s) => s === 'kept').length;
         released += settled.filter((s) => s === 'released').length;
@@ -85,59 +76,5 @@ export class ReservationReconciler {
     if (released > 0)
       this.logger.info({ kept, released }, 'released reservations that never reached the event store');
     return { kept, released };
-  }
-
-  /** Settles one reservation now. Safe to call concurrently and repeatedly. */
-  async settle(reservation: PendingReservation, reason: string): Promise<Settlement> {
-    const { couponId, orderId } = reservation;
-    for (;;) {
-      const events = await this.store.readStream(orderStreamId(orderId));
-      if (events.some((e) => e.type === 'OrderPlaced')) {
-        await this.gate.confirm(couponId, [orderId]);
-        return this.settled('kept');
-      }
-      if (events.length > 0) {
-        await this.gate.release(couponId, orderId);
-        return this.settled('released');
-      }
-      if (await this.fence(reservation, reason)) {
-        await this.gate.release(couponId, orderId);
-        return this.settled('released');
-      }
-    }
-  }
-
-  /** Settles in the background, for a request that must answer now; failures are left to the next sweep. */
-  settleLater(reservation: PendingReservation, reason: string): void {
-    this.settle(reservation, reason).catch((error: unknown) =>
-      this.logger.warn(
-        { err: error, orderId: reservation.orderId },
-        'could not settle reservation now; the reconciler will',
-      ),
-    );
-  }
-
-  private async fence({ couponId, orderId, userId }: PendingReservation, reason: string): Promise<boolean> {
-    const now = this.clock.now();
-    const events = orderDecider.decide(
-      { type: 'AbandonSeckill', data: { orderId, couponId, userId, now, reason } },
-      orderDecider.initialState,
-    );
-    try {
-      await this.store.append(
-        orderStreamId(orderId),
-        withMetadata(events, systemContext(orderId), now, () => this.ids.newId()),
-        'no_stream',
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof WrongExpectedRevisionError) return false;
-      throw error;
-    }
-  }
-
-  private settled(settlement: Settlement): Settlement {
-    this.onSettled(settlement);
-    return settlement;
   }
 }

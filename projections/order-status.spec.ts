@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../commands/event-store-port';
+import { decodeRecorded } from '../commands/stored-events';
 import { counterDeltas, ordersInBatch, type OrderTransition } from './order-status';
 
 const orderEvent = (type: string, orderId: string, revision: number, position: number): RecordedEvent => ({
@@ -26,7 +27,7 @@ describe('orders in a batch', () => {
       [placed, cancelled],
       [cancelled, placed, placed],
     ]) {
-      const [order] = ordersInBatch(batch);
+      const [order] = ordersInBatch(batch.map(decodeRecorded));
       expect(order).toMatchObject({ revision: 1n, position: 9n, recordedAt: new Date(9000) });
       expect(order?.facts.status).toBe('CANCELLED');
       expect(order?.placedAt).toEqual(new Date('2026-01-01T00:00:00.000Z'));
@@ -34,7 +35,7 @@ describe('orders in a batch', () => {
   });
 
   it('ignores events that say nothing about an order', () => {
-    expect(ordersInBatch([{ ...orderEvent('SeckillAbandoned', 'o2', 0, 3) }])).toEqual([]);
+    expect(ordersInBatch([decodeRecorded(orderEvent('SeckillAbandoned', 'o2', 0, 3))])).toEqual([]);
   });
 
   it('moves counters once per order whose status changed, netted per key', () => {

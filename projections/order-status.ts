@@ -1,8 +1,9 @@
-import type { RecordedEvent } from '../commands/event-store-port';
-import { shardOfKey } from '../domain/shared/shard-key';
+import type { DecodedEvent } from '../commands/stored-events';
+import type { OrderStatus } from '../domain/order/order-decider';
+import { assertNever } from '../domain/shared/event';
 import type { SqlExecutor } from './sql-executor-port';
 
-export type OrderStatus = 'PLACED' | 'CANCELLED' | 'USED';
+export type { OrderStatus };
 
 export interface OrderFacts {
   readonly orderId: string;
@@ -11,19 +12,31 @@ export interface OrderFacts {
   readonly status: OrderStatus;
 }
 
-const STATUS_BY_EVENT: Record<string, OrderStatus | undefined> = {
-  OrderPlaced: 'PLACED',
-  OrderCancelled: 'CANCELLED',
-  OrderUsed: 'USED',
+/** What an order event says about its order, or null for events that do not change an order's status. */
+export const orderFactsOf = ({ event }: DecodedEvent): OrderFacts | null => {
+  switch (event.type) {
+    case 'OrderPlaced':
+      return { ...refOf(event.data), status: 'PLACED' };
+    case 'OrderCancelled':
+      return { ...refOf(event.data), status: 'CANCELLED' };
+    case 'OrderUsed':
+      return { ...refOf(event.data), status: 'USED' };
+    case 'SeckillAbandoned':
+    case 'CouponCreated':
+    case 'CouponStockAdded':
+    case 'CouponClosed':
+    case 'UserRegistered':
+      return null;
+    default:
+      return assertNever(event);
+  }
 };
 
-/** What an order event says about its order, or null for events that do not change an order's status. */
-export const orderFactsOf = (event: RecordedEvent): OrderFacts | null => {
-  const status = STATUS_BY_EVENT[event.type];
-  if (!status) return null;
-  const data = event.data as { orderId: string; couponId: string; userId: string };
-  return { orderId: data.orderId, couponId: data.couponId, userId: data.userId, status };
-};
+const refOf = ({ orderId, couponId, userId }: { orderId: string; couponId: string; userId: string }) => ({
+  orderId,
+  couponId,
+  userId,
+});
 
 export const orderStateDdl = (table: string): string =>
   `CREATE TABLE IF NOT EXISTS ${table} (
@@ -44,13 +57,13 @@ export interface OrderInBatch {
 }
 
 /** Collapses a batch to one entry per order: its newest event wins, whatever order the events came in. */
-export const ordersInBatch = (events: readonly RecordedEvent[]): OrderInBatch[] => {
+export const ordersInBatch = (events: readonly DecodedEvent[]): OrderInBatch[] => {
   const orders = new Map<string, OrderInBatch>();
-  for (const event of events) {
-    const facts = orderFactsOf(event);
+  for (const decoded of events) {
+    const facts = orderFactsOf(decoded);
     if (!facts) continue;
-    const placedAt =
-      event.type === 'OrderPlaced' ? new Date((event.data as { placedAt: string }).placedAt) : null;
+    const event = decoded.recorded;
+    const placedAt = decoded.event.type === 'OrderPlaced' ? new Date(decoded.event.data.placedAt) : null;
     const seen = orders.get(facts.orderId);
     const newest = !seen || event.revision > seen.revision;
     orders.set(facts.orderId, {
@@ -78,7 +91,7 @@ export interface OrderTransition extends OrderInBatch {
 export const advanceOrderStatuses = async (
   sql: SqlExecutor,
   table: string,
-  events: readonly RecordedEvent[],
+  events: readonly DecodedEvent[],
 ): Promise<OrderTransition[]> => {
   const orders = ordersInBatch(events);
   if (orders.length === 0) return [];
@@ -143,9 +156,3 @@ export const counterDeltas = (
 /** `ON DUPLICATE KEY UPDATE` clause adding a multi-row insert's counts to the stored ones. */
 export const ADD_COUNTS =
   'placed = placed + VALUES(placed), cancelled = cancelled + VALUES(cancelled), used = used + VALUES(used)';
-
-/** Read models sharded by buyer route an order event to its buyer's shard. */
-export const buyerShardOf = (event: RecordedEvent, shards: number): number | null => {
-  const facts = orderFactsOf(event);
-  return facts ? shardOfKey(facts.userId, shards) : null;
-};

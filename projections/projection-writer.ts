@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../commands/event-store-port';
+import { decodeRecorded, type DecodedEvent } from '../commands/stored-events';
 import { spansOf } from './checkpoint-frontier';
 import type { SequencedEvent } from './event-bus-port';
 import type { Projection } from './projection';
@@ -18,8 +18,9 @@ export class ProjectionWriter {
   ): Promise<void> {
     if (batch.length === 0) return;
     const applied = spansOf(batch);
-    const byShard = new Map<number, RecordedEvent[]>();
-    for (const { event } of batch) {
+    const byShard = new Map<number, DecodedEvent[]>();
+    for (const message of batch) {
+      const event = decodeRecorded(message.event);
       const shard = projection.shardOf(event, generation.shards);
       if (shard === null) continue;
       const events = byShard.get(shard);

@@ -1,7 +1,7 @@
-import { couponsProjection } from './coupons-projection';
-import { ordersProjection } from './orders-projection';
+import { couponsProjection } from './coupons/coupons-projection';
+import { ordersProjection } from './orders/orders-projection';
 import type { Projection, ProjectionName } from './projection';
-import { statsProjection } from './stats-projection';
+import { statsProjection } from './stats/stats-projection';
 
 export const PROJECTIONS: Readonly<Record<ProjectionName, Projection>> = {
   orders: ordersProjection,

@@ -35,4 +35,6 @@ export interface ReadShards {
   advanceCheckpoint(sql: SqlExecutor, generation: Generation, applied: readonly Span[]): Promise<void>;
   /** Every event up to the returned position is applied in this shard (0n when none). */
   checkpoint(generation: Generation, shard: number): Promise<bigint>;
+  /** Resolves when every shard of the map answers; rejects with DependencyUnavailableError naming the first that does not. */
+  ping(): Promise<void>;
 }

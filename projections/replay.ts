@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '../commands/event-store-port';
+import { decodeRecorded } from '../commands/stored-events';
 import { sequence } from './event-bus-port';
 import type { Projection } from './projection';
 import type { ProjectionWriter } from './projection-writer';
@@ -57,7 +58,7 @@ export class Replay {
         const page = await this.store.readAll(after, PAGE);
         if (page.length === 0) break;
         for (const event of page) {
-          const shard = projection.shardOf(event, shards);
+          const shard = projection.shardOf(decodeRecorded(event), shards);
           if (shard !== null) perShard[shard] = (perShard[shard] ?? 0) + 1;
         }
         if (generation) await this.writer.write(projection, generation, sequence(page, after));

@@ -1,7 +1,7 @@
 import { GateRebuild } from '../commands/gate-rebuild';
 import type { GateCouponState } from '../commands/stock-gate-port';
-import { startWriteApi } from '../write-api/write-api-process';
-import { TOKENS } from '../write-api/write-side-bindings';
+import { startWriteApi } from '../bin/roles/write-api';
+import { TOKENS } from '../bin/tokens';
 import { envOf, runCli } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
 import { deleteKeysMatching } from '../infra/redis/delete-keys-matching';

@@ -1,4 +1,4 @@
-import { startRoles, type RunningProcess } from '../projections/read-side-roles';
+import { startRoles, type RunningProcess } from '../bin/process';
 import { envOf, freePort, startCliServer } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
 import { createTestEnv, type TestEnv } from './support/test-env';

@@ -1,7 +1,8 @@
-import { CouponCommands } from '../commands/coupon-commands';
+import { GateSync } from '../commands/gate-sync';
+import { ReservationSettlement } from '../commands/reservation-settlement';
 import { createConnection } from 'mysql2/promise';
 import { ReservationReconciler } from '../commands/reservation-reconciler';
-import { TOKENS } from '../write-api/write-side-bindings';
+import { TOKENS } from '../bin/tokens';
 import { envOf, freePort, startCliServer } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
 import { startHarness, type Harness } from './support/write-api-harness';
@@ -16,11 +17,10 @@ describe('reservations that never reach the event store', () => {
 
   const sweepNow = () =>
     new ReservationReconciler(
-      h.api.container.get(TOKENS.EventStore),
       h.api.container.get(TOKENS.StockGate),
-      h.api.container.get(CouponCommands),
+      h.api.container.get(ReservationSettlement),
+      h.api.container.get(GateSync),
       { now: () => new Date(Date.now() + 3_600_000) },
-      h.api.container.get(TOKENS.Ids),
       h.api.container.get(TOKENS.Logger),
       { graceMs: 0, intervalMs: 1000, batchSize: 3, couponSyncEvery: 1 },
     ).sweep();

@@ -1,6 +1,7 @@
-import { CouponCommands } from '../commands/coupon-commands';
+import { GateSync } from '../commands/gate-sync';
+import { ReservationSettlement } from '../commands/reservation-settlement';
 import { ReservationReconciler } from '../commands/reservation-reconciler';
-import { TOKENS } from '../write-api/write-side-bindings';
+import { TOKENS } from '../bin/tokens';
 import { request, tokenFor, type JsonResponse } from './support/http-client';
 import { startHarness, type Harness } from './support/write-api-harness';
 
@@ -72,11 +73,10 @@ describe('seckill under a flood of concurrent buyers (real HTTP, Redis, MariaDB)
 
     // Every reservation reached the event store: settling keeps all, releases none.
     const report = await new ReservationReconciler(
-      h.api.container.get(TOKENS.EventStore),
       gate,
-      h.api.container.get(CouponCommands),
+      h.api.container.get(ReservationSettlement),
+      h.api.container.get(GateSync),
       { now: () => new Date(Date.now() + 3_600_000) },
-      h.api.container.get(TOKENS.Ids),
       h.api.container.get(TOKENS.Logger),
       { graceMs: 0, intervalMs: 1000, batchSize: 200, couponSyncEvery: 1 },
     ).sweep();

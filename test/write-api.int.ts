@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { startWriteApi, type RunningWriteApi } from '../write-api/write-api-process';
-import { TOKENS } from '../write-api/write-side-bindings';
+import { startWriteApi, type RunningWriteApi } from '../bin/roles/write-api';
+import { TOKENS } from '../bin/tokens';
 import { freePort } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
 import { createTestEnv } from './support/test-env';

@@ -2,27 +2,29 @@ import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { CouponCommands } from '../commands/coupon-commands';
-import type { OrderCommands } from '../commands/order-commands';
-import type { SeckillCommand } from '../commands/seckill-command';
-import type { UserCommands } from '../commands/user-commands';
+import type { CouponHandlers } from '../commands/coupon-handlers';
+import type { OrderHandlers } from '../commands/order-handlers';
+import type { SeckillHandler } from '../commands/seckill-handler';
+import type { UserHandlers } from '../commands/user-handlers';
 import type { JwtTokens } from '../infra/auth/jwt-tokens';
-import { errorHandler, notFound } from './http/error-handler';
-import { httpMetrics } from './http/http-metrics';
-import { jsonBody } from './http/json-body';
-import { requestId } from './http/request-context';
+import { errorHandler, notFound } from '../infra/http/error-handler';
+import { httpMetrics } from '../infra/http/http-metrics';
+import { jsonBody } from '../infra/http/json-body';
+import { opsRoutes, type ReadinessCheck } from '../infra/http/ops-routes';
+import { requestId } from '../infra/http/request-context';
+import { toWriteApiError } from './error-mapping';
 import { couponRoutes } from './routes/coupon-routes';
-import { opsRoutes, type ReadinessCheck } from './routes/ops-routes';
 import { orderRoutes } from './routes/order-routes';
 import { seckillRoutes } from './routes/seckill-routes';
 import { userRoutes } from './routes/user-routes';
+import { seckillAnswer, type SeckillAnswer } from './seckill-answer';
 import { seckillFastPath } from './seckill-fast-path';
 
 export interface WriteApiDependencies {
-  readonly coupons: CouponCommands;
-  readonly orders: OrderCommands;
-  readonly seckill: SeckillCommand;
-  readonly users: UserCommands;
+  readonly coupons: CouponHandlers;
+  readonly orders: OrderHandlers;
+  readonly seckill: SeckillHandler;
+  readonly users: UserHandlers;
   readonly tokens: JwtTokens;
   readonly registry: Registry;
   readonly logger: Logger;
@@ -30,7 +32,7 @@ export interface WriteApiDependencies {
   readonly bodyLimitBytes: number;
 }
 
-export const createWriteApi = (deps: WriteApiDependencies): Express => {
+const createApp = (deps: WriteApiDependencies, answer: SeckillAnswer): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -39,17 +41,23 @@ export const createWriteApi = (deps: WriteApiDependencies): Express => {
   app.use(jsonBody(deps.bodyLimitBytes));
   app.use('/api/v1', userRoutes(deps.users, deps.tokens));
   app.use('/api/v1/coupons', couponRoutes(deps.coupons, deps.tokens));
-  app.use('/api/v1/seckill', seckillRoutes(deps.seckill, deps.tokens, deps.registry));
+  app.use('/api/v1/seckill', seckillRoutes(answer, deps.tokens));
   app.use('/api/v1/orders', orderRoutes(deps.orders, deps.tokens));
   app.use(notFound);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, toWriteApiError));
   return app;
 };
 
 /** The write API as the server runs it: the lean seckill path first, express for everything it leaves. */
 export const createWriteApiHandler = (deps: WriteApiDependencies): RequestListener => {
-  const app = createWriteApi(deps);
-  const fastPath = seckillFastPath(deps);
+  const answer = seckillAnswer(deps.seckill, deps.registry, deps.logger);
+  const app = createApp(deps, answer);
+  const fastPath = seckillFastPath({
+    answer,
+    tokens: deps.tokens,
+    registry: deps.registry,
+    logger: deps.logger,
+  });
   return (req, res) => {
     if (!fastPath(req, res)) void app(req, res);
   };

@@ -47,6 +47,7 @@ export function* syntheticHistory(totalEvents: number, waveSize: number): Genera
             data: {
               couponId,
               name: `Bench coupon ${couponId.slice(-6)}`,
+              description: '',
               faceValueCents: 1000,
               totalStock: ORDERS_PER_COUPON,
               perUserLimit: 5,

@@ -12,6 +12,7 @@ const create = (overrides: Partial<CreateCoupon['data']> = {}): CreateCoupon => 
   data: {
     couponId,
     name: 'Ten off',
+    description: '',
     faceValueCents: 1000,
     totalStock: 100,
     perUserLimit: 2,
@@ -22,10 +23,11 @@ const create = (overrides: Partial<CreateCoupon['data']> = {}): CreateCoupon => 
 });
 const created: CouponCreated = {
   type: 'CouponCreated',
-  schemaVersion: 1,
+  schemaVersion: 2,
   data: {
     couponId,
     name: 'Ten off',
+    description: '',
     faceValueCents: 1000,
     totalStock: 100,
     perUserLimit: 2,

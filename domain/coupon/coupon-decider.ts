@@ -4,6 +4,7 @@ import type { CouponEvent } from './coupon-events';
 
 export const MAX_STOCK = 100_000_000;
 export const MAX_PER_USER_LIMIT = 100;
+export const MAX_DESCRIPTION_LENGTH = 2000;
 
 export type CouponState =
   | { readonly status: 'absent' }
@@ -11,6 +12,7 @@ export type CouponState =
       readonly status: 'active' | 'closed';
       readonly couponId: string;
       readonly name: string;
+      readonly description: string;
       readonly faceValueCents: number;
       readonly totalStock: number;
       readonly perUserLimit: number;
@@ -25,6 +27,7 @@ export type CreateCoupon = {
   readonly data: {
     couponId: string;
     name: string;
+    description: string;
     faceValueCents: number;
     totalStock: number;
     perUserLimit: number;
@@ -44,6 +47,9 @@ const create = ({ data }: CreateCoupon, state: CouponState): CouponEvent[] => {
     throw new DomainError('COUPON_ALREADY_EXISTS', `coupon ${data.couponId} already exists`);
   const name = data.name.trim();
   if (name.length === 0 || name.length > 200) throw invalid('name must be 1 to 200 characters');
+  const description = data.description.trim();
+  if (description.length > MAX_DESCRIPTION_LENGTH)
+    throw invalid(`description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
   if (!isWholeNumberIn(data.faceValueCents, 0, Number.MAX_SAFE_INTEGER))
     throw invalid('faceValueCents must be a whole number of cents, 0 or more');
   if (!isWholeNumberIn(data.totalStock, 1, MAX_STOCK))
@@ -56,10 +62,11 @@ const create = ({ data }: CreateCoupon, state: CouponState): CouponEvent[] => {
   return [
     {
       type: 'CouponCreated',
-      schemaVersion: 1,
+      schemaVersion: 2,
       data: {
         couponId: data.couponId,
         name,
+        description,
         faceValueCents: data.faceValueCents,
         totalStock: data.totalStock,
         perUserLimit: data.perUserLimit,

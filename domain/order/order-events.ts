@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../shared/event';
+import type { Upcaster } from '../shared/upcaster';
 
 interface OrderRef {
   orderId: string;
@@ -23,6 +24,16 @@ export type SeckillAbandoned = DomainEvent<
 >;
 
 export type OrderEvent = OrderPlaced | OrderCancelled | OrderUsed | SeckillAbandoned;
+
+/** The schema version each order event is written with today. */
+export const ORDER_EVENT_VERSIONS: { readonly [T in OrderEvent['type']]: number } = {
+  OrderPlaced: 1,
+  OrderCancelled: 1,
+  OrderUsed: 1,
+  SeckillAbandoned: 1,
+};
+
+export const ORDER_UPCASTERS: readonly Upcaster[] = [];
 
 export const ORDER_STREAM_PREFIX = 'order-';
 export const orderStreamId = (orderId: string): string => `${ORDER_STREAM_PREFIX}${orderId}`;

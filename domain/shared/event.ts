@@ -31,6 +31,7 @@ export const fold = <Event, State>(
   return state;
 };
 
+/** Makes a `switch` over a union exhaustive: a variant left unhandled fails the typecheck here. */
 export const assertNever = (value: never): never => {
   throw new Error(`unexpected variant: ${JSON.stringify(value)}`);
 };

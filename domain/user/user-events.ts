@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../shared/event';
+import type { Upcaster } from '../shared/upcaster';
 
 export type Role = 'user' | 'admin';
 
@@ -8,6 +9,11 @@ export type UserRegistered = DomainEvent<
 >;
 
 export type UserEvent = UserRegistered;
+
+/** The schema version each user event is written with today. */
+export const USER_EVENT_VERSIONS: { readonly [T in UserEvent['type']]: number } = { UserRegistered: 1 };
+
+export const USER_UPCASTERS: readonly Upcaster[] = [];
 
 /** One stream per username: appending with "no stream" is what makes usernames unique. */
 export const userStreamId = (username: string): string => `user-${normalizeUsername(username)}`;

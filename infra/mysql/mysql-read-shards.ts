@@ -5,6 +5,9 @@ import type { Generation, ReadShards } from '../../projections/read-model-ports'
 import type { SqlExecutor } from '../../projections/sql-executor-port';
 import { createMySqlPool, ensureDatabase } from './mysql-pool';
 
+const isDuplicateColumn = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && 'code' in error && error.code === 'ER_DUP_FIELDNAME';
+
 export interface ShardMap {
   /** Shard i's database URL. */
   urlOf(shard: number): string;
@@ -86,12 +89,22 @@ export class MySqlReadShards implements ReadShards {
 
   async ensureTables(generation: Generation, ddl: readonly string[]): Promise<void> {
     for (let shard = 0; shard < generation.shards; shard++) {
-      for (const statement of [CHECKPOINTS, PENDING_SPANS, ...ddl]) await this.query(shard, statement);
+      for (const statement of [CHECKPOINTS, PENDING_SPANS, ...ddl]) await this.ddl(shard, statement);
       await this.query(
         shard,
         'INSERT IGNORE INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, 0)',
         [generation.projection, generation.generation],
       );
+    }
+  }
+
+  /** DDL is idempotent: a table or column that exists already (an added column on a rerun) is not an error. */
+  private async ddl(shard: number, statement: string): Promise<void> {
+    try {
+      await (await this.pool(shard)).query(statement);
+    } catch (error) {
+      if (isDuplicateColumn(error)) return;
+      throw new DependencyUnavailableError(`read shard ${shard}`, error);
     }
   }
 
@@ -149,6 +162,12 @@ export class MySqlReadShards implements ReadShards {
       [generation.projection, generation.generation],
     );
     return BigInt(rows[0]?.position ?? '0');
+  }
+
+  /** Shard 0 and every shard this process has opened. */
+  async ping(): Promise<void> {
+    const shards = new Set([0, ...this.pools.keys()]);
+    await Promise.all([...shards].map((shard) => this.query(shard, 'SELECT 1')));
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../../commands/event-store-port';
-import { startWriteApi, type RunningWriteApi } from '../../write-api/write-api-process';
-import { TOKENS } from '../../write-api/write-side-bindings';
+import { startWriteApi, type RunningWriteApi } from '../../bin/roles/write-api';
+import { TOKENS } from '../../bin/tokens';
 import { request, tokenFor } from './http-client';
 import { createTestEnv, type TestEnv } from './test-env';
 

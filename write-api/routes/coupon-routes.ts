@@ -1,16 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { CouponCommands } from '../../commands/coupon-commands';
+import type { CouponHandlers } from '../../commands/coupon-handlers';
 import type { JwtTokens } from '../../infra/auth/jwt-tokens';
-import { authenticate } from '../http/auth';
-import { commandContext } from '../http/request-context';
-import { parseWith } from '../http/validation';
-import { couponIdParam } from './params';
+import { authenticate } from '../../infra/http/auth';
+import { commandContext } from '../../infra/http/request-context';
+import { parseWith } from '../../infra/http/validation';
+import { couponIdParam } from '../../infra/http/id-params';
 
 const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 
 const newCoupon = z.strictObject({
   name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
   faceValueCents: z.number().int().min(0),
   totalStock: z.number().int().min(1),
   perUserLimit: z.number().int().min(1).default(1),
@@ -20,7 +21,7 @@ const newCoupon = z.strictObject({
 
 const stock = z.strictObject({ quantity: z.number().int().min(1) });
 
-export const couponRoutes = (coupons: CouponCommands, tokens: JwtTokens): Router => {
+export const couponRoutes = (coupons: CouponHandlers, tokens: JwtTokens): Router => {
   const router = Router();
   router.use(authenticate(tokens, 'admin'));
 

@@ -1,15 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { OrderCommands } from '../../commands/order-commands';
+import type { OrderHandlers } from '../../commands/order-handlers';
 import type { JwtTokens } from '../../infra/auth/jwt-tokens';
-import { authenticate } from '../http/auth';
-import { commandContext } from '../http/request-context';
-import { parseWith } from '../http/validation';
-import { orderIdParam } from './params';
+import { authenticate } from '../../infra/http/auth';
+import { commandContext } from '../../infra/http/request-context';
+import { parseWith } from '../../infra/http/validation';
+import { orderIdParam } from '../../infra/http/id-params';
 
 const noFields = z.strictObject({});
 
-export const orderRoutes = (orders: OrderCommands, tokens: JwtTokens): Router => {
+export const orderRoutes = (orders: OrderHandlers, tokens: JwtTokens): Router => {
   const router = Router();
   router.use(authenticate(tokens));
 

@@ -1,16 +1,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { UserCommands } from '../../commands/user-commands';
+import type { UserHandlers } from '../../commands/user-handlers';
 import type { JwtTokens } from '../../infra/auth/jwt-tokens';
-import { anonymousContext } from '../http/request-context';
-import { parseWith } from '../http/validation';
+import { anonymousContext } from '../../infra/http/request-context';
+import { parseWith } from '../../infra/http/validation';
 
 const credentials = z.strictObject({
   username: z.string().min(3).max(64),
   password: z.string().min(8, 'must be at least 8 characters').max(256),
 });
 
-export const userRoutes = (users: UserCommands, tokens: JwtTokens): Router => {
+export const userRoutes = (users: UserHandlers, tokens: JwtTokens): Router => {
   const router = Router();
 
   router.post('/users', async (req, res) => {

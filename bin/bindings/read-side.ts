@@ -1,0 +1,120 @@
+import type { Container } from 'inversify';
+import { createMySqlPool } from '../../infra/mysql/mysql-pool';
+import { MySqlReadCatalog } from '../../infra/mysql/mysql-read-catalog';
+import { MySqlReadShards, shardMap } from '../../infra/mysql/mysql-read-shards';
+import { MySqlRelayCheckpoint } from '../../infra/mysql/mysql-relay-checkpoint';
+import { RedisStreamsBus } from '../../infra/redis/redis-streams-bus';
+import { RocketMqBus } from '../../infra/rocketmq/rocketmq-bus';
+import { CouponsQueries } from '../../projections/coupons/coupons-queries';
+import { LiveGenerations } from '../../projections/live-generations';
+import { LiveReadModels } from '../../projections/live-read-models';
+import { OrdersQueries } from '../../projections/orders/orders-queries';
+import { PROJECTION_NAMES, type ProjectionName } from '../../projections/projection';
+import { ProjectionLag } from '../../projections/projection-lag';
+import { ProjectionWriter } from '../../projections/projection-writer';
+import { PROJECTIONS } from '../../projections/projections';
+import { Projector } from '../../projections/projector';
+import { Relay } from '../../projections/relay';
+import { Replay } from '../../projections/replay';
+import { StatsQueries } from '../../projections/stats/stats-queries';
+import { TOKENS } from '../tokens';
+import { singletons } from './singletons';
+
+/** Makes the projector of one read model (a process may run several). */
+export type ProjectorFactory = (projection: ProjectionName) => Projector;
+export const ProjectorFactory = Symbol.for('couponkill.ProjectorFactory');
+
+/** The read side's graph on top of the write side's adapters (event store, Redis, config, logger, metrics). */
+export const bindReadSide = (container: Container): void => {
+  const single = singletons(container);
+  single(TOKENS.Bus, (get) => {
+    const { bus, redis } = get(TOKENS.Config);
+    return bus.kind === 'rocketmq'
+      ? new RocketMqBus(
+          {
+            ...bus.rocketmq,
+            deadLetterTopic: `${bus.rocketmq.topic}-DLQ`,
+            invisibleMs: bus.claimIdleMs,
+            maxDeliveries: bus.maxDeliveries,
+            requestTimeoutMs: 3000,
+          },
+          get(TOKENS.Logger),
+        )
+      : new RedisStreamsBus(get(TOKENS.Redis), get(TOKENS.Logger), {
+          prefix: redis.keyPrefix,
+          claimIdleMs: bus.claimIdleMs,
+          maxDeliveries: bus.maxDeliveries,
+        });
+  });
+  single(MySqlReadShards, (get) => {
+    const { read } = get(TOKENS.Config);
+    return new MySqlReadShards(shardMap(read.databaseUrl, read.shardUrls), 8);
+  });
+  single(TOKENS.ReadShards, (get) => get(MySqlReadShards));
+  single(TOKENS.CatalogPool, (get) =>
+    createMySqlPool({
+      url: get(TOKENS.Config).read.databaseUrl,
+      connectionLimit: 4,
+      lockWaitTimeoutSeconds: 10,
+    }),
+  );
+  single(MySqlReadCatalog, (get) => new MySqlReadCatalog(get(TOKENS.CatalogPool)));
+  single(TOKENS.ReadCatalog, (get) => get(MySqlReadCatalog));
+  // In the read database: it exists whichever event store is configured.
+  single(MySqlRelayCheckpoint, (get) => new MySqlRelayCheckpoint(get(TOKENS.CatalogPool), 'default'));
+  single(TOKENS.RelayCheckpoint, (get) => get(MySqlRelayCheckpoint));
+  single(ProjectionWriter, (get) => new ProjectionWriter(get(TOKENS.ReadShards)));
+  single(LiveGenerations, (get) => new LiveGenerations(get(TOKENS.ReadCatalog)));
+  single(
+    LiveReadModels,
+    (get) => new LiveReadModels(get(TOKENS.ReadShards), get(LiveGenerations), get(TOKENS.Config).read.waitMs),
+  );
+  single(OrdersQueries, (get) => new OrdersQueries(get(LiveReadModels)));
+  single(CouponsQueries, (get) => new CouponsQueries(get(LiveReadModels)));
+  single(StatsQueries, (get) => new StatsQueries(get(LiveReadModels)));
+  single(
+    ProjectionLag,
+    (get) =>
+      new ProjectionLag(
+        get(TOKENS.EventStore),
+        get(LiveGenerations),
+        get(ProjectionWriter),
+        PROJECTION_NAMES,
+      ),
+  );
+  single(
+    Relay,
+    (get) =>
+      new Relay(get(TOKENS.EventStore), get(TOKENS.Bus), get(TOKENS.RelayCheckpoint), get(TOKENS.Logger), {
+        batchSize: 1000,
+      }),
+  );
+  single(
+    Replay,
+    (get) =>
+      new Replay(
+        get(TOKENS.EventStore),
+        get(TOKENS.ReadCatalog),
+        get(TOKENS.ReadShards),
+        get(ProjectionWriter),
+      ),
+  );
+  single<ProjectorFactory>(ProjectorFactory, (get) => {
+    const config = get(TOKENS.Config);
+    return (name) =>
+      new Projector(
+        PROJECTIONS[name],
+        get(TOKENS.Bus),
+        get(TOKENS.ReadCatalog),
+        get(TOKENS.ReadShards),
+        get(ProjectionWriter),
+        get(TOKENS.Logger),
+        {
+          consumerName: config.projector.consumerName,
+          batchSize: config.projector.batchSize,
+          waitMs: 500,
+          initialShards: config.read.shards,
+        },
+      );
+  });
+};

@@ -1,0 +1,116 @@
+import type { Container } from 'inversify';
+import { Counter } from 'prom-client';
+import { CouponHandlers } from '../../commands/coupon-handlers';
+import { GateRebuild } from '../../commands/gate-rebuild';
+import { GateSync } from '../../commands/gate-sync';
+import { OrderHandlers } from '../../commands/order-handlers';
+import { ReservationReconciler } from '../../commands/reservation-reconciler';
+import { ReservationSettlement } from '../../commands/reservation-settlement';
+import { SeckillHandler } from '../../commands/seckill-handler';
+import { UserHandlers } from '../../commands/user-handlers';
+import { JwtTokens } from '../../infra/auth/jwt-tokens';
+import { ScryptPasswordHasher } from '../../infra/auth/scrypt-password-hasher';
+import { SystemClock } from '../../infra/clock/system-clock';
+import { EventStoreDbEventStore } from '../../infra/eventstoredb/eventstoredb-event-store';
+import { UuidV7Ids } from '../../infra/ids/uuid-v7-ids';
+import { MySqlEventStore } from '../../infra/mysql/mysql-event-store';
+import { createMySqlPool } from '../../infra/mysql/mysql-pool';
+import { createRedisClient } from '../../infra/redis/redis-client';
+import { RedisStockGate } from '../../infra/redis/redis-stock-gate';
+import { TOKENS } from '../tokens';
+import { singletons } from './singletons';
+
+/**
+ * The write side's object graph: adapters bound to their ports, then the command handlers on top. The caller binds
+ * Config, Logger and Metrics.
+ */
+export const bindWriteSide = (container: Container): void => {
+  const single = singletons(container);
+  single(TOKENS.Redis, (get) => {
+    const { redis } = get(TOKENS.Config);
+    return createRedisClient({ url: redis.url, commandTimeoutMs: redis.commandTimeoutMs });
+  });
+  single(TOKENS.EventStorePool, (get) => {
+    const { eventStore } = get(TOKENS.Config);
+    return createMySqlPool({
+      url: eventStore.url,
+      connectionLimit: eventStore.poolSize,
+      lockWaitTimeoutSeconds: eventStore.lockWaitSeconds,
+    });
+  });
+  single(TOKENS.EventStore, (get) => {
+    const { eventStore } = get(TOKENS.Config);
+    return eventStore.kind === 'eventstoredb' && eventStore.esdbConnectionString
+      ? new EventStoreDbEventStore({ connectionString: eventStore.esdbConnectionString })
+      : new MySqlEventStore(get(TOKENS.EventStorePool), { maxBatchAppends: eventStore.batchMax });
+  });
+  single(
+    TOKENS.StockGate,
+    (get) => new RedisStockGate(get(TOKENS.Redis), get(TOKENS.Config).redis.keyPrefix),
+  );
+  single(TOKENS.Clock, () => new SystemClock());
+  single(TOKENS.Ids, () => new UuidV7Ids());
+  single(TOKENS.PasswordHasher, (get) => new ScryptPasswordHasher(get(TOKENS.Config).scryptLog2Cost));
+  single(JwtTokens, (get) => new JwtTokens(get(TOKENS.Config).jwt));
+  single(
+    CouponHandlers,
+    (get) =>
+      new CouponHandlers(get(TOKENS.EventStore), get(TOKENS.StockGate), get(TOKENS.Clock), get(TOKENS.Ids)),
+  );
+  single(
+    OrderHandlers,
+    (get) =>
+      new OrderHandlers(get(TOKENS.EventStore), get(TOKENS.StockGate), get(TOKENS.Clock), get(TOKENS.Ids)),
+  );
+  single(
+    UserHandlers,
+    (get) =>
+      new UserHandlers(
+        get(TOKENS.EventStore),
+        get(TOKENS.PasswordHasher),
+        get(TOKENS.Clock),
+        get(TOKENS.Ids),
+      ),
+  );
+  single(GateSync, (get) => new GateSync(get(TOKENS.EventStore), get(TOKENS.StockGate)));
+  single(GateRebuild, (get) => new GateRebuild(get(TOKENS.EventStore), get(TOKENS.StockGate)));
+  single(ReservationSettlement, (get) => {
+    const settled = new Counter({
+      name: 'seckill_reservations_settled_total',
+      help: 'Reservations settled by the reconciler: kept (order stored) or released (unit returned)',
+      labelNames: ['outcome'],
+      registers: [get(TOKENS.Metrics)],
+    });
+    return new ReservationSettlement(
+      get(TOKENS.EventStore),
+      get(TOKENS.StockGate),
+      get(TOKENS.Clock),
+      get(TOKENS.Ids),
+      get(TOKENS.Logger),
+      (outcome) => settled.inc({ outcome }),
+    );
+  });
+  single(ReservationReconciler, (get) => {
+    const { reconciler } = get(TOKENS.Config);
+    return new ReservationReconciler(
+      get(TOKENS.StockGate),
+      get(ReservationSettlement),
+      get(GateSync),
+      get(TOKENS.Clock),
+      get(TOKENS.Logger),
+      { graceMs: reconciler.graceMs, intervalMs: reconciler.intervalMs, batchSize: 200, couponSyncEvery: 30 },
+    );
+  });
+  single(
+    SeckillHandler,
+    (get) =>
+      new SeckillHandler(
+        get(TOKENS.EventStore),
+        get(TOKENS.StockGate),
+        get(GateSync),
+        get(ReservationSettlement),
+        get(TOKENS.Clock),
+        get(TOKENS.Ids),
+      ),
+  );
+};

@@ -1,0 +1,35 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'mysql2/promise';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../commands/clock-port';
+import type { EventStore } from '../commands/event-store-port';
+import type { IdGenerator } from '../commands/id-generator-port';
+import type { PasswordHasher } from '../commands/password-hasher-port';
+import type { StockGate } from '../commands/stock-gate-port';
+import type { Config } from '../infra/config/config';
+import type { EventBus } from '../projections/event-bus-port';
+import type { ReadModelCatalog, ReadShards } from '../projections/read-model-ports';
+import type { RelayCheckpoint } from '../projections/relay';
+
+const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`couponkill.${name}`);
+
+/** The container's keys for what is bound by port (classes are their own keys). */
+export const TOKENS = {
+  Config: token<Config>('Config'),
+  Logger: token<Logger>('Logger'),
+  Metrics: token<Registry>('Metrics'),
+  Redis: token<Redis>('Redis'),
+  EventStorePool: token<Pool>('EventStorePool'),
+  EventStore: token<EventStore>('EventStore'),
+  StockGate: token<StockGate>('StockGate'),
+  Clock: token<Clock>('Clock'),
+  Ids: token<IdGenerator>('Ids'),
+  PasswordHasher: token<PasswordHasher>('PasswordHasher'),
+  Bus: token<EventBus>('Bus'),
+  CatalogPool: token<Pool>('CatalogPool'),
+  ReadShards: token<ReadShards>('ReadShards'),
+  ReadCatalog: token<ReadModelCatalog>('ReadCatalog'),
+  RelayCheckpoint: token<RelayCheckpoint>('RelayCheckpoint'),
+} as const;

@@ -1,0 +1,71 @@
+import { userDecider, type RegisterUser, type UserState } from '../domain/user/user-decider';
+import { userStreamId, type Role, type UserEvent } from '../domain/user/user-events';
+import { AggregateHandler } from './aggregate-handler';
+import type { Clock } from './clock-port';
+import type { CommandContext } from './command-context';
+import type { EventStore } from './event-store-port';
+import type { IdGenerator } from './id-generator-port';
+import type { PasswordHasher } from './password-hasher-port';
+import { userEventsOf } from './stored-events';
+
+export interface Identity {
+  readonly userId: string;
+  readonly username: string;
+  readonly role: Role;
+}
+
+export class InvalidCredentialsError extends Error {
+  constructor() {
+    super('unknown username or wrong password');
+    this.name = 'InvalidCredentialsError';
+  }
+}
+
+/** Registration and credential checks. A username's stream is created with "no stream expected": first one wins. */
+export class UserHandlers {
+  private readonly handler: AggregateHandler<RegisterUser, UserEvent, UserState>;
+
+  constructor(
+    store: EventStore,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {
+    this.handler = new AggregateHandler(store, { decider: userDecider, decode: userEventsOf }, clock, ids);
+  }
+
+  async register(username: string, password: string, role: Role, context: CommandContext): Promise<Identity> {
+    // Hash before deciding so that a taken name costs the caller the same time as a free one.
+    const passwordHash = await this.hasher.hash(password);
+    const command: RegisterUser = {
+      type: 'RegisterUser',
+      data: { userId: this.ids.newId(), username, passwordHash, role, now: this.clock.now() },
+    };
+    const { state } = await this.handler.handle(userStreamId(username), command, context);
+    if (state.status !== 'registered') throw new Error('registration left no user');
+    return { userId: state.userId, username: state.username, role: state.role };
+  }
+
+  /** Registers the user unless the username exists already; for bootstrapping an administrator. */
+  async ensure(username: string, password: string, role: Role, context: CommandContext): Promise<Identity> {
+    const existing = await this.handler.load(userStreamId(username));
+    if (existing.state.status === 'registered') {
+      const { userId, username: name, role: currentRole } = existing.state;
+      return { userId, username: name, role: currentRole };
+    }
+    return this.register(username, password, role, context);
+  }
+
+  async authenticate(username: string, password: string): Promise<Identity> {
+    const { state } = await this.handler.load(userStreamId(username));
+    const ok = await this.hasher.verify(
+      password,
+      state.status === 'registered' ? state.passwordHash : DECOY_HASH,
+    );
+    if (state.status !== 'registered' || !ok) throw new InvalidCredentialsError();
+    return { userId: state.userId, username: state.username, role: state.role };
+  }
+}
+
+/** Verified against when the user does not exist, so unknown names take as long as wrong passwords. */
+const DECOY_HASH = 'scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -1,0 +1,82 @@
+import { shardOfKey } from '../../domain/shared/shard-key';
+import { isoOf, type LiveReadModels, type Row } from '../live-read-models';
+import { tableSuffix } from '../read-model-ports';
+import { COUPON_COLUMNS, couponsTable } from './coupons-tables';
+
+export interface CouponView {
+  readonly couponId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly faceValueCents: number;
+  readonly perUserLimit: number;
+  readonly saleStartsAt: string;
+  readonly saleEndsAt: string;
+  readonly status: 'ACTIVE' | 'CLOSED';
+  readonly totalStock: number;
+  /** Live orders (placed or used). */
+  readonly sold: number;
+  readonly remaining: number;
+  readonly cancelled: number;
+  readonly used: number;
+}
+
+const toCoupon = (r: Row): CouponView => {
+  const totalStock = Number(r.total_stock);
+  const sold = Number(r.placed) + Number(r.used);
+  return {
+    couponId: String(r.coupon_id),
+    name: String(r.name),
+    description: typeof r.description === 'string' ? r.description : '',
+    faceValueCents: Number(r.face_value_cents),
+    perUserLimit: Number(r.per_user_limit),
+    saleStartsAt: isoOf(r.sale_starts_at),
+    saleEndsAt: isoOf(r.sale_ends_at),
+    status: Number(r.closed) === 1 ? 'CLOSED' : 'ACTIVE',
+    totalStock,
+    sold,
+    remaining: Math.max(0, totalStock - sold),
+    cancelled: Number(r.cancelled),
+    used: Number(r.used),
+  };
+};
+
+/** Queries of the coupons read model (sharded by coupon). A row whose CouponCreated is not applied yet is hidden. */
+export class CouponsQueries {
+  constructor(private readonly models: LiveReadModels) {}
+
+  async coupon(couponId: string, minPosition: bigint | null): Promise<CouponView | null> {
+    const generation = await this.models.generation('coupons');
+    const shard = shardOfKey(couponId, generation.shards);
+    await this.models.waitFor(generation, [shard], minPosition);
+    const rows = await this.models.shards.query<Row>(
+      shard,
+      `SELECT ${COUPON_COLUMNS} FROM ${couponsTable(tableSuffix(generation.generation))} WHERE coupon_id = ? AND name IS NOT NULL`,
+      [couponId],
+    );
+    return rows[0] ? toCoupon(rows[0]) : null;
+  }
+
+  /** Newest first (coupon ids are time-ordered); `cursor` is the last coupon id of the previous page. */
+  async coupons(
+    cursor: string | null,
+    limit: number,
+    minPosition: bigint | null,
+  ): Promise<{ items: CouponView[]; nextCursor: string | null }> {
+    const generation = await this.models.generation('coupons');
+    const all = Array.from({ length: generation.shards }, (_, s) => s);
+    await this.models.waitFor(generation, all, minPosition);
+    const pages = await Promise.all(
+      all.map((shard) =>
+        this.models.shards.query<Row>(
+          shard,
+          `SELECT ${COUPON_COLUMNS} FROM ${couponsTable(tableSuffix(generation.generation))}
+           WHERE name IS NOT NULL AND coupon_id < ? ORDER BY coupon_id DESC LIMIT ?`,
+          [cursor ?? 'g', limit + 1],
+        ),
+      ),
+    );
+    const merged = pages.flat().sort((a, b) => (String(a.coupon_id) < String(b.coupon_id) ? 1 : -1));
+    const items = merged.slice(0, limit).map(toCoupon);
+    return { items, nextCursor: merged.length > limit ? (items.at(-1)?.couponId ?? null) : null };
+  }
+}

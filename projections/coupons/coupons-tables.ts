@@ -1,0 +1,6 @@
+/** The coupons read model's tables and the columns its queries return. */
+export const couponsTable = (suffix: string): string => `coupons${suffix}`;
+export const couponsStateTable = (suffix: string): string => `coupons_state${suffix}`;
+
+export const COUPON_COLUMNS =
+  'coupon_id, name, description, face_value_cents, per_user_limit, sale_starts_at, sale_ends_at, closed, total_stock, placed, cancelled, used';

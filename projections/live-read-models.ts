@@ -1,0 +1,66 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LiveGenerations } from './live-generations';
+import type { ProjectionName } from './projection';
+import type { Generation, ReadShards } from './read-model-ports';
+
+/** A read waited for a position its shards had not reached in time (HTTP 503 READ_MODEL_BEHIND). */
+export class ReadModelBehindError extends Error {
+  constructor(
+    readonly required: bigint,
+    readonly current: bigint,
+  ) {
+    super(`the read model has reached position ${current}, not yet ${required}; retry shortly`);
+    this.name = 'ReadModelBehindError';
+  }
+}
+
+/** No generation of the read model is live yet (HTTP 503 READ_MODEL_NOT_READY). */
+export class ReadModelMissingError extends Error {
+  constructor(projection: ProjectionName) {
+    super(`the ${projection} read model has not been built yet`);
+    this.name = 'ReadModelMissingError';
+  }
+}
+
+/**
+ * What every read model's queries share: the live generation to read, and read-your-writes. A caller may pass the
+ * position of a write it made (`minPosition`): the query then waits, up to `waitMs`, until the shards it reads have
+ * passed it.
+ */
+export class LiveReadModels {
+  constructor(
+    readonly shards: ReadShards,
+    private readonly live: LiveGenerations,
+    private readonly waitMs: number,
+  ) {}
+
+  /** The live generation; throws ReadModelMissingError when there is none. */
+  async generation(projection: ProjectionName): Promise<Generation> {
+    const generation = await this.live.of(projection);
+    if (!generation) throw new ReadModelMissingError(projection);
+    return generation;
+  }
+
+  /** Resolves once every given shard has applied `minPosition` (at once when null); else ReadModelBehindError. */
+  async waitFor(
+    generation: Generation,
+    shards: readonly number[],
+    minPosition: bigint | null,
+  ): Promise<void> {
+    if (minPosition === null) return;
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const positions = await Promise.all(shards.map((shard) => this.shards.checkpoint(generation, shard)));
+      const reached = positions.reduce((min, p) => (p < min ? p : min));
+      if (reached >= minPosition) return;
+      if (Date.now() >= deadline) throw new ReadModelBehindError(minPosition, reached);
+      await sleep(20);
+    }
+  }
+}
+
+export type Row = Record<string, unknown>;
+
+/** A DATETIME column as an ISO-8601 string. */
+export const isoOf = (value: unknown): string =>
+  value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();

@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ApiError } from '../../infra/http/api-error';
+import { orderIdParam } from '../../infra/http/id-params';
+import { principalOf } from '../../infra/http/request-context';
+import { parseWith } from '../../infra/http/validation';
+import type { OrdersQueries } from '../../projections/orders/orders-queries';
+import { listQuery, minPositionOf, readQuery } from '../read-queries';
+import { requireSelfOrAdmin, userParam } from './user-access';
+
+const ordersQuery = z.strictObject({
+  ...listQuery,
+  status: z.enum(['PLACED', 'CANCELLED', 'USED']).optional(),
+});
+
+/** The orders read model: one order, and a buyer's orders. */
+export const orderRoutes = (orders: OrdersQueries): Router => {
+  const router = Router();
+
+  router.get('/orders/:orderId', async (req, res) => {
+    const { orderId } = parseWith(orderIdParam, req.params, 'path');
+    const q = parseWith(readQuery, req.query, 'query');
+    const order = await orders.order(orderId, minPositionOf(q.minPosition, req));
+    const principal = principalOf(res);
+    // Another buyer's order reads as missing, so order ids cannot be probed.
+    if (!order || (order.userId !== principal.userId && principal.role !== 'admin'))
+      throw new ApiError(404, 'ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+    res.json(order);
+  });
+
+  router.get('/users/:userId/orders', async (req, res) => {
+    const { userId } = parseWith(userParam, req.params, 'path');
+    requireSelfOrAdmin(userId, res);
+    const q = parseWith(ordersQuery, req.query, 'query');
+    res.json(
+      await orders.userOrders(
+        userId,
+        { status: q.status ?? null, cursor: q.cursor ?? null, limit: q.limit },
+        minPositionOf(q.minPosition, req),
+      ),
+    );
+  });
+
+  return router;
+};

@@ -1,0 +1,52 @@
+import { DependencyUnavailableError } from '../commands/dependency-error';
+import { SeckillInProgressError, SeckillRefusedError } from '../commands/seckill-errors';
+import { InvalidCredentialsError } from '../commands/user-handlers';
+import { DomainError, type DomainErrorCode } from '../domain/shared/domain-error';
+import { ApiError } from '../infra/http/api-error';
+
+const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  COUPON_NOT_FOUND: 404,
+  ORDER_NOT_FOUND: 404,
+  NOT_ORDER_OWNER: 403,
+  COUPON_ALREADY_EXISTS: 409,
+  COUPON_CLOSED: 409,
+  ORDER_ALREADY_EXISTS: 409,
+  ORDER_ALREADY_CANCELLED: 409,
+  ORDER_ALREADY_USED: 409,
+  ORDER_CANCELLED: 409,
+  USERNAME_TAKEN: 409,
+};
+
+/** The write API's answers to what its handlers throw; `null` means "unexpected: log it and answer 500". */
+export const toWriteApiError = (error: unknown): ApiError | null => {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError)
+    return new ApiError(DOMAIN_STATUS[error.code], error.code, error.message, error.details);
+  if (error instanceof SeckillRefusedError)
+    return new ApiError(
+      409,
+      error.code,
+      error.message,
+      error.orderIds.length > 0 ? { orderIds: error.orderIds } : undefined,
+    );
+  if (error instanceof SeckillInProgressError)
+    return new ApiError(
+      409,
+      'SECKILL_IN_PROGRESS',
+      error.message,
+      { orderId: error.orderId },
+      { 'Retry-After': '1' },
+    );
+  if (error instanceof InvalidCredentialsError)
+    return new ApiError(401, 'INVALID_CREDENTIALS', error.message);
+  if (error instanceof DependencyUnavailableError)
+    return new ApiError(
+      503,
+      'DEPENDENCY_UNAVAILABLE',
+      `${error.dependency} is unavailable; retry shortly`,
+      undefined,
+      { 'Retry-After': '1' },
+    );
+  return null;
+};

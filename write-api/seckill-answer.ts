@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { SeckillHandler, SeckillResult } from '../commands/seckill-handler';
+import type { Principal } from '../infra/auth/jwt-tokens';
+import { ApiError } from '../infra/http/api-error';
+import { errorBody, failureAnswer } from '../infra/http/error-handler';
+import { couponIdParam } from '../infra/http/id-params';
+import { parseWith } from '../infra/http/validation';
+import { toWriteApiError } from './error-mapping';
+
+/** Visible ASCII without spaces: the key is stored next to the buyer's id in the gate. */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+/** The route template both the express route and the lean hot path report in their metrics. */
+export const SECKILL_ROUTE = '/api/v1/seckill/:couponId';
+
+/** A whole answer: status, headers beyond the common ones, and the JSON body. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+export interface SeckillCall {
+  /** The path parameters as routed (`{ couponId }`), validated here. */
+  readonly params: unknown;
+  readonly principal: Principal;
+  readonly idempotencyKey: string | undefined;
+  readonly requestId: string;
+  readonly path: string;
+}
+
+const invalidIdempotencyKey = (): ApiError =>
+  new ApiError(400, 'VALIDATION_FAILED', 'Idempotency-Key must be 1 to 128 visible ASCII characters');
+
+/** The answer body: the result without its `replayed` flag, which travels as status and header instead. */
+const orderBody = ({ replayed: _replayed, ...order }: SeckillResult): Omit<SeckillResult, 'replayed'> =>
+  order;
+
+/** One counter per registry, whichever entry point asks first. */
+const seckillOutcomes = (registry: Registry): Counter<'code'> =>
+  (registry.getSingleMetric('seckill_outcomes_total') as Counter<'code'> | undefined) ??
+  new Counter({
+    name: 'seckill_outcomes_total',
+    help: 'Seckill attempts by outcome code (PLACED, REPLAYED, or the error code)',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+
+/**
+ * `POST /api/v1/seckill/:couponId` once authenticated, written once for both entry points (the lean node:http path
+ * and the express route): validation, the handler, the outcome metric, and the answer, errors included. Never throws.
+ */
+export const seckillAnswer = (seckill: SeckillHandler, registry: Registry, logger: Logger) => {
+  const counter = seckillOutcomes(registry);
+  // prom-client hashes the label object on every call; a child per outcome hashes it once.
+  const children = new Map<string, Counter.Internal>();
+  const outcome = (code: string): Counter.Internal => {
+    let child = children.get(code);
+    if (child === undefined) children.set(code, (child = counter.labels({ code })));
+    return child;
+  };
+  return async (call: SeckillCall): Promise<HttpAnswer> => {
+    try {
+      const { couponId } = parseWith(couponIdParam, call.params, 'path');
+      const idempotencyKey = call.idempotencyKey ?? null;
+      if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw invalidIdempotencyKey();
+      const { userId } = call.principal;
+      const result = await seckill.handle(
+        { couponId, userId, idempotencyKey },
+        { actorId: userId, correlationId: call.requestId, causationId: call.requestId },
+      );
+      outcome(result.replayed ? 'REPLAYED' : 'PLACED').inc();
+      const headers: Record<string, string> = { Location: `/api/v1/orders/${result.orderId}` };
+      if (result.replayed) headers['Idempotent-Replayed'] = 'true';
+      return { status: result.replayed ? 200 : 201, headers, body: orderBody(result) };
+    } catch (error) {
+      const known = toWriteApiError(error);
+      outcome(known?.code ?? 'INTERNAL_ERROR').inc();
+      const answer = failureAnswer(error, toWriteApiError, logger, call, known);
+      return { status: answer.status, headers: answer.headers, body: errorBody(answer) };
+    }
+  };
+};
+
+export type SeckillAnswer = ReturnType<typeof seckillAnswer>;
