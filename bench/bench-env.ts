@@ -8,8 +8,10 @@ import { SERVICES_SCRIPT } from './paths';
 export const PORTS = {
   writeApi: 28080,
   readApi: 28081,
-  projector: 28082,
-  relay: 28083,
+  writeApiOps: 28090,
+  readApiOps: 28091,
+  projectorOps: 28092,
+  relayOps: 28093,
   bare: 28101,
   express: 28102,
   naive: 28103,
@@ -77,8 +79,6 @@ export const prepareBenchEnv = (): BenchEnv => {
       COUPONKILL_JWT_SECRET: jwtSecret,
       COUPONKILL_WRITE_API_PORT: String(PORTS.writeApi),
       COUPONKILL_READ_API_PORT: String(PORTS.readApi),
-      COUPONKILL_PROJECTOR_PORT: String(PORTS.projector),
-      COUPONKILL_RELAY_PORT: String(PORTS.relay),
       COUPONKILL_CONSUMER_NAME: `bench-${runId}`,
     }),
     cleanup: async () => {

@@ -4,11 +4,12 @@ import { PORTS, type BenchEnv } from './bench-env';
 import { BenchProcess } from './bench-process';
 import { CLI } from './paths';
 
+/** Each role's ops listener (/readyz, /metrics, lag): the public ports serve only the APIs. */
 const ROLES = [
-  { name: 'write-api', port: PORTS.writeApi },
-  { name: 'relay', port: PORTS.relay },
-  { name: 'projector', port: PORTS.projector },
-  { name: 'read-api', port: PORTS.readApi },
+  { name: 'write-api', opsPort: PORTS.writeApiOps },
+  { name: 'relay', opsPort: PORTS.relayOps },
+  { name: 'projector', opsPort: PORTS.projectorOps },
+  { name: 'read-api', opsPort: PORTS.readApiOps },
 ] as const;
 
 export interface CouponSpec {
@@ -31,11 +32,14 @@ export class CouponKillSystem {
       issuer: 'couponkill',
       audience: 'couponkill',
       ttlSeconds: 3600,
+      clockSkewSeconds: 30,
     }).issue({ userId: 'bench-admin', role: 'admin' }).token;
   }
 
   readonly writeApiUrl = `http://127.0.0.1:${PORTS.writeApi}`;
   readonly readApiUrl = `http://127.0.0.1:${PORTS.readApi}`;
+  /** The read-api's ops listener: the lag it serves there is computed fresh for every call. */
+  readonly readApiOpsUrl = `http://127.0.0.1:${PORTS.readApiOps}`;
 
   /** The write-api first: it creates the event store the other roles open. */
   async start(): Promise<void> {
@@ -78,10 +82,10 @@ export class CouponKillSystem {
     const child = BenchProcess.start(
       role.name,
       [CLI, '--dotenv', '/nonexistent', role.name],
-      this.env.cliEnv('live'),
+      { ...this.env.cliEnv('live'), COUPONKILL_OPS_PORT: String(role.opsPort) },
       join(this.logDir, `${role.name}.log`),
     );
     this.processes.set(role.name, child);
-    await child.waitHealthy(`http://127.0.0.1:${role.port}/readyz`);
+    await child.waitHealthy(`http://127.0.0.1:${role.opsPort}/readyz`);
   }
 }

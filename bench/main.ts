@@ -90,7 +90,7 @@ const measureCouponKill = async (run: Run) => {
       totalStock: options.stock,
       perUserLimit: 1,
     });
-    const sampler = new LagSampler(`${system.readApiUrl}/api/v1/projections/lag`);
+    const sampler = new LagSampler(`${system.readApiOpsUrl}/api/v1/projections/lag`);
     sampler.start();
     let generator: BenchProcess | undefined;
     const cpu = new CpuAccounting(() => ({

@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, loadEnvFile, type Config } from '../infra/config/config';
+import { ConfigError, loadConfig, loadEnvFile, type Config, type ProcessRole } from '../infra/config/config';
 import { PROJECTION_NAMES, type ProjectionName } from '../projections/projection';
 import { registerOperatorCommand } from './operator-command';
-import { startRoles, type Roles } from './process';
-import { startWriteApi } from './roles/write-api';
+import { startRoles, startWriteApi, type Roles } from './process';
 import { printStream, runReplay } from './tasks/read-side-tasks';
 import { runGateRebuild, runMigrate, runReconcileOnce, runUserCreate } from './tasks/write-side-tasks';
 
@@ -31,7 +30,7 @@ program
     process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
   });
 
-const serve = (roles: (settings: Config) => Roles, name: string) => async () => {
+const serve = (roles: (settings: Config) => Roles, name: ProcessRole) => async () => {
   const settings = config();
   const running = await startRoles(settings, roles(settings), name);
   const shutdown = (): void => {
@@ -48,14 +47,14 @@ program
 program
   .command('relay')
   .description('publish every event of the event store to the bus, from the checkpoint on')
-  .action(serve((c) => ({ relay: true, opsPort: c.relayPort }), 'relay'));
+  .action(serve(() => ({ relay: true }), 'relay'));
 
 program
   .command('projector')
   .description('build read models from the bus')
   .option('--projection <name>', `${PROJECTION_NAMES.join('|')}|all`, parseProjections, [...PROJECTION_NAMES])
   .action((options: { projection: ProjectionName[] }) =>
-    serve((c) => ({ projectors: options.projection, opsPort: c.projectorPort }), 'projector')(),
+    serve(() => ({ projectors: options.projection }), 'projector')(),
   );
 
 program

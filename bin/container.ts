@@ -13,7 +13,7 @@ import { TOKENS } from './tokens';
 export const createContainer = (config: Config, role: string): Container => {
   const container = new Container();
   container.bind(TOKENS.Config).toConstantValue(config);
-  container.bind(TOKENS.Logger).toConstantValue(createLogger(config.logLevel, role));
+  container.bind(TOKENS.Logger).toConstantValue(createLogger(config.logLevel, role, role === 'cli' ? 2 : 1));
   container.bind(TOKENS.Metrics).toConstantValue(createMetricsRegistry(role));
   bindWriteSide(container);
   bindReadSide(container);

@@ -1,10 +1,9 @@
-import express from 'express';
 import type { Container } from 'inversify';
 import { Gauge } from 'prom-client';
 import { JwtTokens } from '../infra/auth/jwt-tokens';
-import type { Config } from '../infra/config/config';
+import type { Config, ProcessRole } from '../infra/config/config';
+import type { ReadinessCheck } from '../infra/http/ops-routes';
 import { listen, type Listening } from '../infra/http/listen';
-import { opsRoutes, type ReadinessCheck } from '../infra/http/ops-routes';
 import { CouponsQueries } from '../projections/coupons/coupons-queries';
 import { OrdersQueries } from '../projections/orders/orders-queries';
 import type { ProjectionName } from '../projections/projection';
@@ -15,21 +14,24 @@ import { createReadApi } from '../read-api/app';
 import { ProjectorFactory } from './bindings/read-side';
 import { createContainer } from './container';
 import { closeReadSide, closeWriteSide, openReadSide, openWriteSide } from './lifecycle';
+import { createOpsApp } from './ops-app';
 import { serveWriteApi } from './roles/write-api';
 import { TOKENS } from './tokens';
 
 export interface Roles {
+  /** Public port of the write API. */
   readonly writeApi?: number;
+  /** Public port of the read API. */
   readonly readApi?: number;
   readonly relay?: boolean;
   readonly projectors?: readonly ProjectionName[];
-  /** Port for /healthz, /readyz and /metrics when no API is served. */
+  /** The ops listener's port, when not the configured one (tests pass 0). */
   readonly opsPort?: number;
 }
 
 export interface RunningProcess {
   readonly container: Container;
-  readonly urls: { readonly writeApi?: string; readonly readApi?: string; readonly ops?: string };
+  readonly urls: { readonly writeApi?: string; readonly readApi?: string; readonly ops: string };
   stop(): Promise<void>;
 }
 
@@ -48,34 +50,42 @@ const lagGauge = (container: Container): void => {
   });
 };
 
-/** Readiness of a read-side process: each port it depends on answers its own ping. */
-const readSideReadiness = (container: Container): ReadinessCheck[] => {
+/** Readiness: each port the process depends on answers its own ping. */
+const readinessOf = (container: Container, readSide: boolean): ReadinessCheck[] => {
   const store = container.get(TOKENS.EventStore);
   const gate = container.get(TOKENS.StockGate);
-  const shards = container.get(TOKENS.ReadShards);
-  return [
-    { name: 'eventStore', check: () => store.ping() },
+  const checks: ReadinessCheck[] = [
     { name: 'redis', check: () => gate.ping() },
-    { name: 'readShards', check: () => shards.ping() },
+    { name: 'eventStore', check: () => store.ping() },
   ];
+  if (readSide) {
+    const shards = container.get(TOKENS.ReadShards);
+    checks.push({ name: 'readShards', check: () => shards.ping() });
+  }
+  return checks;
 };
 
 /**
- * One process, any set of roles (write-api, read-api, relay, projectors), one container. `all-in-one` is every role.
+ * One process, any set of roles (write-api, read-api, relay, projectors), one container, one ops listener.
+ * `all-in-one` is every role.
  */
 export const startRoles = async (
   config: Config,
   roles: Roles,
-  processName: string,
+  role: ProcessRole,
 ): Promise<RunningProcess> => {
-  const container = createContainer(config, processName);
+  const container = createContainer(config, role);
   const logger = container.get(TOKENS.Logger);
+  const backlog = config.listenBacklog ?? undefined;
+  const readSide = roles.readApi !== undefined || roles.relay === true || (roles.projectors?.length ?? 0) > 0;
   await openWriteSide(container);
-  await openReadSide(container);
+  if (readSide) {
+    await openReadSide(container);
+    lagGauge(container);
+  }
   const stops: (() => Promise<void>)[] = [];
-  const urls: { writeApi?: string; readApi?: string; ops?: string } = {};
-  const readiness = readSideReadiness(container);
-  lagGauge(container);
+  const readiness = readinessOf(container, readSide);
+  const urls: { writeApi?: string; readApi?: string } = {};
 
   if (roles.relay) {
     const relay = container.get(Relay);
@@ -89,11 +99,11 @@ export const startRoles = async (
     stops.push(() => projector.stop());
   }
   if (roles.writeApi !== undefined) {
-    const served = await serveWriteApi(container, roles.writeApi);
+    const served = await serveWriteApi(container, { port: roles.writeApi, host: config.host, backlog });
     urls.writeApi = served.url;
     stops.push(() => served.stop());
   }
-  let listening: Listening | undefined;
+  const listeners: Listening[] = [];
   if (roles.readApi !== undefined) {
     const app = createReadApi({
       coupons: container.get(CouponsQueries),
@@ -103,34 +113,62 @@ export const startRoles = async (
       tokens: container.get(JwtTokens),
       registry: container.get(TOKENS.Metrics),
       logger,
-      readiness,
     });
-    listening = await listen(app, roles.readApi, config.host);
+    const listening = await listen(app, { port: roles.readApi, host: config.host, backlog });
+    listeners.push(listening);
     urls.readApi = listening.url;
     logger.info({ url: listening.url }, 'read-api listening');
-  } else if (roles.opsPort !== undefined) {
-    const app = express();
-    app.use(opsRoutes(readiness, container.get(TOKENS.Metrics)));
-    app.get('/api/v1/projections/lag', async (_req, res) => {
-      res.json(await container.get(ProjectionLag).report());
-    });
-    listening = await listen(app, roles.opsPort, config.host);
-    urls.ops = listening.url;
   }
-  const server = listening;
-  if (server) stops.unshift(() => server.close());
+  const ops = await listen(
+    createOpsApp({
+      readiness,
+      registry: container.get(TOKENS.Metrics),
+      lag: readSide ? container.get(ProjectionLag) : null,
+    }),
+    { port: roles.opsPort ?? config.ops.portFor(role), host: config.ops.host, backlog },
+  );
+  listeners.push(ops);
+  logger.info({ url: ops.url }, 'ops listener (/healthz, /readyz, /metrics) listening');
+  stops.unshift(...listeners.map((l) => () => l.close()));
 
   let stopping: Promise<void> | undefined;
   return {
     container,
-    urls,
+    urls: { ...urls, ops: ops.url },
     stop: () =>
       (stopping ??= (async () => {
         for (const stop of stops.reverse()) await stop();
-        await closeReadSide(container);
+        if (readSide) await closeReadSide(container);
         await closeWriteSide(container);
         logger.info('stopped');
         logger.flush();
       })()),
+  };
+};
+
+export interface RunningWriteApi {
+  readonly url: string;
+  /** The ops listener: /healthz, /readyz, /metrics. */
+  readonly opsUrl: string;
+  readonly container: Container;
+  stop(): Promise<void>;
+}
+
+/** The write-api process on its own: the write side only, its public port and its ops listener. */
+export const startWriteApi = async (
+  config: Config,
+  port = config.writeApiPort,
+  opsPort?: number,
+): Promise<RunningWriteApi> => {
+  const running = await startRoles(
+    config,
+    { writeApi: port, ...(opsPort === undefined ? {} : { opsPort }) },
+    'write-api',
+  );
+  return {
+    url: running.urls.writeApi ?? '',
+    opsUrl: running.urls.ops,
+    container: running.container,
+    stop: () => running.stop(),
   };
 };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fold, type Decider, type DomainEvent } from '../domain/shared/event';
 import type { Clock } from './clock-port';
 import { withMetadata, type CommandContext } from './command-context';
@@ -7,6 +8,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from './event-store-port';
+import { ConcurrencyConflictError } from './concurrency-conflict-error';
 import type { IdGenerator } from './id-generator-port';
 
 export interface Loaded<State> {
@@ -28,11 +30,22 @@ export interface AggregateType<Command, Event extends DomainEvent, State> {
   readonly decode: (recorded: readonly RecordedEvent[]) => Event[];
 }
 
-const MAX_CONFLICT_RETRIES = 3;
+/** How an aggregate's command handler retries after losing a race for its stream. */
+export interface ConflictRetry {
+  readonly attempts: number;
+  /** Back-off before retry n (1-based) is a random delay in [0, min(capMs, baseMs × 2^n)] ("full jitter"). */
+  readonly baseMs: number;
+  readonly capMs: number;
+}
+
+/** Up to 8 attempts within about a second: a few dozen writers on one stream mostly all get through. */
+export const DEFAULT_CONFLICT_RETRY: ConflictRetry = { attempts: 8, baseMs: 5, capMs: 250 };
 
 /**
- * Read → fold → decide → append with the expected revision, retrying a few times when another writer got there
- * first (the decision is re-made on the fresh state, so rules are never checked against stale data).
+ * Read → fold → decide → append with the expected revision. When another writer got there first, the decision is
+ * re-made on the fresh state (rules are never checked against stale data) after a jittered exponential back-off, so
+ * racing writers spread out instead of colliding again; when the attempts run out, ConcurrencyConflictError, with
+ * nothing written.
  */
 export class AggregateHandler<Command, Event extends DomainEvent, State> {
   constructor(
@@ -40,6 +53,7 @@ export class AggregateHandler<Command, Event extends DomainEvent, State> {
     private readonly aggregate: AggregateType<Command, Event, State>,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly retry: ConflictRetry = DEFAULT_CONFLICT_RETRY,
   ) {}
 
   async load(streamId: string): Promise<Loaded<State>> {
@@ -51,7 +65,7 @@ export class AggregateHandler<Command, Event extends DomainEvent, State> {
 
   async handle(streamId: string, command: Command, context: CommandContext): Promise<Handled<State, Event>> {
     const { decider } = this.aggregate;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const { state, revision } = await this.load(streamId);
       const newEvents = decider.decide(command, state);
       const toAppend = withMetadata(newEvents, context, this.clock.now(), () => this.ids.newId());
@@ -60,7 +74,9 @@ export class AggregateHandler<Command, Event extends DomainEvent, State> {
         const next = newEvents.reduce((s, e) => decider.evolve(s, e), state);
         return { state: next, newEvents, append };
       } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (attempt >= this.retry.attempts) throw new ConcurrencyConflictError(streamId, attempt);
+        await sleep(Math.random() * Math.min(this.retry.capMs, this.retry.baseMs * 2 ** attempt));
       }
     }
   }

@@ -9,7 +9,7 @@ import { AggregateHandler } from './aggregate-handler';
 import type { Clock } from './clock-port';
 import type { CommandContext } from './command-context';
 import type { EventStore } from './event-store-port';
-import { toGateCoupon } from './gate-coupon';
+import type { GateSync } from './gate-sync';
 import type { IdGenerator } from './id-generator-port';
 import { couponEventsOf } from './stored-events';
 import type { StockGate } from './stock-gate-port';
@@ -38,6 +38,7 @@ export class CouponHandlers {
   constructor(
     store: EventStore,
     private readonly gate: StockGate,
+    private readonly sync: GateSync,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
   ) {
@@ -73,7 +74,8 @@ export class CouponHandlers {
     await this.gate.ping();
     const { state, append } = await this.handler.handle(couponStreamId(couponId), command, context);
     if (state.status === 'absent') throw new Error('a coupon command left no coupon');
-    await this.gate.applyCoupon(toGateCoupon(state, append.nextExpectedRevision));
+    if (command.type === 'CreateCoupon') await this.sync.start(state, append.nextExpectedRevision);
+    else await this.sync.push(state, append.nextExpectedRevision);
     return {
       ...state,
       status: state.status === 'active' ? 'ACTIVE' : 'CLOSED',

@@ -10,6 +10,16 @@ export interface EventToAppend {
   readonly metadata: EventMetadata;
 }
 
+export interface AppendOptions {
+  /**
+   * Epoch ms after which the append must not be stored at all: it either commits before then or fails with
+   * DependencyUnavailableError. Whoever waits on it (a gate recovery that lost its pending reservations) then knows
+   * nothing reserved before can still land later. The MySQL store enforces it under its head lock; EventStoreDB
+   * gets it as the call's gRPC deadline, which bounds the client's wait but not the server's commit.
+   */
+  readonly deadlineMs?: number;
+}
+
 export interface AppendResult {
   /** Revision of the last event appended (the expected revision for the next append). */
   readonly nextExpectedRevision: bigint;
@@ -54,8 +64,12 @@ export interface EventStore {
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
+    options?: AppendOptions,
   ): Promise<AppendResult>;
-  /** Events of one stream in revision order; a missing stream reads as empty. */
+  /**
+   * Events of one stream in revision order; a missing stream reads as empty. A stream id the store cannot hold
+   * rejects with InvalidInputError (that caller only), an outage with DependencyUnavailableError.
+   */
   readStream(streamId: string): Promise<RecordedEvent[]>;
   /** Up to `maxCount` events after `afterPosition` (exclusive; 0n reads from the start), in global order, gap-free. */
   readAll(afterPosition: bigint, maxCount: number): Promise<RecordedEvent[]>;

@@ -11,6 +11,7 @@ import type { CommandContext } from './command-context';
 import type { EventStore } from './event-store-port';
 import type { IdGenerator } from './id-generator-port';
 import { orderEventsOf } from './stored-events';
+import type { GateSync } from './gate-sync';
 import type { StockGate } from './stock-gate-port';
 
 /** An order as a command left it, with where its last event was stored. */
@@ -29,6 +30,7 @@ export class OrderHandlers {
   constructor(
     store: EventStore,
     private readonly gate: StockGate,
+    private readonly sync: GateSync,
     private readonly clock: Clock,
     ids: IdGenerator,
   ) {
@@ -44,7 +46,9 @@ export class OrderHandlers {
       { type: 'CancelOrder', data: { orderId, byUserId: context.actorId, now: this.clock.now() } },
       context,
     );
-    await this.gate.returnUnit(result.couponId, orderId, result.userId);
+    // A damaged gate lost this coupon's state; its recovery reads the cancellation from the event store.
+    if ((await this.gate.returnUnit(result.couponId, orderId, result.userId)) === 'damaged')
+      this.sync.recoverLater(result.couponId);
     return result;
   }
 

@@ -1,4 +1,5 @@
 import type { Clock } from './clock-port';
+import type { GateRecovery } from './gate-recovery';
 import type { GateSync } from './gate-sync';
 import type { Logger } from './logger-port';
 import type { ReservationSettlement } from './reservation-settlement';
@@ -9,7 +10,10 @@ export interface ReconcilerOptions {
   readonly graceMs: number;
   readonly intervalMs: number;
   readonly batchSize: number;
-  /** Every this many sweeps, re-apply each coupon's settings from the event store to the gate. */
+  /**
+   * Every this many sweeps, re-apply each coupon's settings from the event store to the gate, look for coupons whose
+   * keys are damaged or missing from the registry, and recover the whole gate if it lost everything.
+   */
   readonly couponSyncEvery: number;
 }
 
@@ -20,17 +24,21 @@ export interface SweepReport {
 
 /**
  * Sweeps the gate on a timer: every reservation older than the grace period is settled (ReservationSettlement), and
- * every so often each coupon's settings are re-applied from the event store (GateSync).
+ * every so often each coupon's settings are re-applied from the event store (GateSync, which hands damaged coupons
+ * to GateRecovery); a gate that lost everything is recovered whole, even when no buyer comes.
  */
 export class ReservationReconciler {
   private timer: NodeJS.Timeout | undefined;
   private sweeps = 0;
   private running: Promise<unknown> = Promise.resolve();
+  /** Coupons found by scanning the gate: swept even when the registry lost them. */
+  private scanned: readonly string[] = [];
 
   constructor(
     private readonly gate: StockGate,
     private readonly settlement: ReservationSettlement,
     private readonly sync: GateSync,
+    private readonly recovery: GateRecovery,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: ReconcilerOptions,
@@ -58,10 +66,13 @@ export class ReservationReconciler {
     const cutoff = this.clock.now().getTime() - this.options.graceMs;
     let kept = 0;
     let released = 0;
-    const couponIds = await this.gate.couponIds();
     if (this.sweeps++ % this.options.couponSyncEvery === 0) {
+      if (!(await this.gate.isInitialised())) await this.recovery.rebuildAll();
+      this.scanned = await this.gate.scanCouponIds();
+      const couponIds = new Set([...(await this.gate.couponIds()), ...this.scanned]);
       for (const couponId of couponIds) await this.sync.syncCoupon(couponId);
     }
+    const couponIds = new Set([...(await this.gate.couponIds()), ...this.scanned]);
     for (const couponId of couponIds) {
       for (;;) {
         const pending = await this.gate.pendingOlderThan(couponId, cutoff, this.options.batchSize);

@@ -3,11 +3,13 @@ import { orderStreamId } from '../domain/order/order-events';
 import type { Clock } from './clock-port';
 import { systemContext, withMetadata } from './command-context';
 import { WrongExpectedRevisionError, type EventStore } from './event-store-port';
+import type { GateSync } from './gate-sync';
 import type { IdGenerator } from './id-generator-port';
 import type { Logger } from './logger-port';
 import type { PendingReservation, StockGate } from './stock-gate-port';
 
-export type Settlement = 'kept' | 'released';
+/** `deferred`: the coupon's gate is damaged; its recovery settles the reservation (pending ones survive it). */
+export type Settlement = 'kept' | 'released' | 'deferred';
 
 /**
  * Settles one reservation: kept when its order is in the event store, released (unit back to stock) when it never got
@@ -18,6 +20,7 @@ export class ReservationSettlement {
   constructor(
     private readonly store: EventStore,
     private readonly gate: StockGate,
+    private readonly sync: GateSync,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly logger: Logger,
@@ -33,14 +36,8 @@ export class ReservationSettlement {
         await this.gate.confirm(couponId, [orderId]);
         return this.settled('kept');
       }
-      if (events.length > 0) {
-        await this.gate.release(couponId, orderId);
-        return this.settled('released');
-      }
-      if (await this.fence(reservation, reason)) {
-        await this.gate.release(couponId, orderId);
-        return this.settled('released');
-      }
+      if (events.length > 0 || (await this.fence(reservation, reason)))
+        return this.release(couponId, orderId);
     }
   }
 
@@ -71,6 +68,12 @@ export class ReservationSettlement {
       if (error instanceof WrongExpectedRevisionError) return false;
       throw error;
     }
+  }
+
+  private async release(couponId: string, orderId: string): Promise<Settlement> {
+    if ((await this.gate.release(couponId, orderId)) !== 'damaged') return this.settled('released');
+    this.sync.recoverLater(couponId);
+    return this.settled('deferred');
   }
 
   private settled(settlement: Settlement): Settlement {

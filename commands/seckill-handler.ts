@@ -6,12 +6,23 @@ import type { Clock } from './clock-port';
 import { withMetadata, type CommandContext } from './command-context';
 import { DependencyUnavailableError } from './dependency-error';
 import type { EventStore } from './event-store-port';
-import type { GateSync } from './gate-sync';
+import { GateRecoveringError, type GateRecovery } from './gate-recovery';
 import type { IdGenerator } from './id-generator-port';
 import type { ReservationSettlement } from './reservation-settlement';
 import { SeckillInProgressError, SeckillRefusedError } from './seckill-errors';
 import { orderEventsOf } from './stored-events';
-import type { ReserveRequest, StockGate } from './stock-gate-port';
+import type { ReserveOutcome, ReserveRequest, StockGate } from './stock-gate-port';
+import { couponStreamId } from '../domain/coupon/coupon-events';
+
+export interface SeckillOptions {
+  /**
+   * An append not stored by then is not stored at all (EventStore AppendOptions.deadlineMs); the buyer gets 503 and
+   * the reservation is released. GateRecovery relies on this bound.
+   */
+  readonly appendTimeoutMs: number;
+  /** How long a buyer who hit a damaged coupon waits for its recovery before a 503 GATE_RECOVERING. */
+  readonly recoveryWaitMs: number;
+}
 
 export interface SeckillRequest {
   readonly couponId: string;
@@ -38,10 +49,11 @@ export class SeckillHandler {
   constructor(
     private readonly store: EventStore,
     private readonly gate: StockGate,
-    private readonly sync: GateSync,
+    private readonly recovery: GateRecovery,
     private readonly settlement: ReservationSettlement,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly options: SeckillOptions,
   ) {}
 
   async handle(request: SeckillRequest, context: CommandContext): Promise<SeckillResult> {
@@ -67,6 +79,7 @@ export class SeckillHandler {
         orderStreamId(orderId),
         withMetadata(events, context, now, () => this.ids.newId()),
         'no_stream',
+        { deadlineMs: now.getTime() + this.options.appendTimeoutMs },
       );
       return { orderId, couponId, userId, status: 'PLACED', position: position.toString(), replayed: false };
     } catch (error) {
@@ -80,22 +93,51 @@ export class SeckillHandler {
     }
   }
 
-  private async reserveLoadingCoupon(request: ReserveRequest) {
+  /**
+   * Reserves, or, for a coupon whose gate state is gone or damaged, has it recovered from the event store first (the
+   * buyer waits up to `recoveryWaitMs` for that, else 503 GATE_RECOVERING). Nothing is sold on a coupon while its
+   * state cannot be trusted.
+   */
+  private async reserveLoadingCoupon(request: ReserveRequest): Promise<ReserveOutcome> {
     const outcome = await this.gate.reserve(request);
-    if (outcome.kind === 'rebuilding')
-      throw new DependencyUnavailableError('stock gate', 'it is being rebuilt from the event store');
-    if (outcome.kind !== 'unknown_coupon') return outcome;
-    // A coupon unknown to an initialised gate was created but never loaded (crash between append and load): no unit
-    // of it can have been sold, so loading it from its own stream is safe. An uninitialised gate lost its data and
-    // needs the full rebuild.
-    if (!(await this.gate.isInitialised()))
-      throw new DependencyUnavailableError('stock gate', 'it holds no data; rebuild it from the event store');
-    if ((await this.sync.syncCoupon(request.couponId)) === null)
-      throw new DomainError('COUPON_NOT_FOUND', `coupon ${request.couponId} does not exist`);
+    switch (outcome.kind) {
+      case 'reserved':
+      case 'replayed':
+      case 'refused':
+        return outcome;
+      case 'rebuilding':
+        // A recoverer that died holds its lease until it expires: then anyone may take over.
+        if (outcome.leaseExpiresAtMs < this.clock.now().getTime())
+          void this.recoverWithin(request.couponId, 0);
+        throw new GateRecoveringError(request.couponId);
+      case 'unknown_coupon':
+        if ((await this.store.readStream(couponStreamId(request.couponId))).length === 0)
+          throw new DomainError('COUPON_NOT_FOUND', `coupon ${request.couponId} does not exist`);
+        break;
+      case 'damaged':
+        break;
+    }
+    if (!(await this.recoverWithin(request.couponId, this.options.recoveryWaitMs)))
+      throw new GateRecoveringError(request.couponId);
     const retried = await this.gate.reserve(request);
-    if (retried.kind === 'unknown_coupon' || retried.kind === 'rebuilding')
-      throw new DependencyUnavailableError('stock gate', 'the coupon could not be loaded');
-    return retried;
+    if (retried.kind === 'reserved' || retried.kind === 'replayed' || retried.kind === 'refused')
+      return retried;
+    throw new GateRecoveringError(request.couponId);
+  }
+
+  /** True when a recovery of the coupon ended within `waitMs`; the recovery goes on either way. */
+  private async recoverWithin(couponId: string, waitMs: number): Promise<boolean> {
+    const recovered = this.recovery.recover([couponId]).then(
+      () => true,
+      () => false,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+    try {
+      return await Promise.race([recovered, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async existingOrder(orderId: string, request: SeckillRequest): Promise<SeckillResult> {

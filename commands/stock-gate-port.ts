@@ -6,10 +6,12 @@ export type ReserveOutcome =
   /** The same user already won with this idempotency key: here is that order. */
   | { readonly kind: 'replayed'; readonly orderId: string }
   | { readonly kind: 'refused'; readonly reason: SeckillRefusal; readonly orderIds: readonly string[] }
-  /** The gate holds nothing for this coupon (never loaded, or Redis lost its data). */
+  /** The gate holds no key of this coupon (never loaded, lost, or no such coupon). */
   | { readonly kind: 'unknown_coupon' }
-  /** The gate is being rebuilt from the event store; retry shortly. */
-  | { readonly kind: 'rebuilding' };
+  /** Some of the coupon's keys are gone: its state can no longer be trusted and it sells nothing until recovered. */
+  | { readonly kind: 'damaged' }
+  /** The coupon is being recovered from the event store; `leaseExpiresAtMs` is when its recoverer's lease ends. */
+  | { readonly kind: 'rebuilding'; readonly leaseExpiresAtMs: number };
 
 export interface ReserveRequest {
   readonly couponId: string;
@@ -55,28 +57,74 @@ export interface GateSnapshot {
   readonly idempotencyKeys: ReadonlyMap<string, string>;
 }
 
+/** A recovery of one coupon has begun: its sales are stopped under the recoverer's lease. */
+export type RecoveryStart =
+  | {
+      readonly kind: 'began';
+      /**
+       * Epoch ms until which appends reserved before the coupon's pending reservations were lost may still land
+       * (0 when none were lost): the recovery reads the event store only after it.
+       */
+      readonly waitUntilMs: number;
+    }
+  /** Another recoverer holds a live lease on it. */
+  | { readonly kind: 'busy' };
+
+/** `damaged`: the coupon's keys are not all there, nothing was changed. */
+export type GateWrite<Done extends string> = Done | 'damaged';
+
 /**
  * The atomic seckill gate (Redis). A reservation takes one unit and records the buyer; it stays pending until the
  * reconciler confirms it (its order is in the event store) or releases it (it never got there).
+ *
+ * Every path that creates or rewrites a coupon's gate state derives it from the event store (GateRecovery) except
+ * `createCoupon`, which only ever starts a coupon no key of which exists. A coupon whose keys are partly gone is
+ * `damaged`: it sells nothing, and writes to it are refused, until a recovery has loaded it again.
  */
 export interface StockGate {
   reserve(request: ReserveRequest): Promise<ReserveOutcome>;
-  /** Returns a pending reservation's unit; false when it was not pending (already confirmed or released). */
-  release(couponId: string, orderId: string): Promise<boolean>;
+  /** Returns a pending reservation's unit; `not_pending` when it was already confirmed or released. */
+  release(couponId: string, orderId: string): Promise<GateWrite<'released' | 'not_pending'>>;
   /** Marks pending reservations as kept. */
   confirm(couponId: string, orderIds: readonly string[]): Promise<void>;
-  /** Returns the unit of a cancelled order; idempotent (false when the order was not live in the gate). */
-  returnUnit(couponId: string, orderId: string, userId: string): Promise<boolean>;
-  applyCoupon(coupon: GateCoupon): Promise<void>;
+  /**
+   * Returns the unit of a cancelled order; idempotent (`not_live` when the order held none). During a recovery the
+   * return is also recorded and applied again when the recovery loads the coupon.
+   */
+  returnUnit(couponId: string, orderId: string, userId: string): Promise<GateWrite<'returned' | 'not_live'>>;
+  /** Starts a brand-new coupon with nothing sold; `exists` (and nothing written) when any key of it exists. */
+  createCoupon(coupon: GateCoupon): Promise<'created' | 'exists'>;
+  /** Applies a coupon's settings when `revision` is newer than the gate's; never creates a coupon. */
+  applyCoupon(coupon: GateCoupon): Promise<GateWrite<'applied' | 'stale'>>;
   pendingOlderThan(couponId: string, cutoffMs: number, limit: number): Promise<PendingReservation[]>;
   /** Coupon ids the gate knows. */
   couponIds(): Promise<string[]>;
+  /** Coupon ids that have any key in the gate, found by scanning (repairs a lost registry). */
+  scanCouponIds(): Promise<string[]>;
+  /** null when the coupon's meta is gone. */
   state(couponId: string): Promise<GateCouponState | null>;
   /** True once the gate was loaded from the event store at least once (survives restarts, not a data loss). */
   isInitialised(): Promise<boolean>;
-  /** Stops sales on these coupons until `load` ends the rebuild. */
-  beginRebuild(couponIds: readonly string[]): Promise<void>;
-  /** Replaces the state of every coupon given, keeping pending reservations, and marks the gate initialised. */
-  load(snapshots: readonly GateSnapshot[]): Promise<void>;
+  markInitialised(): Promise<void>;
+  /**
+   * Stops the coupon's sales under `owner`'s lease (until `leaseUntilMs`), recreating whichever of its keys are gone;
+   * when its pending reservations were lost, in-flight appends may land until `nowMs + inFlightMs`.
+   */
+  beginRecovery(
+    couponId: string,
+    owner: string,
+    nowMs: number,
+    leaseUntilMs: number,
+    inFlightMs: number,
+  ): Promise<RecoveryStart>;
+  /**
+   * Replaces the coupon's state with `snapshot` (derived from the event store), keeping pending reservations and
+   * returns recorded during the recovery, and reopens sales. False when `owner` no longer holds the lease.
+   */
+  loadRecovered(snapshot: GateSnapshot, owner: string): Promise<boolean>;
+  /** Gives up `owner`'s lease at once (sales stay stopped), so the next recovery need not wait for it to expire. */
+  releaseRecovery(couponId: string, owner: string): Promise<void>;
+  /** Deletes every key of a coupon the event store does not know. */
+  forget(couponId: string): Promise<void>;
   ping(): Promise<void>;
 }

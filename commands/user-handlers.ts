@@ -7,6 +7,8 @@ import type { EventStore } from './event-store-port';
 import type { IdGenerator } from './id-generator-port';
 import type { PasswordHasher } from './password-hasher-port';
 import { userEventsOf } from './stored-events';
+import { invalid } from '../domain/shared/domain-error';
+import { USERNAME_RULE, validUsername } from '../domain/user/username';
 
 export interface Identity {
   readonly userId: string;
@@ -34,7 +36,9 @@ export class UserHandlers {
     this.handler = new AggregateHandler(store, { decider: userDecider, decode: userEventsOf }, clock, ids);
   }
 
+  /** Throws DomainError VALIDATION_FAILED (username rule) or USERNAME_TAKEN. */
   async register(username: string, password: string, role: Role, context: CommandContext): Promise<Identity> {
+    requireValidUsername(username);
     // Hash before deciding so that a taken name costs the caller the same time as a free one.
     const passwordHash = await this.hasher.hash(password);
     const command: RegisterUser = {
@@ -48,6 +52,7 @@ export class UserHandlers {
 
   /** Registers the user unless the username exists already; for bootstrapping an administrator. */
   async ensure(username: string, password: string, role: Role, context: CommandContext): Promise<Identity> {
+    requireValidUsername(username);
     const existing = await this.handler.load(userStreamId(username));
     if (existing.state.status === 'registered') {
       const { userId, username: name, role: currentRole } = existing.state;
@@ -56,8 +61,9 @@ export class UserHandlers {
     return this.register(username, password, role, context);
   }
 
+  /** Throws DomainError VALIDATION_FAILED for a name that breaks the username rule, InvalidCredentialsError else. */
   async authenticate(username: string, password: string): Promise<Identity> {
-    const { state } = await this.handler.load(userStreamId(username));
+    const { state } = await this.handler.load(userStreamId(requireValidUsername(username)));
     const ok = await this.hasher.verify(
       password,
       state.status === 'registered' ? state.passwordHash : DECOY_HASH,
@@ -66,6 +72,13 @@ export class UserHandlers {
     return { userId: state.userId, username: state.username, role: state.role };
   }
 }
+
+/** The stream of a username is only ever named after a valid one: nothing else reaches the event store. */
+const requireValidUsername = (username: string): string => {
+  const normalized = validUsername(username);
+  if (normalized === null) throw invalid(USERNAME_RULE, { field: 'username' });
+  return normalized;
+};
 
 /** Verified against when the user does not exist, so unknown names take as long as wrong passwords. */
 const DECOY_HASH = 'scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -1,9 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckpointWaitRefused, type CheckpointWatch } from './checkpoint-watch';
 import type { LiveGenerations } from './live-generations';
 import type { ProjectionName } from './projection';
 import type { Generation, ReadShards } from './read-model-ports';
 
-/** A read waited for a position its shards had not reached in time (HTTP 503 READ_MODEL_BEHIND). */
+/**
+ * A read asked for a position its shards had not reached in time, or too many reads were waiting already to wait
+ * (HTTP 503 READ_MODEL_BEHIND).
+ */
 export class ReadModelBehindError extends Error {
   constructor(
     readonly required: bigint,
@@ -30,7 +33,8 @@ export class ReadModelMissingError extends Error {
 export class LiveReadModels {
   constructor(
     readonly shards: ReadShards,
-    private readonly live: LiveGenerations,
+    private readonly live: Pick<LiveGenerations, 'of'>,
+    private readonly watch: CheckpointWatch,
     private readonly waitMs: number,
   ) {}
 
@@ -48,13 +52,11 @@ export class LiveReadModels {
     minPosition: bigint | null,
   ): Promise<void> {
     if (minPosition === null) return;
-    const deadline = Date.now() + this.waitMs;
-    for (;;) {
-      const positions = await Promise.all(shards.map((shard) => this.shards.checkpoint(generation, shard)));
-      const reached = positions.reduce((min, p) => (p < min ? p : min));
-      if (reached >= minPosition) return;
-      if (Date.now() >= deadline) throw new ReadModelBehindError(minPosition, reached);
-      await sleep(20);
+    try {
+      await this.watch.waitFor(generation, shards, minPosition, Date.now() + this.waitMs);
+    } catch (error) {
+      if (error instanceof CheckpointWaitRefused) throw new ReadModelBehindError(minPosition, error.reached);
+      throw error;
     }
   }
 }

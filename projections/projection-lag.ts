@@ -12,8 +12,15 @@ export interface LagReport {
   readonly maxLag: number;
 }
 
-/** Lag = event-store head − the live generation's checkpoint (the lowest of its shards), per read model. */
+/**
+ * Lag = event-store head − the live generation's checkpoint (the lowest of its shards), per read model. A report costs
+ * one query per shard and read model, so concurrent callers share the one being computed, and `report(maxAgeMs)`
+ * answers from a recent one.
+ */
 export class ProjectionLag {
+  private latest:
+    { readonly startedAt: number; readonly report: Promise<LagReport>; done: boolean } | undefined;
+
   constructor(
     private readonly store: EventStore,
     private readonly live: LiveGenerations,
@@ -21,7 +28,24 @@ export class ProjectionLag {
     private readonly projections: readonly ProjectionName[],
   ) {}
 
-  async report(): Promise<LagReport> {
+  /** A report started at most `maxAgeMs` ago (0: one still being computed, or a fresh one). */
+  report(maxAgeMs = 0): Promise<LagReport> {
+    const now = Date.now();
+    const latest = this.latest;
+    if (latest && (!latest.done || now - latest.startedAt <= maxAgeMs)) return latest.report;
+    const report = this.compute();
+    const entry = { startedAt: now, report, done: false };
+    this.latest = entry;
+    report.then(
+      () => (entry.done = true),
+      () => {
+        if (this.latest === entry) this.latest = undefined;
+      },
+    );
+    return report;
+  }
+
+  private async compute(): Promise<LagReport> {
     const head = await this.store.headPosition();
     const entries = await Promise.all(
       this.projections.map(async (name) => {

@@ -1,12 +1,14 @@
-import express, { Router, type Express } from 'express';
+import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { JwtTokens } from '../infra/auth/jwt-tokens';
 import { authenticate } from '../infra/http/auth';
 import { errorHandler, notFound } from '../infra/http/error-handler';
 import { httpMetrics } from '../infra/http/http-metrics';
-import { opsRoutes, type ReadinessCheck } from '../infra/http/ops-routes';
+import { healthz } from '../infra/http/ops-routes';
 import { requestId } from '../infra/http/request-context';
+import { responseHeaders } from '../infra/http/response-headers';
+import { exactRouting, recordRoute } from '../infra/http/routing';
 import type { CouponsQueries } from '../projections/coupons/coupons-queries';
 import type { OrdersQueries } from '../projections/orders/orders-queries';
 import type { ProjectionLag } from '../projections/projection-lag';
@@ -24,24 +26,30 @@ export interface ReadApiDependencies {
   readonly tokens: JwtTokens;
   readonly registry: Registry;
   readonly logger: Logger;
-  readonly readiness: readonly ReadinessCheck[];
 }
+
+/** How old a public lag report may be: anonymous callers share one computation a second. */
+const PUBLIC_LAG_MAX_AGE_MS = 1000;
 
 export const createReadApi = (deps: ReadApiDependencies): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestId, httpMetrics(deps.registry));
-  app.use(opsRoutes(deps.readiness, deps.registry));
-  app.get('/api/v1/projections/lag', async (_req, res) => {
-    res.json(await deps.lag.report());
+  exactRouting(app);
+  app.use(requestId, responseHeaders, httpMetrics(deps.registry));
+  // Readiness and metrics are on the ops listener (bin/ops-app.ts); what stays public is cheap.
+  app.get('/healthz', healthz);
+  app.get('/api/v1/projections/lag', recordRoute, async (_req, res) => {
+    res.json(await deps.lag.report(PUBLIC_LAG_MAX_AGE_MS));
   });
 
-  const api = Router();
-  api.use(authenticate(deps.tokens));
-  api.use(couponRoutes(deps.coupons), orderRoutes(deps.orders), statsRoutes(deps.stats));
-
-  app.use('/api/v1', api);
+  const user = authenticate(deps.tokens);
+  app.use(
+    '/api/v1',
+    couponRoutes(deps.coupons, user),
+    orderRoutes(deps.orders, user),
+    statsRoutes(deps.stats, user),
+  );
   app.use(notFound);
   app.use(errorHandler(deps.logger, toReadApiError));
   return app;

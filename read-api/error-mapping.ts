@@ -1,10 +1,12 @@
 import { DependencyUnavailableError } from '../commands/dependency-error';
+import { InvalidInputError } from '../commands/invalid-input-error';
 import { ApiError } from '../infra/http/api-error';
 import { ReadModelBehindError, ReadModelMissingError } from '../projections/live-read-models';
 
 /** The read API's answers to what its queries throw; `null` means "unexpected: log it and answer 500". */
 export const toReadApiError = (error: unknown): ApiError | null => {
   if (error instanceof ApiError) return error;
+  if (error instanceof InvalidInputError) return new ApiError(400, 'VALIDATION_FAILED', error.message);
   if (error instanceof ReadModelBehindError)
     return new ApiError(
       503,

@@ -1,6 +1,6 @@
-import { GateRebuild } from '../commands/gate-rebuild';
+import { GateRecovery } from '../commands/gate-recovery';
 import type { GateCouponState } from '../commands/stock-gate-port';
-import { startWriteApi } from '../bin/roles/write-api';
+import { startWriteApi } from '../bin/process';
 import { TOKENS } from '../bin/tokens';
 import { envOf, runCli } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
@@ -78,7 +78,7 @@ describe('rebuilding the stock gate from the event store', () => {
     expect(await gate.isInitialised()).toBe(false);
     expect(await gate.state(couponIds[0]!)).toBeNull();
 
-    const report = await h.api.container.get(GateRebuild).run();
+    const report = await h.api.container.get(GateRecovery).rebuildAll();
     expect(report.coupons).toBe(2);
     expect(await snapshot()).toEqual(before);
     expect(await gate.isInitialised()).toBe(true);
@@ -99,7 +99,8 @@ describe('rebuilding the stock gate from the event store', () => {
     const before = await snapshot();
     await deleteKeysMatching(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
     const result = await runCli(['rebuild-stock'], envOf(h.env.config));
-    expect(result.stderr).toBe('');
+    // The pending reservations went with the keys: the rebuild says it waits for appends in flight.
+    expect(result.stderr).toContain('pending reservations were lost');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ coupons: 2 });
     expect(await snapshot()).toEqual(before);

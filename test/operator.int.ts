@@ -142,6 +142,7 @@ subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: couponkill-o
       // Defaults come from the schema.
       expect(stored?.spec).toMatchObject({
         imagePullPolicy: 'IfNotPresent',
+        services: { relay: { opsPort: 9090 }, projector: { opsPort: 9090 } },
         scaling: { keda: { enabled: true, lagThreshold: 100, minReplicaCount: 0, pollingInterval: 30 } },
       });
       await k(['delete', '-f', SAMPLE]);
@@ -170,6 +171,37 @@ spec:
         `{"apiVersion":"ops.couponkill.io/v1","kind":"Seckill","metadata":{"name":"bad","namespace":"${NS}"},"spec":{}}`,
       );
       expect(noImage.stderr).toContain('spec.image: Required value');
+    });
+
+    it('rejects ops ports that clash, non-namespaced sysctls and an out-of-range backlog', async () => {
+      const bad = `
+apiVersion: ops.couponkill.io/v1
+kind: Seckill
+metadata: { name: bad-ops, namespace: ${NS} }
+spec:
+  image: couponkill:test
+  services:
+    writeApi: { ports: [{ name: http, port: 8080, targetPort: 9090 }] }
+    readApi: { ports: [{ name: ops, port: 8081 }] }
+    relay: { opsPort: 0 }
+  pod:
+    sysctls:
+      - { name: net.core.somaxconn, value: '16384' }
+      - { name: fs.file-max, value: '1048576' }
+      - { name: 'Net.Core', value: '1' }
+  listenBacklog: 70000
+`;
+      const result = await k(['apply', '-f', '-'], bad);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('The Seckill "bad-ops" is invalid');
+      expect(result.stderr).toContain('opsPort must differ from every port and targetPort in ports');
+      expect(result.stderr).toContain('the port name ops is taken by the ops listener');
+      expect(result.stderr).toContain('spec.services.relay.opsPort');
+      expect(result.stderr).toContain('spec.pod.sysctls[1].name');
+      expect(result.stderr).toContain('only namespaced sysctls can be set per pod');
+      expect(result.stderr).toContain('spec.pod.sysctls[2].name');
+      expect(result.stderr).toContain('spec.listenBacklog');
+      expect(result.stderr).not.toContain('spec.pod.sysctls[0]');
     });
   });
 
@@ -212,6 +244,8 @@ spec:
     hpa: { enabled: true, minReplicas: 2, maxReplicas: 5 }
     keda: { enabled: true, lagThreshold: 100, lagUrl: '${lagUrl}' }
   monitoring: { prometheusEnabled: true }
+  pod: { sysctls: [{ name: net.core.somaxconn, value: '16384' }] }
+  listenBacklog: 8192
 `;
       const created = await k(['apply', '-f', '-'], manifest);
       expect(created.stderr).toBe('');
@@ -237,11 +271,50 @@ spec:
       }
       const writeApi = deployments.find((d) => d.metadata.name === 'flash-write-api');
       expect(JSON.stringify(writeApi)).toContain('"secretKeyRef":{"key":"secret","name":"jwt"}');
+      // Every role: an ops port the probes, scrapes and env agree on; the pod's sysctls; the listen backlog.
+      const ops = { name: 'ops', containerPort: 9090, protocol: 'TCP' };
+      for (const d of deployments) {
+        const role = d.metadata.name.replace('flash-', '');
+        const http = { 'write-api': 8080, 'read-api': 8081 }[role];
+        expect(d.spec).toMatchObject({
+          template: {
+            metadata: { annotations: { 'prometheus.io/port': '9090', 'prometheus.io/path': '/metrics' } },
+            spec: {
+              securityContext: { sysctls: [{ name: 'net.core.somaxconn', value: '16384' }] },
+              containers: [
+                {
+                  ports: http ? [{ name: 'http', containerPort: http, protocol: 'TCP' }, ops] : [ops],
+                  readinessProbe: { httpGet: { path: '/readyz', port: 'ops' } },
+                  livenessProbe: { httpGet: { path: '/healthz', port: 'ops' } },
+                  env: expect.arrayContaining([
+                    { name: 'COUPONKILL_OPS_HOST', value: '0.0.0.0' },
+                    { name: 'COUPONKILL_OPS_PORT', value: '9090' },
+                    { name: 'COUPONKILL_LISTEN_BACKLOG', value: '8192' },
+                  ]),
+                },
+              ],
+            },
+          },
+        });
+        expect(JSON.stringify(d.spec)).not.toMatch(/COUPONKILL_(PROJECTOR|RELAY)_PORT/);
+      }
 
       const services = await get<{ items: Obj[] }>(['services', '-l', 'ops.couponkill.io/seckill=flash']);
       expect(services?.items.map((s) => s.metadata.name).sort()).toEqual(
         ROLES.map((r) => `flash-${r}`).sort(),
       );
+      const opsPort = { name: 'ops', port: 9090, targetPort: 9090, protocol: 'TCP' };
+      const portsOf = (name: string) => services?.items.find((s) => s.metadata.name === name)?.spec?.ports;
+      expect(portsOf('flash-write-api')).toEqual([
+        { name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' },
+        opsPort,
+      ]);
+      expect(portsOf('flash-read-api')).toEqual([
+        { name: 'http', port: 8081, targetPort: 8081, protocol: 'TCP' },
+        opsPort,
+      ]);
+      expect(portsOf('flash-relay')).toEqual([opsPort]);
+      expect(portsOf('flash-projector')).toEqual([opsPort]);
 
       const hpas = await eventually('2 HPAs', async () => {
         const list = await get<{ items: (Obj & { apiVersion: string })[] }>([
@@ -270,6 +343,7 @@ spec:
         get(['servicemonitors.monitoring.coreos.com', 'flash-couponkill']),
       );
       expect(monitor.metadata.ownerReferences?.[0]?.uid).toBe(uid);
+      expect(monitor.spec?.endpoints).toEqual([{ port: 'ops', path: '/metrics', interval: '30s' }]);
     });
 
     it('reports status, conditions, lag and Events', async () => {

@@ -36,7 +36,7 @@ describe('a projector killed in the middle of its work', () => {
       envOf(env.config, {
         COUPONKILL_READ_DATABASE_URL: env.config.read.databaseUrl,
         COUPONKILL_CONSUMER_NAME: 'crash-test-projector',
-        COUPONKILL_PROJECTOR_PORT: String(port),
+        COUPONKILL_OPS_PORT: String(port),
         COUPONKILL_PROJECTOR_BATCH: '40',
         COUPONKILL_BUS_CLAIM_IDLE_MS: '1000',
       }),

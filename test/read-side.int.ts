@@ -284,7 +284,7 @@ describe.each(buses)(
 
     it('exports projection lag, back to 0 after the load', async () => {
       await waitForZeroLag();
-      const metrics = await (await fetch(`${readUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${app.urls.ops}/metrics`)).text();
       for (const name of PROJECTION_NAMES)
         expect(metrics).toContain(`projection_lag_events{projection="${name}",role="all-in-one"} 0`);
     });

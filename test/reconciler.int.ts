@@ -1,3 +1,4 @@
+import { GateRecovery } from '../commands/gate-recovery';
 import { GateSync } from '../commands/gate-sync';
 import { ReservationSettlement } from '../commands/reservation-settlement';
 import { createConnection } from 'mysql2/promise';
@@ -20,6 +21,7 @@ describe('reservations that never reach the event store', () => {
       h.api.container.get(TOKENS.StockGate),
       h.api.container.get(ReservationSettlement),
       h.api.container.get(GateSync),
+      h.api.container.get(GateRecovery),
       { now: () => new Date(Date.now() + 3_600_000) },
       h.api.container.get(TOKENS.Logger),
       { graceMs: 0, intervalMs: 1000, batchSize: 3, couponSyncEvery: 1 },

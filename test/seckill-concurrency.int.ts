@@ -1,3 +1,4 @@
+import { GateRecovery } from '../commands/gate-recovery';
 import { GateSync } from '../commands/gate-sync';
 import { ReservationSettlement } from '../commands/reservation-settlement';
 import { ReservationReconciler } from '../commands/reservation-reconciler';
@@ -76,6 +77,7 @@ describe('seckill under a flood of concurrent buyers (real HTTP, Redis, MariaDB)
       gate,
       h.api.container.get(ReservationSettlement),
       h.api.container.get(GateSync),
+      h.api.container.get(GateRecovery),
       { now: () => new Date(Date.now() + 3_600_000) },
       h.api.container.get(TOKENS.Logger),
       { graceMs: 0, intervalMs: 1000, batchSize: 200, couponSyncEvery: 1 },

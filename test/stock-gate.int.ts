@@ -36,7 +36,7 @@ describe('Redis stock gate', () => {
 
   it('keeps every key of a coupon in one hash slot', async () => {
     const c = coupon();
-    await gate.applyCoupon(c);
+    await gate.createCoupon(c);
     await reserve(c, 'u1', 'k1');
     const keys = await redis.keys(`${env.keyPrefix}:{${c.couponId}}:*`);
     expect(keys.length).toBeGreaterThanOrEqual(4);
@@ -47,7 +47,7 @@ describe('Redis stock gate', () => {
 
   it('answers each refusal with its own code', async () => {
     const c = coupon({ totalStock: 1 });
-    await gate.applyCoupon(c);
+    await gate.createCoupon(c);
     expect(await reserve(c, 'u1', null, c.saleStartsAtMs - 1)).toMatchObject({
       kind: 'refused',
       reason: 'SALE_NOT_STARTED',
@@ -76,7 +76,7 @@ describe('Redis stock gate', () => {
 
   it('returns the buyer’s orders when the limit is reached, and the same order for the same idempotency key', async () => {
     const c = coupon({ perUserLimit: 2, totalStock: 10 });
-    await gate.applyCoupon(c);
+    await gate.createCoupon(c);
     const o1 = randomUUID();
     const o2 = randomUUID();
     await gate.reserve({ couponId: c.couponId, userId: 'u', orderId: o1, idempotencyKey: 'k1', nowMs: now });
@@ -99,7 +99,7 @@ describe('Redis stock gate', () => {
 
   it('releases a pending reservation once, and never a confirmed one', async () => {
     const c = coupon({ totalStock: 2 });
-    await gate.applyCoupon(c);
+    await gate.createCoupon(c);
     const kept = randomUUID();
     const lost = randomUUID();
     await gate.reserve({
@@ -120,9 +120,9 @@ describe('Redis stock gate', () => {
       [kept, lost].sort(),
     );
     await gate.confirm(c.couponId, [kept]);
-    expect(await gate.release(c.couponId, kept)).toBe(false);
-    expect(await gate.release(c.couponId, lost)).toBe(true);
-    expect(await gate.release(c.couponId, lost)).toBe(false);
+    expect(await gate.release(c.couponId, kept)).toBe('not_pending');
+    expect(await gate.release(c.couponId, lost)).toBe('released');
+    expect(await gate.release(c.couponId, lost)).toBe('not_pending');
     const state = await gate.state(c.couponId);
     expect(state?.sold).toBe(1);
     expect([...(state?.buyers.keys() ?? [])]).toEqual(['a']);
@@ -132,18 +132,18 @@ describe('Redis stock gate', () => {
 
   it('returns a cancelled order’s unit exactly once', async () => {
     const c = coupon({ totalStock: 1 });
-    await gate.applyCoupon(c);
+    await gate.createCoupon(c);
     const orderId = randomUUID();
     await gate.reserve({ couponId: c.couponId, userId: 'a', orderId, idempotencyKey: null, nowMs: now });
     await gate.confirm(c.couponId, [orderId]);
-    expect(await gate.returnUnit(c.couponId, orderId, 'a')).toBe(true);
-    expect(await gate.returnUnit(c.couponId, orderId, 'a')).toBe(false);
+    expect(await gate.returnUnit(c.couponId, orderId, 'a')).toBe('returned');
+    expect(await gate.returnUnit(c.couponId, orderId, 'a')).toBe('not_live');
     expect(await reserve(c, 'a')).toEqual({ kind: 'reserved' });
   });
 
   it('applies coupon changes only in revision order, keeping what was sold', async () => {
     const c = coupon({ totalStock: 1 });
-    await gate.applyCoupon(c);
+    await gate.createCoupon(c);
     await reserve(c, 'a');
     await gate.applyCoupon({ ...c, revision: 2n, totalStock: 5 });
     await gate.applyCoupon({ ...c, revision: 1n, totalStock: 3 });
@@ -152,7 +152,7 @@ describe('Redis stock gate', () => {
 
   it('does not sell more than the stock to thousands of concurrent buyers', async () => {
     const c = coupon({ totalStock: 100, perUserLimit: 2 });
-    await gate.applyCoupon(c);
+    await gate.createCoupon(c);
     const outcomes = await Promise.all(Array.from({ length: 3000 }, (_, i) => reserve(c, `user-${i % 700}`)));
     expect(outcomes.filter((o) => o.kind === 'reserved')).toHaveLength(100);
     const state = await gate.state(c.couponId);

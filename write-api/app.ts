@@ -10,8 +10,10 @@ import type { JwtTokens } from '../infra/auth/jwt-tokens';
 import { errorHandler, notFound } from '../infra/http/error-handler';
 import { httpMetrics } from '../infra/http/http-metrics';
 import { jsonBody } from '../infra/http/json-body';
-import { opsRoutes, type ReadinessCheck } from '../infra/http/ops-routes';
+import { healthz } from '../infra/http/ops-routes';
 import { requestId } from '../infra/http/request-context';
+import { responseHeaders } from '../infra/http/response-headers';
+import { exactRouting } from '../infra/http/routing';
 import { toWriteApiError } from './error-mapping';
 import { couponRoutes } from './routes/coupon-routes';
 import { orderRoutes } from './routes/order-routes';
@@ -28,7 +30,6 @@ export interface WriteApiDependencies {
   readonly tokens: JwtTokens;
   readonly registry: Registry;
   readonly logger: Logger;
-  readonly readiness: readonly ReadinessCheck[];
   readonly bodyLimitBytes: number;
 }
 
@@ -36,8 +37,10 @@ const createApp = (deps: WriteApiDependencies, answer: SeckillAnswer): Express =
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestId, httpMetrics(deps.registry));
-  app.use(opsRoutes(deps.readiness, deps.registry));
+  exactRouting(app);
+  app.use(requestId, responseHeaders, httpMetrics(deps.registry));
+  // Readiness and metrics are on the ops listener (bin/ops-app.ts); liveness is cheap enough to stay public.
+  app.get('/healthz', healthz);
   app.use(jsonBody(deps.bodyLimitBytes));
   app.use('/api/v1', userRoutes(deps.users, deps.tokens));
   app.use('/api/v1/coupons', couponRoutes(deps.coupons, deps.tokens));

@@ -1,4 +1,7 @@
+import { ConcurrencyConflictError } from '../commands/concurrency-conflict-error';
 import { DependencyUnavailableError } from '../commands/dependency-error';
+import { GateRecoveringError } from '../commands/gate-recovery';
+import { InvalidInputError } from '../commands/invalid-input-error';
 import { SeckillInProgressError, SeckillRefusedError } from '../commands/seckill-errors';
 import { InvalidCredentialsError } from '../commands/user-handlers';
 import { DomainError, type DomainErrorCode } from '../domain/shared/domain-error';
@@ -8,7 +11,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   VALIDATION_FAILED: 400,
   COUPON_NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
-  NOT_ORDER_OWNER: 403,
+  NOT_ORDER_OWNER: 404,
   COUPON_ALREADY_EXISTS: 409,
   COUPON_CLOSED: 409,
   ORDER_ALREADY_EXISTS: 409,
@@ -21,8 +24,12 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
 /** The write API's answers to what its handlers throw; `null` means "unexpected: log it and answer 500". */
 export const toWriteApiError = (error: unknown): ApiError | null => {
   if (error instanceof ApiError) return error;
-  if (error instanceof DomainError)
+  if (error instanceof DomainError) {
+    // Another buyer's order answers exactly as a missing one, as the read API does: order ids cannot be probed.
+    if (error.code === 'NOT_ORDER_OWNER')
+      return new ApiError(404, 'ORDER_NOT_FOUND', `order ${String(error.details?.orderId)} does not exist`);
     return new ApiError(DOMAIN_STATUS[error.code], error.code, error.message, error.details);
+  }
   if (error instanceof SeckillRefusedError)
     return new ApiError(
       409,
@@ -40,6 +47,11 @@ export const toWriteApiError = (error: unknown): ApiError | null => {
     );
   if (error instanceof InvalidCredentialsError)
     return new ApiError(401, 'INVALID_CREDENTIALS', error.message);
+  if (error instanceof InvalidInputError) return new ApiError(400, 'VALIDATION_FAILED', error.message);
+  if (error instanceof ConcurrencyConflictError)
+    return new ApiError(409, 'CONCURRENCY_CONFLICT', error.message, undefined, { 'Retry-After': '1' });
+  if (error instanceof GateRecoveringError)
+    return new ApiError(503, 'GATE_RECOVERING', error.message, undefined, { 'Retry-After': '1' });
   if (error instanceof DependencyUnavailableError)
     return new ApiError(
       503,

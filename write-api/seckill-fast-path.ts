@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import type { JwtTokens, Principal } from '../infra/auth/jwt-tokens';
 import { principalFromAuthorization } from '../infra/http/bearer';
 import { errorBody, failureAnswer } from '../infra/http/error-handler';
+import { httpSeries } from '../infra/http/http-metrics';
 import { requestIdFrom } from '../infra/http/request-context';
+import { RESPONSE_HEADERS } from '../infra/http/response-headers';
 import { toWriteApiError } from './error-mapping';
 import { SECKILL_ROUTE, type SeckillAnswer } from './seckill-answer';
 
@@ -16,7 +18,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export interface SeckillFastPathDependencies {
   readonly answer: SeckillAnswer;
   readonly tokens: JwtTokens;
-  /** Must already hold the HTTP series that infra/http/http-metrics.ts registers: both entry points share them. */
+  /** Both entry points report into the same HTTP series (infra/http/http-metrics.ts). */
   readonly registry: Registry;
   readonly logger: Logger;
 }
@@ -86,6 +88,7 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: O
   if (res.headersSent) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...RESPONSE_HEADERS,
     ...headers,
     'Content-Type': JSON_TYPE,
     'Content-Length': Buffer.byteLength(text),
@@ -95,11 +98,7 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: O
 
 /** The series of infra/http/http-metrics.ts, under the same labels the express route reports. */
 const routeMetrics = (registry: Registry) => {
-  const requests = registry.getSingleMetric('http_requests_total') as
-    Counter<'method' | 'route' | 'status'> | undefined;
-  const latency = registry.getSingleMetric('http_request_duration_seconds') as
-    Histogram<'method' | 'route'> | undefined;
-  if (!requests || !latency) throw new Error('register the HTTP metrics (infra/http/http-metrics.ts) first');
+  const { requests, latency } = httpSeries(registry);
   const byStatus = new Map<number, Counter.Internal>();
   const timer = latency.labels({ method: 'POST', route: SECKILL_ROUTE });
   return {

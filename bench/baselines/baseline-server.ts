@@ -31,6 +31,7 @@ const main = async (): Promise<void> => {
         issuer: 'couponkill',
         audience: 'couponkill',
         ttlSeconds: 3600,
+        clockSkewSeconds: 30,
       });
       return serve(naiveSeckillHandler(pool, tokens), port);
     }

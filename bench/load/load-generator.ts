@@ -10,7 +10,7 @@ const ERROR_CODE = /"code":"([A-Z_]+)"/;
  * with what it measures. Tokens are minted before the clock starts. Prints a LoadResult as JSON.
  */
 const run = async (plan: LoadPlan): Promise<LoadResult> => {
-  const tokens = new JwtTokens({ ...plan.jwt, ttlSeconds: 3600 });
+  const tokens = new JwtTokens({ ...plan.jwt, ttlSeconds: 3600, clockSkewSeconds: 30 });
   const authorization = Array.from(
     { length: plan.buyers },
     (_, i) => `Bearer ${tokens.issue({ userId: `buyer-${i}`, role: 'user' }).token}`,

@@ -6,6 +6,8 @@ import { MySqlRelayCheckpoint } from '../../infra/mysql/mysql-relay-checkpoint';
 import { RedisStreamsBus } from '../../infra/redis/redis-streams-bus';
 import { RocketMqBus } from '../../infra/rocketmq/rocketmq-bus';
 import { CouponsQueries } from '../../projections/coupons/coupons-queries';
+import { Gauge } from 'prom-client';
+import { CheckpointWatch } from '../../projections/checkpoint-watch';
 import { LiveGenerations } from '../../projections/live-generations';
 import { LiveReadModels } from '../../projections/live-read-models';
 import { OrdersQueries } from '../../projections/orders/orders-queries';
@@ -65,9 +67,30 @@ export const bindReadSide = (container: Container): void => {
   single(TOKENS.RelayCheckpoint, (get) => get(MySqlRelayCheckpoint));
   single(ProjectionWriter, (get) => new ProjectionWriter(get(TOKENS.ReadShards)));
   single(LiveGenerations, (get) => new LiveGenerations(get(TOKENS.ReadCatalog)));
+  single(CheckpointWatch, (get) => {
+    const watch = new CheckpointWatch(get(TOKENS.ReadShards), {
+      pollMs: 10,
+      maxWaiters: get(TOKENS.Config).read.maxWaiters,
+    });
+    new Gauge({
+      name: 'read_your_writes_waiters',
+      help: 'Reads waiting for their minPosition right now (bounded by COUPONKILL_READ_MAX_WAITERS)',
+      registers: [get(TOKENS.Metrics)],
+      collect() {
+        this.set(watch.waiters);
+      },
+    });
+    return watch;
+  });
   single(
     LiveReadModels,
-    (get) => new LiveReadModels(get(TOKENS.ReadShards), get(LiveGenerations), get(TOKENS.Config).read.waitMs),
+    (get) =>
+      new LiveReadModels(
+        get(TOKENS.ReadShards),
+        get(LiveGenerations),
+        get(CheckpointWatch),
+        get(TOKENS.Config).read.waitMs,
+      ),
   );
   single(OrdersQueries, (get) => new OrdersQueries(get(LiveReadModels)));
   single(CouponsQueries, (get) => new CouponsQueries(get(LiveReadModels)));

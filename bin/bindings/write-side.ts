@@ -1,7 +1,8 @@
 import type { Container } from 'inversify';
+import { hostname } from 'node:os';
 import { Counter } from 'prom-client';
 import { CouponHandlers } from '../../commands/coupon-handlers';
-import { GateRebuild } from '../../commands/gate-rebuild';
+import { DEFAULT_RECOVERY_OPTIONS, GateRecovery } from '../../commands/gate-recovery';
 import { GateSync } from '../../commands/gate-sync';
 import { OrderHandlers } from '../../commands/order-handlers';
 import { ReservationReconciler } from '../../commands/reservation-reconciler';
@@ -55,12 +56,24 @@ export const bindWriteSide = (container: Container): void => {
   single(
     CouponHandlers,
     (get) =>
-      new CouponHandlers(get(TOKENS.EventStore), get(TOKENS.StockGate), get(TOKENS.Clock), get(TOKENS.Ids)),
+      new CouponHandlers(
+        get(TOKENS.EventStore),
+        get(TOKENS.StockGate),
+        get(GateSync),
+        get(TOKENS.Clock),
+        get(TOKENS.Ids),
+      ),
   );
   single(
     OrderHandlers,
     (get) =>
-      new OrderHandlers(get(TOKENS.EventStore), get(TOKENS.StockGate), get(TOKENS.Clock), get(TOKENS.Ids)),
+      new OrderHandlers(
+        get(TOKENS.EventStore),
+        get(TOKENS.StockGate),
+        get(GateSync),
+        get(TOKENS.Clock),
+        get(TOKENS.Ids),
+      ),
   );
   single(
     UserHandlers,
@@ -72,8 +85,35 @@ export const bindWriteSide = (container: Container): void => {
         get(TOKENS.Ids),
       ),
   );
-  single(GateSync, (get) => new GateSync(get(TOKENS.EventStore), get(TOKENS.StockGate)));
-  single(GateRebuild, (get) => new GateRebuild(get(TOKENS.EventStore), get(TOKENS.StockGate)));
+  single(GateRecovery, (get) => {
+    const metrics = get(TOKENS.Metrics);
+    const passes = new Counter({
+      name: 'gate_recoveries_total',
+      help: 'Passes that rebuilt coupons of the stock gate from the event store',
+      registers: [metrics],
+    });
+    const recovered = new Counter({
+      name: 'gate_recovered_coupons_total',
+      help: 'Coupons whose gate state was rebuilt from the event store (lost or damaged keys, or a full rebuild)',
+      registers: [metrics],
+    });
+    return new GateRecovery(
+      get(TOKENS.EventStore),
+      get(TOKENS.StockGate),
+      get(TOKENS.Clock),
+      get(TOKENS.Logger),
+      {
+        ...DEFAULT_RECOVERY_OPTIONS,
+        owner: `${hostname()}/${String(process.pid)}/${get(TOKENS.Ids).newId()}`,
+        appendTimeoutMs: get(TOKENS.Config).seckill.appendTimeoutMs,
+      },
+      (report) => {
+        passes.inc();
+        recovered.inc(report.coupons);
+      },
+    );
+  });
+  single(GateSync, (get) => new GateSync(get(TOKENS.EventStore), get(TOKENS.StockGate), get(GateRecovery)));
   single(ReservationSettlement, (get) => {
     const settled = new Counter({
       name: 'seckill_reservations_settled_total',
@@ -84,6 +124,7 @@ export const bindWriteSide = (container: Container): void => {
     return new ReservationSettlement(
       get(TOKENS.EventStore),
       get(TOKENS.StockGate),
+      get(GateSync),
       get(TOKENS.Clock),
       get(TOKENS.Ids),
       get(TOKENS.Logger),
@@ -96,6 +137,7 @@ export const bindWriteSide = (container: Container): void => {
       get(TOKENS.StockGate),
       get(ReservationSettlement),
       get(GateSync),
+      get(GateRecovery),
       get(TOKENS.Clock),
       get(TOKENS.Logger),
       { graceMs: reconciler.graceMs, intervalMs: reconciler.intervalMs, batchSize: 200, couponSyncEvery: 30 },
@@ -107,10 +149,11 @@ export const bindWriteSide = (container: Container): void => {
       new SeckillHandler(
         get(TOKENS.EventStore),
         get(TOKENS.StockGate),
-        get(GateSync),
+        get(GateRecovery),
         get(ReservationSettlement),
         get(TOKENS.Clock),
         get(TOKENS.Ids),
+        { appendTimeoutMs: get(TOKENS.Config).seckill.appendTimeoutMs, recoveryWaitMs: 1500 },
       ),
   );
 };

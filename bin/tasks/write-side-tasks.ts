@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import { systemContext } from '../../commands/command-context';
-import { GateRebuild } from '../../commands/gate-rebuild';
+import { GateRecovery } from '../../commands/gate-recovery';
 import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { UserHandlers } from '../../commands/user-handlers';
 import type { Config } from '../../infra/config/config';
@@ -29,7 +29,7 @@ export const runMigrate = (config: Config): Promise<void> =>
   });
 
 export const runGateRebuild = (config: Config): Promise<void> =>
-  withWriteSide(config, async (container) => print(await container.get(GateRebuild).run()));
+  withWriteSide(config, async (container) => print(await container.get(GateRecovery).rebuildAll()));
 
 export const runReconcileOnce = (config: Config): Promise<void> =>
   withWriteSide(config, async (container) => print(await container.get(ReservationReconciler).sweep()));

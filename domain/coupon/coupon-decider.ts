@@ -1,10 +1,16 @@
 import { DomainError, invalid } from '../shared/domain-error';
 import { assertNever, type Decider } from '../shared/event';
+import { isWellFormedText } from '../shared/text';
 import type { CouponEvent } from './coupon-events';
 
 export const MAX_STOCK = 100_000_000;
 export const MAX_PER_USER_LIMIT = 100;
 export const MAX_DESCRIPTION_LENGTH = 2000;
+/** Sale times every store of ours holds exactly: MySQL DATETIME(3) and JavaScript dates, to the millisecond. */
+export const SALE_WINDOW_BOUNDS = {
+  earliest: new Date('2000-01-01T00:00:00.000Z'),
+  latest: new Date('9999-12-31T23:59:59.999Z'),
+} as const;
 
 export type CouponState =
   | { readonly status: 'absent' }
@@ -56,8 +62,14 @@ const create = ({ data }: CreateCoupon, state: CouponState): CouponEvent[] => {
     throw invalid(`totalStock must be a whole number from 1 to ${MAX_STOCK}`);
   if (!isWholeNumberIn(data.perUserLimit, 1, MAX_PER_USER_LIMIT))
     throw invalid(`perUserLimit must be a whole number from 1 to ${MAX_PER_USER_LIMIT}`);
-  if (Number.isNaN(data.saleStartsAt.getTime()) || Number.isNaN(data.saleEndsAt.getTime()))
-    throw invalid('the sale window needs valid times');
+  const { earliest, latest } = SALE_WINDOW_BOUNDS;
+  for (const time of [data.saleStartsAt, data.saleEndsAt])
+    if (Number.isNaN(time.getTime()) || time < earliest || time > latest)
+      throw invalid(
+        `sale times must be valid times from ${earliest.toISOString()} to ${latest.toISOString()}`,
+      );
+  if (!isWellFormedText(name) || !isWellFormedText(description))
+    throw invalid('name and description must be well-formed text');
   if (data.saleStartsAt >= data.saleEndsAt) throw invalid('saleStartsAt must be before saleEndsAt');
   return [
     {

@@ -45,7 +45,7 @@ const requireOwnedOrder = (state: OrderState, orderId: string, byUserId: string)
   if (state.status === 'absent' || state.status === 'abandoned')
     throw new DomainError('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
   if (state.userId !== byUserId)
-    throw new DomainError('NOT_ORDER_OWNER', `order ${orderId} belongs to another user`);
+    throw new DomainError('NOT_ORDER_OWNER', `order ${orderId} belongs to another user`, { orderId });
   return state;
 };
 

@@ -1,6 +1,7 @@
 import { DomainError, invalid } from '../shared/domain-error';
 import type { Decider } from '../shared/event';
-import { normalizeUsername, type Role, type UserEvent } from './user-events';
+import type { Role, UserEvent } from './user-events';
+import { USERNAME_RULE, validUsername } from './username';
 
 export type UserState =
   | { readonly status: 'absent' }
@@ -17,14 +18,9 @@ export type RegisterUser = {
   readonly data: { userId: string; username: string; passwordHash: string; role: Role; now: Date };
 };
 
-export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
-
 const decide = ({ data }: RegisterUser, state: UserState): UserEvent[] => {
-  const username = normalizeUsername(data.username);
-  if (!USERNAME_PATTERN.test(username))
-    throw invalid(
-      'username must be 3 to 64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit',
-    );
+  const username = validUsername(data.username);
+  if (username === null) throw invalid(USERNAME_RULE, { field: 'username' });
   if (state.status !== 'absent') throw new DomainError('USERNAME_TAKEN', `username ${username} is taken`);
   const { userId, passwordHash, role, now } = data;
   return [

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../shared/event';
 import type { Upcaster } from '../shared/upcaster';
+import { normalizeUsername } from './username';
 
 export type Role = 'user' | 'admin';
 
@@ -15,7 +16,5 @@ export const USER_EVENT_VERSIONS: { readonly [T in UserEvent['type']]: number } 
 
 export const USER_UPCASTERS: readonly Upcaster[] = [];
 
-/** One stream per username: appending with "no stream" is what makes usernames unique. */
+/** One stream per (normalised) username: appending with "no stream" is what makes usernames unique. */
 export const userStreamId = (username: string): string => `user-${normalizeUsername(username)}`;
-
-export const normalizeUsername = (username: string): string => username.trim().toLowerCase();

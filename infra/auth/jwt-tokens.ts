@@ -11,7 +11,10 @@ export interface JwtOptions {
   readonly secret: string;
   readonly issuer: string;
   readonly audience: string;
+  /** Lifetime of the tokens we issue, and the longest `exp - iat` we accept. */
   readonly ttlSeconds: number;
+  /** Allowed difference between clocks: `iat` up to this far in the future, `exp` this far in the past. */
+  readonly clockSkewSeconds: number;
 }
 
 export class InvalidTokenError extends Error {
@@ -21,7 +24,14 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** HS256 bearer tokens: `sub` is the user id, `role` user or admin; issuer, audience and expiry are all checked. */
+/** User ids travel in events and read-model keys (ASCII columns of 64): a subject outside this is not ours. */
+export const SUBJECT_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * HS256 bearer tokens (RFC 7519): `sub` is the user id, `role` user or admin. Issuer, audience and signature are
+ * checked, and the lifetime: `iat` and `exp` are required, `iat` not in the future and `exp - iat` within the
+ * configured TTL (each with the clock-skew allowance), so a correctly signed token can never be made to live longer.
+ */
 export class JwtTokens {
   /**
    * Given a string, jsonwebtoken first tries to parse it as a PEM public key (and throws) on every call: that failed
@@ -29,13 +39,20 @@ export class JwtTokens {
    */
   private readonly key: KeyObject;
 
-  constructor(private readonly options: JwtOptions) {
+  constructor(
+    private readonly options: JwtOptions,
+    private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+  ) {
     this.key = createSecretKey(Buffer.from(options.secret, 'utf8'));
   }
 
   issue(principal: Principal & { username?: string }): { token: string; expiresIn: number } {
     const token = jwt.sign(
-      { role: principal.role, ...(principal.username ? { username: principal.username } : {}) },
+      {
+        role: principal.role,
+        iat: this.nowSeconds(),
+        ...(principal.username ? { username: principal.username } : {}),
+      },
       this.key,
       {
         algorithm: 'HS256',
@@ -49,20 +66,30 @@ export class JwtTokens {
   }
 
   verify(token: string): Principal {
+    const skew = this.options.clockSkewSeconds;
     let claims: string | jwt.JwtPayload;
     try {
       claims = jwt.verify(token, this.key, {
         algorithms: ['HS256'],
         issuer: this.options.issuer,
         audience: this.options.audience,
+        clockTolerance: skew,
+        clockTimestamp: this.nowSeconds(),
       });
     } catch (error) {
       throw new InvalidTokenError(error instanceof Error ? error.message : 'invalid token');
     }
-    if (typeof claims === 'string' || typeof claims.sub !== 'string' || claims.sub.length === 0)
-      throw new InvalidTokenError('token has no subject');
+    if (typeof claims === 'string') throw new InvalidTokenError('token has no claims');
+    const { exp, iat, sub } = claims;
+    if (typeof exp !== 'number' || typeof iat !== 'number')
+      throw new InvalidTokenError('token must carry exp and iat');
+    if (iat > this.nowSeconds() + skew) throw new InvalidTokenError('token was issued in the future');
+    if (exp - iat > this.options.ttlSeconds + skew)
+      throw new InvalidTokenError(`token lifetime exceeds ${this.options.ttlSeconds} s`);
+    if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub))
+      throw new InvalidTokenError('token has no valid subject');
     const role = claims.role === 'admin' ? 'admin' : claims.role === 'user' ? 'user' : null;
     if (role === null) throw new InvalidTokenError('token has no valid role');
-    return { userId: claims.sub, role };
+    return { userId: sub, role };
   }
 }

@@ -19,6 +19,9 @@ export const configSchema = z
   .object({
     COUPONKILL_HOST: z.string().min(1).default('0.0.0.0'),
     COUPONKILL_WRITE_API_PORT: port.default(8080),
+    COUPONKILL_OPS_HOST: z.string().min(1).default('127.0.0.1'),
+    COUPONKILL_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    COUPONKILL_LISTEN_BACKLOG: positiveInt.max(65535).optional(),
     COUPONKILL_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -42,6 +45,7 @@ export const configSchema = z
     COUPONKILL_JWT_ISSUER: z.string().min(1).default('couponkill'),
     COUPONKILL_JWT_AUDIENCE: z.string().min(1).default('couponkill'),
     COUPONKILL_JWT_TTL_SECONDS: positiveInt.default(3600),
+    COUPONKILL_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     COUPONKILL_SCRYPT_LOG2_COST: z.coerce.number().int().min(10).max(20).default(15),
     COUPONKILL_ADMIN_USERNAME: z.string().min(3).optional(),
     COUPONKILL_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -49,8 +53,8 @@ export const configSchema = z
     COUPONKILL_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
     COUPONKILL_RECONCILE_INTERVAL_MS: positiveInt.default(1000),
     COUPONKILL_READ_API_PORT: port.default(8081),
-    COUPONKILL_PROJECTOR_PORT: port.default(8082),
-    COUPONKILL_RELAY_PORT: port.default(8083),
+    COUPONKILL_PROJECTOR_PORT: port.optional(),
+    COUPONKILL_RELAY_PORT: port.optional(),
     COUPONKILL_READ_DATABASE_URL: url(['mysql:']).default(
       'mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_read',
     ),
@@ -66,6 +70,8 @@ export const configSchema = z
       .pipe(z.array(url(['mysql:']))),
     COUPONKILL_READ_SHARDS: positiveInt.max(64).default(2),
     COUPONKILL_READ_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
+    COUPONKILL_READ_MAX_WAITERS: positiveInt.max(100_000).default(1000),
+    COUPONKILL_SECKILL_APPEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
     COUPONKILL_PROJECTOR_BATCH: positiveInt.max(5000).default(500),
     COUPONKILL_BUS: z.enum(['redis', 'rocketmq']).default('redis'),
     COUPONKILL_BUS_CLAIM_IDLE_MS: positiveInt.default(30_000),

@@ -2,9 +2,28 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { configSchema, type RawConfig } from './config-schema';
 
+/** The process roles, each with its own default ops port. */
+export type ProcessRole = 'write-api' | 'read-api' | 'projector' | 'relay' | 'all-in-one';
+
+export const DEFAULT_OPS_PORTS: Readonly<Record<ProcessRole, number>> = {
+  'write-api': 9080,
+  'read-api': 9081,
+  projector: 9082,
+  relay: 9083,
+  'all-in-one': 9080,
+};
+
 export interface Config {
   readonly host: string;
   readonly writeApiPort: number;
+  /** Where /healthz, /readyz, /metrics and the lag JSON are served: never the public API ports. */
+  readonly ops: {
+    readonly host: string;
+    /** The port of a role: COUPONKILL_OPS_PORT, else the role's default (DEFAULT_OPS_PORTS). */
+    readonly portFor: (role: ProcessRole) => number;
+  };
+  /** listen(2) backlog of every listener; null = the kernel's cap (infra/http/listen.ts). */
+  readonly listenBacklog: number | null;
   readonly logLevel: RawConfig['COUPONKILL_LOG_LEVEL'];
   readonly redis: { readonly url: string; readonly keyPrefix: string; readonly commandTimeoutMs: number };
   readonly eventStore: {
@@ -21,19 +40,22 @@ export interface Config {
     readonly issuer: string;
     readonly audience: string;
     readonly ttlSeconds: number;
+    /** Allowed difference between our clock and the issuer's, for `iat` and `exp`. */
+    readonly clockSkewSeconds: number;
   };
   readonly scryptLog2Cost: number;
   readonly admin: { readonly username: string; readonly password: string } | null;
   readonly bodyLimitBytes: number;
   readonly reconciler: { readonly graceMs: number; readonly intervalMs: number };
   readonly readApiPort: number;
-  readonly projectorPort: number;
-  readonly relayPort: number;
+  readonly seckill: { readonly appendTimeoutMs: number };
   readonly read: {
     readonly databaseUrl: string;
     readonly shardUrls: readonly string[];
     readonly shards: number;
     readonly waitMs: number;
+    /** Reads waiting for read-your-writes at once; past it they are answered 503 READ_MODEL_BEHIND at once. */
+    readonly maxWaiters: number;
   };
   readonly projector: { readonly batchSize: number; readonly consumerName: string };
   readonly bus: {
@@ -70,6 +92,16 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
   return {
     host: c.COUPONKILL_HOST,
     writeApiPort: c.COUPONKILL_WRITE_API_PORT,
+    ops: {
+      host: c.COUPONKILL_OPS_HOST,
+      portFor: (role) =>
+        c.COUPONKILL_OPS_PORT ??
+        // The names of 0.1: the ports of the roles that served only ops endpoints.
+        (role === 'projector' ? c.COUPONKILL_PROJECTOR_PORT : undefined) ??
+        (role === 'relay' ? c.COUPONKILL_RELAY_PORT : undefined) ??
+        DEFAULT_OPS_PORTS[role],
+    },
+    listenBacklog: c.COUPONKILL_LISTEN_BACKLOG ?? null,
     logLevel: c.COUPONKILL_LOG_LEVEL,
     redis: {
       url: c.COUPONKILL_REDIS_URL,
@@ -89,6 +121,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
       issuer: c.COUPONKILL_JWT_ISSUER,
       audience: c.COUPONKILL_JWT_AUDIENCE,
       ttlSeconds: c.COUPONKILL_JWT_TTL_SECONDS,
+      clockSkewSeconds: c.COUPONKILL_JWT_CLOCK_SKEW_SECONDS,
     },
     scryptLog2Cost: c.COUPONKILL_SCRYPT_LOG2_COST,
     admin:
@@ -98,13 +131,13 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
     bodyLimitBytes: c.COUPONKILL_BODY_LIMIT_BYTES,
     reconciler: { graceMs: c.COUPONKILL_RECONCILE_GRACE_MS, intervalMs: c.COUPONKILL_RECONCILE_INTERVAL_MS },
     readApiPort: c.COUPONKILL_READ_API_PORT,
-    projectorPort: c.COUPONKILL_PROJECTOR_PORT,
-    relayPort: c.COUPONKILL_RELAY_PORT,
+    seckill: { appendTimeoutMs: c.COUPONKILL_SECKILL_APPEND_TIMEOUT_MS },
     read: {
       databaseUrl: c.COUPONKILL_READ_DATABASE_URL,
       shardUrls: c.COUPONKILL_READ_SHARD_URLS,
       shards: c.COUPONKILL_READ_SHARDS,
       waitMs: c.COUPONKILL_READ_WAIT_MS,
+      maxWaiters: c.COUPONKILL_READ_MAX_WAITERS,
     },
     projector: {
       batchSize: c.COUPONKILL_PROJECTOR_BATCH,

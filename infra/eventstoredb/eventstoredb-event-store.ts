@@ -13,6 +13,7 @@ import {
 } from '@eventstore/db-client';
 import { DependencyUnavailableError } from '../../commands/dependency-error';
 import type {
+  AppendOptions,
   AppendResult,
   CatchUpBatch,
   EventStore,
@@ -55,11 +56,16 @@ export class EventStoreDbEventStore implements EventStore {
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
+    options: AppendOptions = {},
   ): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     try {
+      // The gRPC deadline bounds our wait; the server may still commit an append whose deadline passed in flight.
+      const deadline =
+        options.deadlineMs === undefined ? undefined : Math.max(1, options.deadlineMs - Date.now());
       const result = await this.client.appendToStream(streamId, events.map(toEventData), {
         expectedRevision: toClientExpectedRevision(expected),
+        ...(deadline === undefined ? {} : { deadline }),
       });
       const position = isKnownPosition(result.position)
         ? result.position.commit

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ApiError } from './api-error';
-import { bodyParserError } from './json-body';
+import { requestShapeError } from './json-body';
 import { requestIdOf } from './request-context';
 
 /** An API's own mapping from the errors its handlers throw to answers; `null` means "unexpected". */
@@ -21,7 +21,7 @@ export const failureAnswer = (
   mapping: ErrorMapping,
   logger: Logger,
   context: { readonly requestId: string; readonly path: string },
-  known: ApiError | null = bodyParserError(error) ?? mapping(error),
+  known: ApiError | null = requestShapeError(error) ?? mapping(error),
 ): ApiError => {
   const answer = known ?? INTERNAL;
   if (answer.status === 503) logger.warn({ ...context, err: error }, 'dependency unavailable');

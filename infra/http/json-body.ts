@@ -15,22 +15,46 @@ export const jsonBody = (limitBytes: number): RequestHandler[] => [
   express.json({ limit: limitBytes, strict: true, type: 'application/json' }),
 ];
 
-/** body-parser's errors carry a `type`; turn them into the API's own answers. */
-export const bodyParserError = (error: unknown): ApiError | null => {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return null;
-  switch (error.type) {
+const statusOf = (error: object): number | null => {
+  const status = 'status' in error ? error.status : 'statusCode' in error ? error.statusCode : undefined;
+  return typeof status === 'number' && Number.isInteger(status) ? status : null;
+};
+
+/**
+ * What the HTTP machinery itself refuses, before any handler: body-parser's errors (they carry a `type`), a body whose
+ * `Content-Encoding` does not match its bytes (zlib's errors, status 400), and a path with a malformed percent-escape
+ * (the router's URIError, status 400). Any other error carrying a 4xx status (http-errors) keeps its status. Each
+ * becomes a deliberate 4xx answer; null for everything else.
+ */
+export const requestShapeError = (error: unknown): ApiError | null => {
+  if (error instanceof ApiError) return error;
+  if (typeof error !== 'object' || error === null) return null;
+  const type = 'type' in error && typeof error.type === 'string' ? error.type : undefined;
+  switch (type) {
     case 'entity.parse.failed':
       return new ApiError(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
     case 'entity.too.large':
       return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
     case 'encoding.unsupported':
+      return new ApiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'unsupported Content-Encoding (identity, gzip, deflate, br)',
+      );
     case 'charset.unsupported':
-      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
+      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported body charset (utf-8 only)');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
       return new ApiError(400, 'BAD_REQUEST', 'the request body could not be read');
-    default:
-      return null;
   }
+  const status = statusOf(error);
+  if (status === null || status < 400 || status > 499) return null;
+  if (error instanceof URIError)
+    return new ApiError(400, 'MALFORMED_URL', 'the path holds a malformed percent-escape');
+  if ('code' in error && typeof error.code === 'string' && error.code.startsWith('Z_'))
+    return new ApiError(400, 'MALFORMED_BODY', 'the request body does not match its Content-Encoding');
+  if (status === 413) return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
+  if (status === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported request body');
+  return new ApiError(status, 'BAD_REQUEST', 'the request could not be read');
 };

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 
 export interface ReadinessCheck {
@@ -21,13 +21,19 @@ const withinTimeout = (check: () => Promise<void>): Promise<void> =>
     ),
   ]);
 
-/** Liveness (the process answers), readiness (its dependencies answer) and Prometheus metrics. */
+/** Liveness: the process answers. Static, so it may also be served on public ports. */
+export const healthz: RequestHandler = (_req, res) => {
+  res.status(200).json({ status: 'ok' });
+};
+
+/**
+ * Liveness, readiness (each dependency answers, by name, with its error) and Prometheus metrics: for the ops
+ * listener only, since names and errors describe the inside of the system.
+ */
 export const opsRoutes = (checks: readonly ReadinessCheck[], registry: Registry): Router => {
   const router = Router();
 
-  router.get('/healthz', (_req, res) => {
-    res.status(200).json({ status: 'ok' });
-  });
+  router.get('/healthz', healthz);
 
   router.get('/readyz', async (_req, res) => {
     const results = await Promise.all(

@@ -2,6 +2,7 @@ import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql
 import { DependencyUnavailableError } from '../../commands/dependency-error';
 import {
   WrongExpectedRevisionError,
+  type AppendOptions,
   type AppendResult,
   type CatchUpBatch,
   type EventStore,
@@ -10,6 +11,8 @@ import {
   type LogPosition,
   type RecordedEvent,
 } from '../../commands/event-store-port';
+import { InvalidInputError } from '../../commands/invalid-input-error';
+import { classifySqlError } from './mysql-errors';
 import { pollingCatchUp } from './polling-catch-up';
 import type { EventMetadata } from '../../domain/shared/event';
 
@@ -24,6 +27,8 @@ interface QueuedAppend {
   readonly streamId: string;
   readonly events: readonly EventToAppend[];
   readonly expected: ExpectedRevision;
+  /** Epoch ms after which the append must not be written at all (AppendOptions.deadlineMs). */
+  readonly deadlineMs: number;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: Error) => void;
 }
@@ -45,6 +50,33 @@ type Outcome = { readonly append: QueuedAppend } & (
 
 /** Streams per coalesced read: keeps the IN list and the answer bounded. */
 const STREAMS_PER_READ = 500;
+
+/** What the `stream_id` column holds: 1 to 255 printable ASCII characters. */
+const STREAM_ID = /^[\x21-\x7e]{1,255}$/;
+const EVENT_TYPE = /^[\x21-\x7e]{1,100}$/;
+/** `metadata` is a TEXT column. */
+const MAX_METADATA_BYTES = 65_535;
+
+/** What refuses, for this caller alone and before any batch, a stream id the table cannot hold. */
+const streamIdProblem = (streamId: string): InvalidInputError | null =>
+  STREAM_ID.test(streamId)
+    ? null
+    : new InvalidInputError('a stream id is 1 to 255 printable ASCII characters');
+
+const eventsProblem = (events: readonly EventToAppend[]): InvalidInputError | null => {
+  for (const event of events) {
+    if (!EVENT_TYPE.test(event.type))
+      return new InvalidInputError('an event type is 1 to 100 printable ASCII characters');
+    if (Buffer.byteLength(JSON.stringify(event.metadata)) > MAX_METADATA_BYTES)
+      return new InvalidInputError(`event metadata is at most ${MAX_METADATA_BYTES} bytes`);
+  }
+  return null;
+};
+
+const expired = (append: QueuedAppend, now = Date.now()): boolean => now > append.deadlineMs;
+
+const timedOut = (): DependencyUnavailableError =>
+  new DependencyUnavailableError('event store', 'the append waited past its deadline and was not stored');
 
 const EVENT_COLUMNS =
   'global_position, stream_id, stream_revision, event_id, event_type, schema_version, data, metadata, recorded_at';
@@ -69,10 +101,14 @@ export class MySqlEventStore implements EventStore {
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
+    options: AppendOptions = {},
   ): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    const problem = streamIdProblem(streamId) ?? eventsProblem(events);
+    if (problem) return Promise.reject(problem);
+    const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expected, resolve, reject });
+      this.queue.push({ streamId, events, expected, deadlineMs, resolve, reject });
       this.commitQueued();
     });
   }
@@ -82,6 +118,8 @@ export class MySqlEventStore implements EventStore {
    * at once, and retried seckills read their orders): one round trip instead of one per stream.
    */
   readStream(streamId: string): Promise<RecordedEvent[]> {
+    const problem = streamIdProblem(streamId);
+    if (problem) return Promise.reject(problem);
     return new Promise((resolve, reject) => {
       const waiting = this.streamReads.get(streamId);
       if (waiting) waiting.push({ resolve, reject });
@@ -124,7 +162,7 @@ export class MySqlEventStore implements EventStore {
       const [rows] = await this.pool.query<RowDataPacket[]>(sql, values);
       return rows;
     } catch (error) {
-      throw new DependencyUnavailableError('event store', error);
+      throw classifySqlError(error, 'event store');
     }
   }
 
@@ -134,41 +172,89 @@ export class MySqlEventStore implements EventStore {
     const streamIds = [...reads.keys()];
     for (let i = 0; i < streamIds.length; i += STREAMS_PER_READ) {
       const chunk = streamIds.slice(i, i + STREAMS_PER_READ);
-      const read = this.select(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id IN (?) ORDER BY stream_id, stream_revision`,
-        [chunk],
-      ).then(
-        (rows) => {
-          const byStream = new Map<string, RecordedEvent[]>();
-          for (const event of rows.map(toRecordedEvent)) {
-            const events = byStream.get(event.streamId);
-            if (events) events.push(event);
-            else byStream.set(event.streamId, [event]);
-          }
-          for (const streamId of chunk)
-            for (const reader of reads.get(streamId) ?? [])
-              reader.resolve([...(byStream.get(streamId) ?? [])]);
-        },
-        (error: unknown) => {
-          for (const streamId of chunk)
-            for (const reader of reads.get(streamId) ?? []) reader.reject(error as Error);
-        },
-      );
+      const read = this.readStreams(chunk).then((results) => {
+        for (const streamId of chunk) {
+          const result = results.get(streamId) ?? [];
+          for (const reader of reads.get(streamId) ?? [])
+            if (result instanceof Error) reader.reject(result);
+            else reader.resolve([...result]);
+        }
+      });
       this.reading.add(read);
       void read.finally(() => this.reading.delete(read));
     }
   }
 
+  /**
+   * One query for many streams. Should a value make the shared statement fail (a stream id the column cannot hold
+   * slipped past the checks), each stream is read on its own, so only its own readers get the error.
+   */
+  private async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[] | Error>> {
+    const query = async (ids: readonly string[]): Promise<Map<string, RecordedEvent[]>> => {
+      const rows = await this.select(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id IN (?) ORDER BY stream_id, stream_revision`,
+        [ids],
+      );
+      const byStream = new Map<string, RecordedEvent[]>();
+      for (const event of rows.map(toRecordedEvent)) {
+        const events = byStream.get(event.streamId);
+        if (events) events.push(event);
+        else byStream.set(event.streamId, [event]);
+      }
+      return byStream;
+    };
+    try {
+      return await query(streamIds);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError) || streamIds.length === 1)
+        return new Map(streamIds.map((id) => [id, error as Error]));
+      const each = await Promise.all(
+        streamIds.map(async (id) => {
+          try {
+            return [id, (await query([id])).get(id) ?? []] as const;
+          } catch (failure) {
+            return [id, failure as Error] as const;
+          }
+        }),
+      );
+      return new Map<string, RecordedEvent[] | Error>(each);
+    }
+  }
+
   private commitQueued(): void {
     if (this.committing || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.options.maxBatchAppends);
-    this.committing = this.commit(batch).finally(() => {
+    const now = Date.now();
+    const batch = this.queue.splice(0, this.options.maxBatchAppends).filter((append) => {
+      if (!expired(append, now)) return true;
+      append.reject(timedOut());
+      return false;
+    });
+    this.committing = this.commitIsolating(batch).finally(() => {
       this.committing = null;
       this.commitQueued();
     });
   }
 
-  private async commit(batch: readonly QueuedAppend[]): Promise<void> {
+  /**
+   * Commits a batch. Should a value in it make the shared transaction fail, each append is committed alone, so only
+   * the append that holds the value fails (with InvalidInputError) and everyone else's is stored as usual.
+   */
+  private async commitIsolating(batch: readonly QueuedAppend[]): Promise<void> {
+    if (batch.length === 0) return;
+    const failure = await this.commit(batch);
+    if (failure === null) return;
+    if (failure instanceof InvalidInputError && batch.length > 1) {
+      for (const append of batch) {
+        const alone = await this.commit([append]);
+        if (alone) append.reject(alone);
+      }
+      return;
+    }
+    for (const append of batch) append.reject(failure);
+  }
+
+  /** One transaction; answers every append of the batch itself unless the whole transaction failed (returned). */
+  private async commit(batch: readonly QueuedAppend[]): Promise<Error | null> {
     let connection: PoolConnection | undefined;
     let outcomes: Outcome[];
     try {
@@ -179,9 +265,7 @@ export class MySqlEventStore implements EventStore {
       await connection.commit();
     } catch (error) {
       await connection?.rollback().catch(() => undefined);
-      const failure = new DependencyUnavailableError('event store', error);
-      for (const append of batch) append.reject(failure);
-      return;
+      return classifySqlError(error, 'event store');
     } finally {
       connection?.release();
     }
@@ -189,6 +273,7 @@ export class MySqlEventStore implements EventStore {
       if ('result' in outcome) outcome.append.resolve(outcome.result);
       else outcome.append.reject(outcome.error);
     }
+    return null;
   }
 
   /**
@@ -214,6 +299,11 @@ export class MySqlEventStore implements EventStore {
       const places = events.map((e) => stored.get(e.metadata.eventId));
       if (places.every((p) => p !== undefined)) {
         outcomes.push(idempotentRetry(append, places));
+        continue;
+      }
+      // Checked under the head lock, as late as possible: an append past its deadline is never written.
+      if (expired(append)) {
+        outcomes.push({ append, error: timedOut() });
         continue;
       }
       const current = revisions.get(streamId);

@@ -3,6 +3,7 @@ import { DependencyUnavailableError } from '../../commands/dependency-error';
 import { advanceFrontier, type Span } from '../../projections/checkpoint-frontier';
 import type { Generation, ReadShards } from '../../projections/read-model-ports';
 import type { SqlExecutor } from '../../projections/sql-executor-port';
+import { classifySqlError } from './mysql-errors';
 import { createMySqlPool, ensureDatabase } from './mysql-pool';
 
 const isDuplicateColumn = (error: unknown): boolean =>
@@ -72,7 +73,7 @@ export class MySqlReadShards implements ReadShards {
       return result;
     } catch (error) {
       await connection?.rollback().catch(() => undefined);
-      throw new DependencyUnavailableError(`read shard ${shard}`, error);
+      throw classifySqlError(error, `read shard ${shard}`);
     } finally {
       connection?.release();
     }
@@ -83,7 +84,7 @@ export class MySqlReadShards implements ReadShards {
       const [rows] = await (await this.pool(shard)).query<RowDataPacket[]>(sql, values as unknown[]);
       return rows as Row[];
     } catch (error) {
-      throw new DependencyUnavailableError(`read shard ${shard}`, error);
+      throw classifySqlError(error, `read shard ${shard}`);
     }
   }
 

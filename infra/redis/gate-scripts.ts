@@ -2,11 +2,29 @@
  * The gate's Lua scripts. Every script touches only the keys of one coupon (one hash tag), so each runs atomically
  * and works unchanged on Redis Cluster.
  *
- * KEYS (all scripts): 1 meta (hash: status start end limit total sold rev resume), 2 buyers (hash: user → "o1,o2"),
- * 3 idem (hash: "user:key" → order), 4 pending (zset: order → reserved-at ms), 5 reservations (hash: order → "user\nkey").
+ * KEYS (all scripts): 1 meta (hash: status start end limit total sold rev; during a recovery also resume, rb_owner,
+ * rb_until, rb_wait_until and `ret:<order>` = user for units returned meanwhile), 2 buyers (hash: user → "o1,o2"),
+ * 3 idem (hash: "user:key" → order), 4 pending (zset: order → reserved-at ms), 5 reservations (hash: order →
+ * "user\nkey").
+ *
+ * Each of the five keys always holds a sentinel entry (field or member `~`, which no user id, order id or
+ * "user:key" can be), so a key that exists is whole and a key that is missing was lost (an eviction, a failover to a
+ * replica that missed writes, a DEL): Redis deletes empty hashes and sets, and "empty" must not look like "lost".
  */
 
-const REMOVE_OWNED = `
+const PRELUDE = `
+local SENTINEL = '~'
+local function present() return redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) end
+local function add_sentinels()
+  redis.call('HSETNX', KEYS[2], SENTINEL, '1')
+  redis.call('HSETNX', KEYS[3], SENTINEL, '1')
+  redis.call('ZADD', KEYS[4], 'NX', '+inf', SENTINEL)
+  redis.call('HSETNX', KEYS[5], SENTINEL, '1')
+end
+local function owned_count(owned)
+  if not owned then return 0 end
+  return select(2, string.gsub(owned, ',', ',')) + 1
+end
 local function remove_owned(user, order)
   local owned = redis.call('HGET', KEYS[2], user)
   if not owned then return false end
@@ -21,12 +39,17 @@ local function remove_owned(user, order)
 end
 `;
 
-/** ARGV: user, order, now (ms), idempotency key ('' for none). Returns {outcome, detail?}. */
-export const RESERVE = `
-local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold')
+/**
+ * ARGV: user, order, now (ms), idempotency key ('' for none). Returns {outcome, detail?}. A coupon being recovered
+ * answers REBUILDING with its lease's end; one with no key at all UNKNOWN_COUPON; one with some keys gone DAMAGED.
+ */
+export const RESERVE = `${PRELUDE}
+local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'rb_until')
 local status = meta[1]
-if not status then return {'UNKNOWN_COUPON'} end
-if status == 'rebuilding' then return {'REBUILDING'} end
+if status == 'rebuilding' then return {'REBUILDING', meta[7] or '0'} end
+local keys = present()
+if keys == 0 then return {'UNKNOWN_COUPON'} end
+if keys < 5 or not status then return {'DAMAGED'} end
 local user, order, now, key = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local idem = user .. ':' .. key
 if key ~= '' then
@@ -37,9 +60,7 @@ if status == 'closed' then return {'COUPON_CLOSED'} end
 if now < tonumber(meta[2]) then return {'SALE_NOT_STARTED'} end
 if now >= tonumber(meta[3]) then return {'SALE_ENDED'} end
 local owned = redis.call('HGET', KEYS[2], user)
-local count = 0
-if owned then count = select(2, string.gsub(owned, ',', ',')) + 1 end
-if count >= tonumber(meta[4]) then return {'LIMIT_REACHED', owned} end
+if owned_count(owned) >= tonumber(meta[4]) then return {'LIMIT_REACHED', owned} end
 if tonumber(meta[6]) >= tonumber(meta[5]) then return {'SOLD_OUT'} end
 redis.call('HINCRBY', KEYS[1], 'sold', 1)
 if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redis.call('HSET', KEYS[2], user, order) end
@@ -49,8 +70,12 @@ redis.call('HSET', KEYS[5], order, user .. '\\n' .. key)
 return {'RESERVED'}
 `;
 
-/** ARGV: order. Returns 1 when a pending reservation was released. */
-export const RELEASE = `${REMOVE_OWNED}
+/**
+ * ARGV: order. Returns 1 when a pending reservation was released, 0 when it was not pending, -1 when the coupon is
+ * damaged (left alone: its recovery keeps the reservation pending or finds its order in the event store).
+ */
+export const RELEASE = `${PRELUDE}
+if present() < 5 then return -1 end
 local order = ARGV[1]
 local reservation = redis.call('HGET', KEYS[5], order)
 if not reservation then return 0 end
@@ -63,16 +88,37 @@ if key ~= '' and redis.call('HGET', KEYS[3], user .. ':' .. key) == order then r
 return 1
 `;
 
-/** ARGV: order, user. Returns 1 when the order's unit went back to stock. */
-export const RETURN_UNIT = `${REMOVE_OWNED}
+/**
+ * ARGV: order, user. Returns 1 when the order's unit went back to stock, 0 when it held none, -1 when the coupon is
+ * damaged (its recovery will read the cancellation from the event store). During a recovery the return is also
+ * recorded (`ret:<order>`), so LOAD_END applies it should the recovery's reading of the event store predate it.
+ */
+export const RETURN_UNIT = `${PRELUDE}
+if present() < 5 then return -1 end
 redis.call('HDEL', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
+if redis.call('HGET', KEYS[1], 'status') == 'rebuilding' then redis.call('HSET', KEYS[1], 'ret:' .. ARGV[1], ARGV[2]) end
 if remove_owned(ARGV[2], ARGV[1]) then return 1 end
 return 0
 `;
 
-/** ARGV: revision, total, limit, start, end, closed ('1'/'0'). Applies only a newer revision. */
-export const APPLY_COUPON = `
+/** ARGV: revision, total, limit, start, end, closed ('1'/'0'). Starts a coupon none of whose keys exist. */
+export const CREATE_COUPON = `${PRELUDE}
+if present() > 0 then return 0 end
+local status = 'active'
+if ARGV[6] == '1' then status = 'closed' end
+redis.call('HSET', KEYS[1], 'status', status, 'rev', ARGV[1], 'total', ARGV[2], 'limit', ARGV[3], 'start', ARGV[4],
+  'end', ARGV[5], 'sold', 0)
+add_sentinels()
+return 1
+`;
+
+/**
+ * ARGV: revision, total, limit, start, end, closed ('1'/'0'). Applies only a newer revision, to a whole coupon:
+ * returns 1 applied, 0 stale, -1 damaged (never recreates a lost key: that would be a coupon with nothing sold).
+ */
+export const APPLY_COUPON = `${PRELUDE}
+if present() < 5 then return -1 end
 local current = redis.call('HGET', KEYS[1], 'rev')
 if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
 local status = 'active'
@@ -83,53 +129,94 @@ else
   redis.call('HSET', KEYS[1], 'status', status)
 end
 redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'total', ARGV[2], 'limit', ARGV[3], 'start', ARGV[4], 'end', ARGV[5])
-redis.call('HSETNX', KEYS[1], 'sold', 0)
-return 1
-`;
-
-/** Stops sales of the coupon until the rebuild finishes. */
-export const BEGIN_REBUILD = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status or status == 'rebuilding' then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'rebuilding', 'resume', status)
 return 1
 `;
 
 /**
- * Starts loading a coupon: replaces meta, buyers and idempotency keys, keeps pending reservations, sales stay stopped.
- * ARGV: revision, total, limit, start, end, closed.
+ * ARGV: owner, now (ms), lease until (ms), in-flight window (ms). Stops sales under the owner's lease and recreates
+ * the keys that are gone. When pending reservations (or their details) were lost, in-flight appends may still land
+ * for the window: returns {'BEGAN', wait-until ms}, or {'BUSY', lease end} when another owner's lease is live.
  */
-export const LOAD_BEGIN = `
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+export const BEGIN_RECOVERY = `${PRELUDE}
+local owner, now, lease, window = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local meta = redis.call('HMGET', KEYS[1], 'status', 'rb_owner', 'rb_until', 'rb_wait_until')
+local status, holder = meta[1], meta[2]
+if status == 'rebuilding' and holder and holder ~= owner and tonumber(meta[3] or '0') > now then
+  return {'BUSY', meta[3]}
+end
+local wait_until = tonumber(meta[4] or '0')
+if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('EXISTS', KEYS[5]) == 0 then
+  redis.call('DEL', KEYS[4], KEYS[5])
+  if now + window > wait_until then wait_until = now + window end
+end
+if status ~= 'rebuilding' then redis.call('HSET', KEYS[1], 'resume', status or 'active') end
+redis.call('HSET', KEYS[1], 'status', 'rebuilding', 'rb_owner', owner, 'rb_until', lease, 'rb_wait_until', wait_until)
+add_sentinels()
+return {'BEGAN', tostring(wait_until)}
+`;
+
+/** ARGV: owner. Ends the owner's lease at once; sales stay stopped until a recovery loads the coupon. */
+export const RELEASE_RECOVERY = `
+if redis.call('HGET', KEYS[1], 'rb_owner') == ARGV[1] then redis.call('HSET', KEYS[1], 'rb_until', 0) end
+return 1
+`;
+
+/**
+ * ARGV: owner, revision, total, limit, start, end, closed. Starts loading a recovered coupon: replaces its settings,
+ * buyers and idempotency keys; pending reservations and recorded returns stay, sales stay stopped. Returns 0 when
+ * the owner lost its lease.
+ */
+export const LOAD_BEGIN = `${PRELUDE}
+if redis.call('HGET', KEYS[1], 'status') ~= 'rebuilding' or redis.call('HGET', KEYS[1], 'rb_owner') ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[2], KEYS[3])
+add_sentinels()
 local status = 'active'
-if ARGV[6] == '1' then status = 'closed' end
-redis.call('HSET', KEYS[1], 'status', 'rebuilding', 'resume', status, 'rev', ARGV[1], 'total', ARGV[2], 'limit', ARGV[3],
-  'start', ARGV[4], 'end', ARGV[5], 'sold', 0)
+if ARGV[7] == '1' then status = 'closed' end
+redis.call('HSET', KEYS[1], 'resume', status, 'rev', ARGV[2], 'total', ARGV[3], 'limit', ARGV[4], 'start', ARGV[5],
+  'end', ARGV[6], 'sold', 0)
 return 1
 `;
 
 /**
- * Finishes loading a coupon: counts the loaded buyers, adds pending reservations whose orders the event store did not
- * hold yet (their appends may still land), and reopens sales.
+ * ARGV: owner. Finishes loading a recovered coupon: applies the units returned during the recovery, adds the pending
+ * reservations whose orders the event store did not hold yet (their appends may still land), counts what is sold and
+ * reopens sales. Returns the units sold, or -1 when the owner lost its lease.
  */
-export const LOAD_END = `
-local sold = 0
-for _, owned in ipairs(redis.call('HVALS', KEYS[2])) do sold = sold + select(2, string.gsub(owned, ',', ',')) + 1 end
+export const LOAD_END = `${PRELUDE}
+if redis.call('HGET', KEYS[1], 'status') ~= 'rebuilding' or redis.call('HGET', KEYS[1], 'rb_owner') ~= ARGV[1] then
+  return -1
+end
+local meta = redis.call('HGETALL', KEYS[1])
+for i = 1, #meta, 2 do
+  local field = meta[i]
+  if string.sub(field, 1, 4) == 'ret:' then
+    remove_owned(meta[i + 1], string.sub(field, 5))
+    redis.call('HDEL', KEYS[1], field)
+  end
+end
 local reservations = redis.call('HGETALL', KEYS[5])
 for i = 1, #reservations, 2 do
   local order, reservation = reservations[i], reservations[i + 1]
-  local newline = string.find(reservation, '\\n', 1, true)
-  local user, key = string.sub(reservation, 1, newline - 1), string.sub(reservation, newline + 1)
-  local owned = redis.call('HGET', KEYS[2], user)
-  local present = false
-  if owned then for id in string.gmatch(owned, '[^,]+') do if id == order then present = true end end end
-  if not present then
-    if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redis.call('HSET', KEYS[2], user, order) end
-    if key ~= '' then redis.call('HSET', KEYS[3], user .. ':' .. key, order) end
-    sold = sold + 1
+  if order ~= SENTINEL then
+    local newline = string.find(reservation, '\\n', 1, true)
+    local user, key = string.sub(reservation, 1, newline - 1), string.sub(reservation, newline + 1)
+    local owned = redis.call('HGET', KEYS[2], user)
+    local held = false
+    if owned then for id in string.gmatch(owned, '[^,]+') do if id == order then held = true end end end
+    if not held then
+      if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redis.call('HSET', KEYS[2], user, order) end
+      if key ~= '' then redis.call('HSET', KEYS[3], user .. ':' .. key, order) end
+    end
   end
 end
+local sold = 0
+local buyers = redis.call('HGETALL', KEYS[2])
+for i = 1, #buyers, 2 do
+  if buyers[i] ~= SENTINEL then sold = sold + owned_count(buyers[i + 1]) end
+end
 redis.call('HSET', KEYS[1], 'sold', sold, 'status', redis.call('HGET', KEYS[1], 'resume'))
-redis.call('HDEL', KEYS[1], 'resume')
+redis.call('HDEL', KEYS[1], 'resume', 'rb_owner', 'rb_until', 'rb_wait_until')
 return sold
 `;

@@ -4,7 +4,9 @@ import type {
   GateCoupon,
   GateCouponState,
   GateSnapshot,
+  GateWrite,
   PendingReservation,
+  RecoveryStart,
   ReserveOutcome,
   ReserveRequest,
   SeckillRefusal,
@@ -12,25 +14,40 @@ import type {
 } from '../../commands/stock-gate-port';
 import {
   APPLY_COUPON,
-  BEGIN_REBUILD,
+  BEGIN_RECOVERY,
+  CREATE_COUPON,
   LOAD_BEGIN,
   LOAD_END,
   RELEASE,
+  RELEASE_RECOVERY,
   RESERVE,
   RETURN_UNIT,
 } from './gate-scripts';
 
 type ScriptName =
-  'reserve' | 'release' | 'returnUnit' | 'applyCoupon' | 'beginRebuild' | 'loadBegin' | 'loadEnd';
+  | 'reserve'
+  | 'release'
+  | 'returnUnit'
+  | 'createCoupon'
+  | 'applyCoupon'
+  | 'beginRecovery'
+  | 'releaseRecovery'
+  | 'loadBegin'
+  | 'loadEnd';
 const SCRIPTS: Record<ScriptName, string> = {
   reserve: RESERVE,
   release: RELEASE,
   returnUnit: RETURN_UNIT,
+  createCoupon: CREATE_COUPON,
   applyCoupon: APPLY_COUPON,
-  beginRebuild: BEGIN_REBUILD,
+  beginRecovery: BEGIN_RECOVERY,
+  releaseRecovery: RELEASE_RECOVERY,
   loadBegin: LOAD_BEGIN,
   loadEnd: LOAD_END,
 };
+
+/** The field or member every key of a coupon keeps (gate-scripts.ts), never a buyer, order or idempotency key. */
+const SENTINEL = '~';
 
 type ScriptCommands = { [name in ScriptName]: (...args: (string | number)[]) => Promise<unknown> };
 
@@ -81,7 +98,8 @@ export class RedisStockGate implements StockGate {
     if (outcome === 'RESERVED') return { kind: 'reserved' };
     if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
     if (outcome === 'UNKNOWN_COUPON') return { kind: 'unknown_coupon' };
-    if (outcome === 'REBUILDING') return { kind: 'rebuilding' };
+    if (outcome === 'DAMAGED') return { kind: 'damaged' };
+    if (outcome === 'REBUILDING') return { kind: 'rebuilding', leaseExpiresAtMs: Number(detail ?? 0) };
     if (REFUSALS.has(outcome))
       return {
         kind: 'refused',
@@ -91,8 +109,9 @@ export class RedisStockGate implements StockGate {
     throw new Error(`unexpected gate reply ${JSON.stringify(reply)}`);
   }
 
-  async release(couponId: string, orderId: string): Promise<boolean> {
-    return (await this.run('release', couponId, orderId)) === 1;
+  async release(couponId: string, orderId: string): Promise<GateWrite<'released' | 'not_pending'>> {
+    const reply = await this.run('release', couponId, orderId);
+    return reply === 1 ? 'released' : reply === 0 ? 'not_pending' : 'damaged';
   }
 
   /**
@@ -110,13 +129,26 @@ export class RedisStockGate implements StockGate {
     });
   }
 
-  async returnUnit(couponId: string, orderId: string, userId: string): Promise<boolean> {
-    return (await this.run('returnUnit', couponId, orderId, userId)) === 1;
+  async returnUnit(
+    couponId: string,
+    orderId: string,
+    userId: string,
+  ): Promise<GateWrite<'returned' | 'not_live'>> {
+    const reply = await this.run('returnUnit', couponId, orderId, userId);
+    return reply === 1 ? 'returned' : reply === 0 ? 'not_live' : 'damaged';
   }
 
-  async applyCoupon(coupon: GateCoupon): Promise<void> {
-    await this.run('applyCoupon', coupon.couponId, ...couponArgs(coupon));
+  async createCoupon(coupon: GateCoupon): Promise<'created' | 'exists'> {
+    const created = (await this.run('createCoupon', coupon.couponId, ...couponArgs(coupon))) === 1;
     await this.guard(() => this.redis.sadd(this.registryKey, coupon.couponId));
+    return created ? 'created' : 'exists';
+  }
+
+  async applyCoupon(coupon: GateCoupon): Promise<GateWrite<'applied' | 'stale'>> {
+    const reply = await this.run('applyCoupon', coupon.couponId, ...couponArgs(coupon));
+    if (reply === -1) return 'damaged';
+    await this.guard(() => this.redis.sadd(this.registryKey, coupon.couponId));
+    return reply === 1 ? 'applied' : 'stale';
   }
 
   async pendingOlderThan(couponId: string, cutoffMs: number, limit: number): Promise<PendingReservation[]> {
@@ -158,35 +190,84 @@ export class RedisStockGate implements StockGate {
       ]),
     );
     if (meta.status === undefined) return null;
+    const entries = (hash: Record<string, string>) =>
+      Object.entries(hash).filter(([field]) => field !== SENTINEL);
     return {
       couponId,
       totalStock: Number(meta.total),
       sold: Number(meta.sold),
-      buyers: new Map(Object.entries(buyers).map(([user, owned]) => [user, owned.split(',')])),
-      idempotencyKeys: new Map(Object.entries(idem)),
+      buyers: new Map(entries(buyers).map(([user, owned]) => [user, owned.split(',')])),
+      idempotencyKeys: new Map(entries(idem)),
     };
+  }
+
+  async scanCouponIds(): Promise<string[]> {
+    const found = new Set<string>();
+    const head = `${this.prefix}:{`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.guard(() =>
+        this.redis.scan(cursor, 'MATCH', `${this.prefix}:{*}:*`, 'COUNT', 1000),
+      );
+      for (const key of keys) {
+        const close = key.indexOf('}', head.length);
+        if (key.startsWith(head) && close > head.length) found.add(key.slice(head.length, close));
+      }
+      cursor = next;
+    } while (cursor !== '0');
+    return [...found];
   }
 
   async isInitialised(): Promise<boolean> {
     return (await this.guard(() => this.redis.exists(this.initialisedKey))) === 1;
   }
 
-  async beginRebuild(couponIds: readonly string[]): Promise<void> {
-    for (const couponId of couponIds) await this.run('beginRebuild', couponId);
+  async markInitialised(): Promise<void> {
+    await this.guard(() => this.redis.set(this.initialisedKey, new Date().toISOString()));
   }
 
-  async load(snapshots: readonly GateSnapshot[]): Promise<void> {
-    const loaded = new Set(snapshots.map((s) => s.coupon.couponId));
-    for (const snapshot of snapshots) await this.loadCoupon(snapshot);
-    for (const stale of (await this.couponIds()).filter((id) => !loaded.has(id))) {
-      const keys = this.keys(stale);
-      await this.guard(() =>
-        this.redis.del(keys.meta, keys.buyers, keys.idem, keys.pending, keys.reservations),
-      );
-      await this.guard(() => this.redis.srem(this.registryKey, stale));
-    }
-    if (loaded.size > 0) await this.guard(() => this.redis.sadd(this.registryKey, ...loaded));
-    await this.guard(() => this.redis.set(this.initialisedKey, new Date().toISOString()));
+  async beginRecovery(
+    couponId: string,
+    owner: string,
+    nowMs: number,
+    leaseUntilMs: number,
+    inFlightMs: number,
+  ): Promise<RecoveryStart> {
+    const [outcome, detail] = (await this.run(
+      'beginRecovery',
+      couponId,
+      owner,
+      nowMs,
+      leaseUntilMs,
+      inFlightMs,
+    )) as [string, string];
+    if (outcome === 'BUSY') return { kind: 'busy' };
+    return { kind: 'began', waitUntilMs: Number(detail) };
+  }
+
+  async loadRecovered({ coupon, buyers, idempotencyKeys }: GateSnapshot, owner: string): Promise<boolean> {
+    const keys = this.keys(coupon.couponId);
+    if ((await this.run('loadBegin', coupon.couponId, owner, ...couponArgs(coupon))) !== 1) return false;
+    await this.writeChunked(
+      keys.buyers,
+      [...buyers].map(([user, orders]) => [user, orders.join(',')] as const),
+    );
+    await this.writeChunked(keys.idem, [...idempotencyKeys]);
+    if ((await this.run('loadEnd', coupon.couponId, owner)) === -1) return false;
+    await this.guard(() => this.redis.sadd(this.registryKey, coupon.couponId));
+    return true;
+  }
+
+  async releaseRecovery(couponId: string, owner: string): Promise<void> {
+    await this.run('releaseRecovery', couponId, owner);
+  }
+
+  async forget(couponId: string): Promise<void> {
+    const keys = this.keys(couponId);
+    await this.guard(() =>
+      this.redis.del(keys.meta, keys.buyers, keys.idem, keys.pending, keys.reservations),
+    );
+    await this.guard(() => this.redis.srem(this.registryKey, couponId));
   }
 
   async ping(): Promise<void> {
@@ -214,17 +295,6 @@ export class RedisStockGate implements StockGate {
         },
       );
     }
-  }
-
-  private async loadCoupon({ coupon, buyers, idempotencyKeys }: GateSnapshot): Promise<void> {
-    const keys = this.keys(coupon.couponId);
-    await this.run('loadBegin', coupon.couponId, ...couponArgs(coupon));
-    await this.writeChunked(
-      keys.buyers,
-      [...buyers].map(([user, orders]) => [user, orders.join(',')] as const),
-    );
-    await this.writeChunked(keys.idem, [...idempotencyKeys]);
-    await this.run('loadEnd', coupon.couponId);
   }
 
   private async writeChunked(key: string, entries: readonly (readonly [string, string])[]): Promise<void> {

@@ -6,28 +6,42 @@ import type {
   SeckillSpec,
   ServiceName,
   ServicePort,
+  Sysctl,
 } from './seckill-types';
 
-/** The role each service runs (`couponkill <command>`) and the port its process serves HTTP and /metrics on. */
-export const ROLES: Record<
-  ServiceName,
-  { command: string; portEnv: string; defaultPort: number; slug: string }
-> = {
+/** A public API listener: the variable that sets its port, and the port the process uses without it. */
+export interface ApiListener {
+  portEnv: string;
+  defaultPort: number;
+}
+
+/**
+ * The role each service runs (`couponkill <command>`) and its public API listener, if it has one. Relay and projector
+ * serve nothing public: their only listener is the ops listener every role has.
+ */
+export const ROLES: Record<ServiceName, { command: string; slug: string; api: ApiListener | undefined }> = {
   writeApi: {
     command: 'write-api',
-    portEnv: 'COUPONKILL_WRITE_API_PORT',
-    defaultPort: 8080,
     slug: 'write-api',
+    api: { portEnv: 'COUPONKILL_WRITE_API_PORT', defaultPort: 8080 },
   },
-  readApi: { command: 'read-api', portEnv: 'COUPONKILL_READ_API_PORT', defaultPort: 8081, slug: 'read-api' },
-  relay: { command: 'relay', portEnv: 'COUPONKILL_RELAY_PORT', defaultPort: 8083, slug: 'relay' },
-  projector: {
-    command: 'projector',
-    portEnv: 'COUPONKILL_PROJECTOR_PORT',
-    defaultPort: 8082,
-    slug: 'projector',
+  readApi: {
+    command: 'read-api',
+    slug: 'read-api',
+    api: { portEnv: 'COUPONKILL_READ_API_PORT', defaultPort: 8081 },
   },
+  relay: { command: 'relay', slug: 'relay', api: undefined },
+  projector: { command: 'projector', slug: 'projector', api: undefined },
 };
+
+/**
+ * The ops listener's port in every pod (the CRD's `opsPort` default). One value for all roles: pods never share a
+ * network namespace, and one number keeps probes, scrapes and the KEDA URL easy to read.
+ */
+export const DEFAULT_OPS_PORT = 9090;
+
+/** The name of the ops port on containers and Services: the probes, the ServiceMonitor and the docs refer to it. */
+export const OPS_PORT_NAME = 'ops';
 
 export interface ResolvedService {
   enabled: boolean;
@@ -35,6 +49,7 @@ export interface ResolvedService {
   replicas: number;
   resources: { requests?: Quantities; limits?: Quantities };
   ports: Required<ServicePort>[];
+  opsPort: number;
   env: EnvVar[];
   envFrom: EnvFromSource[];
 }
@@ -42,6 +57,8 @@ export interface ResolvedService {
 export interface ResolvedSpec {
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   services: Record<ServiceName, ResolvedService>;
+  sysctls: Sysctl[];
+  listenBacklog: number | undefined;
   jwtSecretRef: { name: string; key: string } | undefined;
   middleware: MiddlewareSpec;
   hpa: { enabled: boolean; minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number };
@@ -62,7 +79,9 @@ export interface ResolvedSpec {
 export function withDefaults(spec: SeckillSpec): ResolvedSpec {
   const service = (name: ServiceName): ResolvedService => {
     const s = spec.services?.[name] ?? {};
-    const ports = s.ports?.length ? s.ports : [{ name: 'http', port: ROLES[name].defaultPort }];
+    const api = ROLES[name].api;
+    // An API always has a listener, so an empty list there still means its default port.
+    const ports = s.ports?.length ? s.ports : api ? [{ name: 'http', port: api.defaultPort }] : [];
     return {
       enabled: s.enabled ?? true,
       image: s.image ?? spec.image,
@@ -74,6 +93,7 @@ export function withDefaults(spec: SeckillSpec): ResolvedSpec {
         targetPort: p.targetPort ?? p.port,
         protocol: p.protocol ?? 'TCP',
       })),
+      opsPort: s.opsPort ?? DEFAULT_OPS_PORT,
       env: s.env ?? [],
       envFrom: s.envFrom ?? [],
     };
@@ -90,6 +110,8 @@ export function withDefaults(spec: SeckillSpec): ResolvedSpec {
       relay: service('relay'),
       projector: service('projector'),
     },
+    sysctls: spec.pod?.sysctls ?? [],
+    listenBacklog: spec.listenBacklog,
     jwtSecretRef: spec.auth?.jwtSecretRef,
     middleware: spec.middleware ?? {},
     hpa: {

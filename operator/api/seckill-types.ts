@@ -49,7 +49,10 @@ export interface ServiceSpec {
   image?: string;
   replicas?: number;
   resources?: { requests?: Quantities; limits?: Quantities };
+  /** The public API port(s); the first is the API's listener. Relay and projector have none by default. */
   ports?: ServicePort[];
+  /** The ops listener's port (/healthz, /readyz, /metrics, lag JSON): probes, scrapes and KEDA use it. */
+  opsPort?: number;
   env?: EnvVar[];
   envFrom?: EnvFromSource[];
 }
@@ -108,10 +111,24 @@ export interface MonitoringSpec {
   grafanaEnabled?: boolean;
 }
 
+/** A namespaced kernel parameter set per pod (Kubernetes' `securityContext.sysctls` entry). */
+export interface Sysctl {
+  name: string;
+  value: string;
+}
+
+/** Settings every role's pod gets. */
+export interface PodSpec {
+  sysctls?: Sysctl[];
+}
+
 export interface SeckillSpec {
   image: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   services?: Partial<Record<ServiceName, ServiceSpec>>;
+  pod?: PodSpec;
+  /** listen(2) backlog of every listener (COUPONKILL_LISTEN_BACKLOG); the kernel caps it at net.core.somaxconn. */
+  listenBacklog?: number;
   auth?: { jwtSecretRef?: SecretKeyRef };
   middleware?: MiddlewareSpec;
   scaling?: { hpa?: HpaSpec; keda?: KedaSpec };

@@ -52,6 +52,7 @@ class FakeCluster {
 
 function setup(seckill: Seckill, lag?: number) {
   const cluster = new FakeCluster();
+  const lagUrls: string[] = [];
   let current = seckill;
   const reconciler = new SeckillReconciler({
     api: cluster.api,
@@ -60,7 +61,10 @@ function setup(seckill: Seckill, lag?: number) {
       namespace === current.metadata.namespace && name === current.metadata.name ? current : undefined,
     childrenOf: () => [...cluster.objects.values()],
     capabilities: () => CAPABILITIES,
-    readLag: () => Promise.resolve(lag),
+    readLag: (url) => {
+      lagUrls.push(url);
+      return Promise.resolve(lag);
+    },
     now: () => new Date('2026-11-25T10:00:00Z'),
     log: pino({ level: 'silent' }),
   });
@@ -70,7 +74,7 @@ function setup(seckill: Seckill, lag?: number) {
     if (status) current = { ...current, status };
     return result;
   };
-  return { cluster, run, update: (s: Seckill) => (current = { ...s, status: current.status }) };
+  return { cluster, lagUrls, run, update: (s: Seckill) => (current = { ...s, status: current.status }) };
 }
 
 describe('SeckillReconciler', () => {
@@ -87,6 +91,12 @@ describe('SeckillReconciler', () => {
       projectionLag: 7,
       readyServices: '0/4',
     });
+  });
+
+  it('reads the lag from the read API Service’s ops port, where it is computed per call', async () => {
+    const { lagUrls, run } = setup(seckillFixture({ services: { readApi: { opsPort: 9181 } } }), 7);
+    await run();
+    expect(lagUrls).toEqual(['http://flash-read-api.shop.svc.cluster.local:9181/api/v1/projections/lag']);
   });
 
   it('is idempotent: a second pass changes nothing, records nothing and writes no status', async () => {

@@ -35,6 +35,8 @@ interface Container {
   envFrom?: unknown[];
   resources?: unknown;
   ports: { name: string; containerPort: number }[];
+  readinessProbe: unknown;
+  livenessProbe: unknown;
 }
 interface DeploymentShape {
   spec: {
@@ -42,7 +44,7 @@ interface DeploymentShape {
     selector: { matchLabels: Record<string, string> };
     template: {
       metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
-      spec: { containers: Container[] };
+      spec: { containers: Container[]; securityContext?: { sysctls?: unknown } };
     };
   };
 }
@@ -54,6 +56,10 @@ const container = (objects: Map<string, ChildObject>, name: string): Container =
   return c;
 };
 const envValue = (c: Container, name: string) => c.env.find((e) => e.name === name);
+const servicePorts = (objects: Map<string, ChildObject>, name: string) =>
+  (get(objects, `Service/${name}`) as unknown as { spec: { ports: unknown[] } }).spec.ports;
+const OPS_CONTAINER_PORT = { name: 'ops', containerPort: 9090, protocol: 'TCP' };
+const OPS_SERVICE_PORT = { name: 'ops', port: 9090, targetPort: 9090, protocol: 'TCP' };
 
 const DEPLOYMENTS = ['write-api', 'read-api', 'relay', 'projector']
   .map((s) => `Deployment/flash-${s}`)
@@ -83,20 +89,81 @@ describe('desired state of a Seckill', () => {
     }
   });
 
-  it('runs each role by its command, on its own port, with probes there', () => {
+  it('runs each role by its command; the APIs on their public port, every role with an ops port', () => {
     const objects = objectsOf();
-    const roles = { 'write-api': 8080, 'read-api': 8081, projector: 8082, relay: 8083 };
-    for (const [role, port] of Object.entries(roles)) {
+    const apis = { 'write-api': 8080, 'read-api': 8081 };
+    for (const [role, port] of Object.entries(apis)) {
       const c = container(objects, `flash-${role}`);
       expect(c.args).toEqual([role]);
-      expect(c.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
-      expect(c).toMatchObject({ readinessProbe: { httpGet: { path: '/readyz', port } } });
-      expect(get(objects, `Service/flash-${role}`)).toMatchObject({
-        spec: { ports: [{ name: 'http', port, targetPort: port }] },
-      });
+      expect(c.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }, OPS_CONTAINER_PORT]);
+      expect(servicePorts(objects, `flash-${role}`)).toEqual([
+        { name: 'http', port, targetPort: port, protocol: 'TCP' },
+        OPS_SERVICE_PORT,
+      ]);
+      expect(envValue(c, 'COUPONKILL_HOST')?.value).toBe('0.0.0.0');
     }
     expect(envValue(container(objects, 'flash-write-api'), 'COUPONKILL_WRITE_API_PORT')?.value).toBe('8080');
-    expect(envValue(container(objects, 'flash-projector'), 'COUPONKILL_PROJECTOR_PORT')?.value).toBe('8082');
+    expect(envValue(container(objects, 'flash-read-api'), 'COUPONKILL_READ_API_PORT')?.value).toBe('8081');
+    for (const role of ['relay', 'projector']) {
+      const c = container(objects, `flash-${role}`);
+      expect(c.args).toEqual([role]);
+      expect(c.ports).toEqual([OPS_CONTAINER_PORT]);
+      expect(servicePorts(objects, `flash-${role}`)).toEqual([OPS_SERVICE_PORT]);
+      // No public listener to configure, and the deprecated per-role port names are gone.
+      for (const name of ['COUPONKILL_HOST', 'COUPONKILL_PROJECTOR_PORT', 'COUPONKILL_RELAY_PORT'])
+        expect(envValue(c, name)).toBeUndefined();
+    }
+  });
+
+  it.each(['write-api', 'read-api', 'relay', 'projector'])(
+    '%s: the ops listener binds every interface on the ops port, and the probes hit it there',
+    (role) => {
+      const c = container(objectsOf(), `flash-${role}`);
+      expect(envValue(c, 'COUPONKILL_OPS_HOST')?.value).toBe('0.0.0.0');
+      expect(envValue(c, 'COUPONKILL_OPS_PORT')?.value).toBe('9090');
+      expect(c.readinessProbe).toEqual({
+        httpGet: { path: '/readyz', port: 'ops' },
+        periodSeconds: 5,
+        timeoutSeconds: 2,
+        failureThreshold: 3,
+      });
+      expect(c.livenessProbe).toEqual({
+        httpGet: { path: '/healthz', port: 'ops' },
+        periodSeconds: 10,
+        timeoutSeconds: 2,
+        failureThreshold: 3,
+      });
+    },
+  );
+
+  it('services.<role>.opsPort moves that role’s ops port on its container, env and Service only', () => {
+    const spec = { services: { relay: { opsPort: 9191 } } };
+    expect(changes(spec)).toEqual({
+      added: [],
+      removed: [],
+      changed: ['Deployment/flash-relay', 'Service/flash-relay'],
+    });
+    const objects = objectsOf(spec);
+    const c = container(objects, 'flash-relay');
+    expect(c.ports).toEqual([{ name: 'ops', containerPort: 9191, protocol: 'TCP' }]);
+    expect(envValue(c, 'COUPONKILL_OPS_PORT')?.value).toBe('9191');
+    // Probes go by the port's name, so they follow it without changing.
+    expect(c.readinessProbe).toMatchObject({ httpGet: { port: 'ops' } });
+    expect(servicePorts(objects, 'flash-relay')).toEqual([
+      { name: 'ops', port: 9191, targetPort: 9191, protocol: 'TCP' },
+    ]);
+    expect(envValue(container(objects, 'flash-projector'), 'COUPONKILL_OPS_PORT')?.value).toBe('9090');
+  });
+
+  it('user ports on the projector are exposed beside ops, with no API port variable', () => {
+    const objects = objectsOf({ services: { projector: { ports: [{ name: 'debug', port: 9229 }] } } });
+    const c = container(objects, 'flash-projector');
+    expect(c.ports).toEqual([{ name: 'debug', containerPort: 9229, protocol: 'TCP' }, OPS_CONTAINER_PORT]);
+    expect(servicePorts(objects, 'flash-projector')).toEqual([
+      { name: 'debug', port: 9229, targetPort: 9229, protocol: 'TCP' },
+      OPS_SERVICE_PORT,
+    ]);
+    expect(c.env.map((e) => e.name).filter((n) => n.endsWith('_PORT'))).toEqual(['COUPONKILL_OPS_PORT']);
   });
 
   it('selects pods by the Seckill name, so two Seckills never share pods', () => {
@@ -149,8 +216,21 @@ describe('desired state of a Seckill', () => {
     const objects = objectsOf(spec);
     expect(container(objects, 'flash-read-api').ports).toEqual([
       { name: 'web', containerPort: 9000, protocol: 'TCP' },
+      OPS_CONTAINER_PORT,
+    ]);
+    expect(servicePorts(objects, 'flash-read-api')).toEqual([
+      { name: 'web', port: 80, targetPort: 9000, protocol: 'TCP' },
+      OPS_SERVICE_PORT,
     ]);
     expect(envValue(container(objects, 'flash-read-api'), 'COUPONKILL_READ_API_PORT')?.value).toBe('9000');
+  });
+
+  it('an empty ports list on an API still means its default port', () => {
+    const objects = objectsOf({ services: { writeApi: { ports: [] } } });
+    expect(container(objects, 'flash-write-api').ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      OPS_CONTAINER_PORT,
+    ]);
   });
 
   it('a user env entry replaces the operator’s of the same name and keeps its valueFrom', () => {
@@ -159,7 +239,7 @@ describe('desired state of a Seckill', () => {
         services: {
           projector: {
             env: [
-              { name: 'COUPONKILL_HOST', value: '127.0.0.1' },
+              { name: 'COUPONKILL_OPS_HOST', value: '127.0.0.1' },
               { name: 'EXTRA', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } },
             ],
           },
@@ -167,8 +247,8 @@ describe('desired state of a Seckill', () => {
       }),
       'flash-projector',
     );
-    expect(c.env.filter((e) => e.name === 'COUPONKILL_HOST')).toEqual([
-      { name: 'COUPONKILL_HOST', value: '127.0.0.1' },
+    expect(c.env.filter((e) => e.name === 'COUPONKILL_OPS_HOST')).toEqual([
+      { name: 'COUPONKILL_OPS_HOST', value: '127.0.0.1' },
     ]);
     expect(envValue(c, 'EXTRA')).toEqual({
       name: 'EXTRA',
@@ -237,6 +317,41 @@ describe('desired state of a Seckill', () => {
       valueFrom: { secretKeyRef: { name: 'esdb', key: 'connection' } },
     });
     expect(envValue(c, 'COUPONKILL_EVENT_STORE_URL')).toBeUndefined();
+  });
+
+  describe('kernel settings', () => {
+    const sysctls = [
+      { name: 'net.core.somaxconn', value: '16384' },
+      { name: 'net.ipv4.tcp_max_syn_backlog', value: '16384' },
+    ];
+
+    it('by default set no sysctls and no backlog: the processes use the kernel’s net.core.somaxconn', () => {
+      const objects = objectsOf();
+      for (const name of DEPLOYMENTS) {
+        const d = get(objects, name) as unknown as DeploymentShape;
+        expect(d.spec.template.spec.securityContext).toBeUndefined();
+        expect(d.spec.template.spec.containers[0]?.env.map((e) => e.name)).not.toContain(
+          'COUPONKILL_LISTEN_BACKLOG',
+        );
+      }
+    });
+
+    it('pod.sysctls land in every pod’s securityContext and change nothing else', () => {
+      expect(changes({ pod: { sysctls } })).toEqual({ added: [], removed: [], changed: DEPLOYMENTS });
+      const objects = objectsOf({ pod: { sysctls } });
+      for (const role of ['write-api', 'read-api', 'relay', 'projector'])
+        expect(deployment(objects, `flash-${role}`).spec.template.spec.securityContext).toEqual({ sysctls });
+      expect(changes({ pod: { sysctls: [] } })).toEqual({ added: [], removed: [], changed: [] });
+    });
+
+    it('listenBacklog becomes COUPONKILL_LISTEN_BACKLOG on every process and changes nothing else', () => {
+      expect(changes({ listenBacklog: 8192 })).toEqual({ added: [], removed: [], changed: DEPLOYMENTS });
+      const objects = objectsOf({ listenBacklog: 8192 });
+      for (const role of ['write-api', 'read-api', 'relay', 'projector'])
+        expect(envValue(container(objects, `flash-${role}`), 'COUPONKILL_LISTEN_BACKLOG')?.value).toBe(
+          '8192',
+        );
+    });
   });
 
   describe('scaling.hpa', () => {
@@ -319,7 +434,7 @@ describe('desired state of a Seckill', () => {
               type: 'metrics-api',
               metricType: 'AverageValue',
               metadata: {
-                url: 'http://flash-read-api.shop.svc.cluster.local:8081/api/v1/projections/lag',
+                url: 'http://flash-read-api.shop.svc.cluster.local:9090/api/v1/projections/lag',
                 format: 'json',
                 valueLocation: 'maxLag',
                 targetValue: '1000',
@@ -349,6 +464,26 @@ describe('desired state of a Seckill', () => {
       });
     });
 
+    it('follows the read API’s ops port, never its public port', () => {
+      const trigger = (spec: Partial<SeckillSpec>) =>
+        (
+          get(objectsOf(spec), 'ScaledObject/flash-projector') as unknown as {
+            spec: { triggers: { metadata: { url: string } }[] };
+          }
+        ).spec.triggers[0]?.metadata.url;
+      expect(
+        trigger({
+          ...kedaOn,
+          services: { readApi: { opsPort: 9500, ports: [{ name: 'http', port: 80, targetPort: 8081 }] } },
+        }),
+      ).toBe('http://flash-read-api.shop.svc.cluster.local:9500/api/v1/projections/lag');
+      expect(changes({ services: { readApi: { opsPort: 9500 } } }, kedaOn)).toEqual({
+        added: [],
+        removed: [],
+        changed: ['Deployment/flash-read-api', 'ScaledObject/flash-projector', 'Service/flash-read-api'],
+      });
+    });
+
     it('is reported unsupported, not applied, when the KEDA CRD is missing', () => {
       const state = desiredState(seckillFixture(kedaOn), { ...ALL, keda: false });
       expect(state.objects.map(childKey)).not.toContain('ScaledObject/flash-projector');
@@ -365,17 +500,34 @@ describe('desired state of a Seckill', () => {
         changed: DEPLOYMENTS,
       });
       const objects = objectsOf(spec);
-      expect(deployment(objects, 'flash-relay').spec.template.metadata.annotations).toEqual({
-        'prometheus.io/scrape': 'true',
-        'prometheus.io/port': '8083',
-        'prometheus.io/path': '/metrics',
-      });
+      for (const role of ['write-api', 'read-api', 'relay', 'projector'])
+        expect(deployment(objects, `flash-${role}`).spec.template.metadata.annotations).toEqual({
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': '9090',
+          'prometheus.io/path': '/metrics',
+        });
       expect(get(objects, 'ServiceMonitor/flash-couponkill')).toMatchObject({
         spec: {
           selector: { matchLabels: { 'app.kubernetes.io/instance': 'flash' } },
-          endpoints: [{ port: 'http', path: '/metrics' }],
+          endpoints: [{ port: 'ops', path: '/metrics', interval: '30s' }],
         },
       });
+    });
+
+    it('scrapes the ops port by name: moving it or an API port leaves the ServiceMonitor alone', () => {
+      const on = { monitoring: { prometheusEnabled: true } };
+      expect(changes({ ...on, services: { writeApi: { opsPort: 9300 } } }, on)).toEqual({
+        added: [],
+        removed: [],
+        changed: ['Deployment/flash-write-api', 'Service/flash-write-api'],
+      });
+      expect(
+        deployment(objectsOf({ ...on, services: { writeApi: { opsPort: 9300 } } }), 'flash-write-api').spec
+          .template.metadata.annotations?.['prometheus.io/port'],
+      ).toBe('9300');
+      expect(
+        changes({ ...on, services: { readApi: { ports: [{ name: 'web', port: 80 }] } } }, on).changed,
+      ).not.toContain('ServiceMonitor/flash-couponkill');
     });
 
     it('grafanaEnabled adds the dashboard ConfigMap and nothing else', () => {

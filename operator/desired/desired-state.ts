@@ -41,7 +41,7 @@ export function desiredState(seckill: Seckill, capabilities: Capabilities): Desi
     else unsupported.push('scaling.keda (the KEDA ScaledObject CRD is not installed)');
   }
   if (spec.monitoring.prometheus) {
-    if (capabilities.serviceMonitor) objects.push(desiredServiceMonitor(seckill, spec));
+    if (capabilities.serviceMonitor) objects.push(desiredServiceMonitor(seckill));
     else unsupported.push('monitoring.prometheusEnabled (the ServiceMonitor CRD is not installed)');
   }
   if (spec.monitoring.grafana) objects.push(desiredDashboard(seckill));

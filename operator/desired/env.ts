@@ -16,15 +16,37 @@ const endpoint = (name: string, e: { url?: string; urlSecretRef?: SecretKeyRef }
 };
 
 /**
- * The COUPONKILL_* settings (infra/config/config-schema.ts) a role's process needs, from the spec's middleware.
- * RocketMQ and Nacos settings are passed for the adapters that read them; secrets only ever as secretKeyRef.
+ * Where the process listens. Every listener binds every interface: the ops listener defaults to 127.0.0.1, where
+ * neither the kubelet's probes nor Prometheus nor KEDA could reach it. The deprecated COUPONKILL_PROJECTOR_PORT and
+ * COUPONKILL_RELAY_PORT are never set: COUPONKILL_OPS_PORT names the same port for those roles.
+ */
+export function listenerEnv(spec: ResolvedSpec, service: ServiceName): EnvVar[] {
+  const s = spec.services[service];
+  const api = ROLES[service].api;
+  return [
+    // The API listens on the first port's target; relay and projector have no API listener to configure.
+    ...(api
+      ? [
+          plain('COUPONKILL_HOST', '0.0.0.0'),
+          plain(api.portEnv, String(s.ports[0]?.targetPort ?? api.defaultPort)),
+        ]
+      : []),
+    plain('COUPONKILL_OPS_HOST', '0.0.0.0'),
+    plain('COUPONKILL_OPS_PORT', String(s.opsPort)),
+    ...(spec.listenBacklog !== undefined
+      ? [plain('COUPONKILL_LISTEN_BACKLOG', String(spec.listenBacklog))]
+      : []),
+  ];
+}
+
+/**
+ * The COUPONKILL_* settings (infra/config/config-schema.ts) a role's process needs: its listeners, then the spec's
+ * middleware. RocketMQ and Nacos settings are passed for the adapters that read them; secrets only ever as secretKeyRef.
  */
 export function middlewareEnv(spec: ResolvedSpec, service: ServiceName): ContainerEnvVar[] {
   const m = spec.middleware;
-  const port = spec.services[service].ports[0];
   const env: ContainerEnvVar[] = [
-    plain('COUPONKILL_HOST', '0.0.0.0'),
-    plain(ROLES[service].portEnv, String(port?.targetPort ?? ROLES[service].defaultPort)),
+    ...listenerEnv(spec, service),
     // Pod name: a restarted projector pod gets its unacknowledged bus messages back only under a stable name.
     { name: 'COUPONKILL_CONSUMER_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ...endpoint('COUPONKILL_REDIS_URL', m.redis),

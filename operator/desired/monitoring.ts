@@ -1,17 +1,13 @@
-import type { ResolvedSpec } from '../api/defaults';
-import { SERVICE_NAMES, type Seckill } from '../api/seckill-types';
+import { OPS_PORT_NAME } from '../api/defaults';
+import type { Seckill } from '../api/seckill-types';
 import type { ChildObject } from './kube-object';
 import { childMetadata, MANAGED_BY_LABEL, FIELD_MANAGER } from './labels';
 
-/** One ServiceMonitor for every Service of the Seckill, scraping each process's own port. */
-export function desiredServiceMonitor(seckill: Seckill, spec: ResolvedSpec): ChildObject {
-  const portNames = [
-    ...new Set(
-      SERVICE_NAMES.filter((s) => spec.services[s].enabled).map(
-        (s) => spec.services[s].ports[0]?.name ?? 'http',
-      ),
-    ),
-  ];
+/**
+ * One ServiceMonitor for every Service of the Seckill. Every Service names its ops port `ops`, so one endpoint
+ * covers all roles, and the API ports (which serve no /metrics) are never scraped.
+ */
+export function desiredServiceMonitor(seckill: Seckill): ChildObject {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
@@ -23,7 +19,7 @@ export function desiredServiceMonitor(seckill: Seckill, spec: ResolvedSpec): Chi
           [MANAGED_BY_LABEL]: FIELD_MANAGER,
         },
       },
-      endpoints: portNames.map((port) => ({ port, path: '/metrics', interval: '30s' })),
+      endpoints: [{ port: OPS_PORT_NAME, path: '/metrics', interval: '30s' }],
     },
   };
 }

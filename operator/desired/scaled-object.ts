@@ -3,10 +3,13 @@ import type { Seckill } from '../api/seckill-types';
 import type { ChildObject } from './kube-object';
 import { childName, serviceMetadata } from './labels';
 
-/** Where the read API serves `{head, projections, maxLag}`; KEDA and the status both read it. */
+/**
+ * Where the read API serves `{head, projections, maxLag}`; KEDA and the status both read it. The ops port, not the
+ * public one: there the figure is computed per call, while the public port serves a copy cached for a second.
+ */
 export function lagUrl(seckill: Seckill, spec: ResolvedSpec): string {
   if (spec.keda.lagUrl) return spec.keda.lagUrl;
-  const port = spec.services.readApi.ports[0]?.port ?? 8081;
+  const port = spec.services.readApi.opsPort;
   const host = `${childName(seckill, 'readApi')}.${seckill.metadata.namespace}.svc.cluster.local`;
   return `http://${host}:${String(port)}/api/v1/projections/lag`;
 }

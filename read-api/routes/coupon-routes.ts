@@ -1,7 +1,8 @@
-import { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../../infra/http/api-error';
 import { couponIdParam } from '../../infra/http/id-params';
+import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
 import type { CouponsQueries } from '../../projections/coupons/coupons-queries';
 import { listQuery, minPositionOf, readQuery } from '../read-queries';
@@ -9,15 +10,15 @@ import { listQuery, minPositionOf, readQuery } from '../read-queries';
 const pageQuery = z.strictObject(listQuery);
 
 /** The coupons read model: a page of coupons, and one coupon. */
-export const couponRoutes = (coupons: CouponsQueries): Router => {
-  const router = Router();
+export const couponRoutes = (coupons: CouponsQueries, user: RequestHandler): Router => {
+  const router = exactRouter();
 
-  router.get('/coupons', async (req, res) => {
+  router.get('/coupons', recordRoute, user, async (req, res) => {
     const q = parseWith(pageQuery, req.query, 'query');
     res.json(await coupons.coupons(q.cursor ?? null, q.limit, minPositionOf(q.minPosition, req)));
   });
 
-  router.get('/coupons/:couponId', async (req, res) => {
+  router.get('/coupons/:couponId', recordRoute, user, async (req, res) => {
     const { couponId } = parseWith(couponIdParam, req.params, 'path');
     const q = parseWith(readQuery, req.query, 'query');
     const coupon = await coupons.coupon(couponId, minPositionOf(q.minPosition, req));

@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../../infra/http/api-error';
 import { orderIdParam } from '../../infra/http/id-params';
 import { principalOf } from '../../infra/http/request-context';
+import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
 import type { OrdersQueries } from '../../projections/orders/orders-queries';
 import { listQuery, minPositionOf, readQuery } from '../read-queries';
@@ -14,10 +15,10 @@ const ordersQuery = z.strictObject({
 });
 
 /** The orders read model: one order, and a buyer's orders. */
-export const orderRoutes = (orders: OrdersQueries): Router => {
-  const router = Router();
+export const orderRoutes = (orders: OrdersQueries, user: RequestHandler): Router => {
+  const router = exactRouter();
 
-  router.get('/orders/:orderId', async (req, res) => {
+  router.get('/orders/:orderId', recordRoute, user, async (req, res) => {
     const { orderId } = parseWith(orderIdParam, req.params, 'path');
     const q = parseWith(readQuery, req.query, 'query');
     const order = await orders.order(orderId, minPositionOf(q.minPosition, req));
@@ -28,7 +29,7 @@ export const orderRoutes = (orders: OrdersQueries): Router => {
     res.json(order);
   });
 
-  router.get('/users/:userId/orders', async (req, res) => {
+  router.get('/users/:userId/orders', recordRoute, user, async (req, res) => {
     const { userId } = parseWith(userParam, req.params, 'path');
     requireSelfOrAdmin(userId, res);
     const q = parseWith(ordersQuery, req.query, 'query');

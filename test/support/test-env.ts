@@ -33,6 +33,7 @@ export const createTestEnv = (overrides: Record<string, string> = {}): TestEnv =
     COUPONKILL_READ_DATABASE_URL: `${MYSQL_URL}/${database}_read`,
     COUPONKILL_BUS_CLAIM_IDLE_MS: '1000',
     COUPONKILL_CONSUMER_NAME: `test-${suffix}`,
+    COUPONKILL_OPS_PORT: '0',
     ...overrides,
   });
   return {

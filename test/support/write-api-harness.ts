@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../commands/event-store-port';
-import { startWriteApi, type RunningWriteApi } from '../../bin/roles/write-api';
+import { startWriteApi, type RunningWriteApi } from '../../bin/process';
 import { TOKENS } from '../../bin/tokens';
 import { request, tokenFor } from './http-client';
 import { createTestEnv, type TestEnv } from './test-env';

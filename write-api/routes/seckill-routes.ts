@@ -1,7 +1,8 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { JwtTokens } from '../../infra/auth/jwt-tokens';
 import { authenticate } from '../../infra/http/auth';
 import { principalOf, requestIdOf } from '../../infra/http/request-context';
+import { exactRouter, recordRoute } from '../../infra/http/routing';
 import type { SeckillAnswer } from '../seckill-answer';
 
 /**
@@ -10,9 +11,9 @@ import type { SeckillAnswer } from '../seckill-answer';
  * case.
  */
 export const seckillRoutes = (answer: SeckillAnswer, tokens: JwtTokens): Router => {
-  const router = Router();
+  const router = exactRouter();
 
-  router.post('/:couponId', authenticate(tokens), async (req, res) => {
+  router.post('/:couponId', recordRoute, authenticate(tokens), async (req, res) => {
     const { status, headers, body } = await answer({
       params: req.params,
       principal: principalOf(res),

@@ -1,0 +1,28 @@
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import { opsRoutes, type ReadinessCheck } from '../infra/http/ops-routes';
+import type { ProjectionLag } from '../projections/projection-lag';
+
+export interface OpsDependencies {
+  readonly readiness: readonly ReadinessCheck[];
+  readonly registry: Registry;
+  /** Served at /api/v1/projections/lag when the process has the read side (what KEDA and autoscalers poll). */
+  readonly lag: ProjectionLag | null;
+}
+
+/**
+ * The ops listener of every process: liveness, readiness (dependency names and errors), Prometheus metrics and
+ * projection lag. It binds COUPONKILL_OPS_HOST (127.0.0.1 by default), never the public API ports.
+ */
+export const createOpsApp = ({ readiness, registry, lag }: OpsDependencies): Express => {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(opsRoutes(readiness, registry));
+  if (lag) {
+    app.get('/api/v1/projections/lag', async (_req, res) => {
+      res.json(await lag.report());
+    });
+  }
+  return app;
+};

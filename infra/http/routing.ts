@@ -1,0 +1,26 @@
+import { Router, type Express, type RequestHandler } from 'express';
+
+/**
+ * Paths match exactly: `/API/V1/…` and a trailing slash are other paths (404), so a route has one spelling and its
+ * metric label (the template) can be recorded as it matches. Applies to an app and to each router.
+ */
+export const exactRouting = (app: Express): void => {
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+};
+
+export const exactRouter = (): Router => Router({ caseSensitive: true, strict: true });
+
+/**
+ * Put first on every route: records the matched route's template (mount path + route path, e.g.
+ * `/api/v1/orders/:orderId/cancel`) for the metrics, so their labels come from the routes, never from the caller.
+ */
+export const recordRoute: RequestHandler = (req, res, next) => {
+  const route = req.route as { path?: unknown } | undefined;
+  if (typeof route?.path === 'string') res.locals.route = `${req.baseUrl}${route.path}`;
+  next();
+};
+
+/** The template recorded for a request, or `unmatched` (404s, and requests refused before a route matched). */
+export const routeLabelOf = (locals: Record<string, unknown>): string =>
+  typeof locals.route === 'string' ? locals.route : 'unmatched';

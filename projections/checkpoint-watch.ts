@@ -1,0 +1,158 @@
+import type { Generation, ReadShards } from './read-model-ports';
+
+interface Waiter {
+  readonly min: bigint;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * One shard's checkpoint, watched for every read waiting on it: while anyone waits, one query per `pollMs` (whatever
+ * the number of waiters) and each waiter is released as soon as the checkpoint passes its position.
+ */
+class ShardWatch {
+  private readonly waiters = new Set<Waiter>();
+  private polling = false;
+  latest = 0n;
+
+  constructor(
+    private readonly read: () => Promise<bigint>,
+    private readonly pollMs: number,
+    private readonly onIdle: () => void,
+  ) {}
+
+  get idle(): boolean {
+    return this.waiters.size === 0 && !this.polling;
+  }
+
+  /** Resolves once the checkpoint is at or past `min`; `cancel` withdraws the wait. */
+  until(min: bigint): { reached: Promise<void>; cancel: () => void } {
+    let waiter: Waiter | undefined;
+    const reached = new Promise<void>((resolve, reject) => {
+      waiter = { min, resolve, reject };
+      this.waiters.add(waiter);
+    });
+    void this.poll();
+    return {
+      reached,
+      cancel: () => {
+        if (waiter) this.waiters.delete(waiter);
+      },
+    };
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      while (this.waiters.size > 0) {
+        try {
+          this.latest = await this.read();
+          for (const waiter of this.waiters)
+            if (this.latest >= waiter.min) {
+              this.waiters.delete(waiter);
+              waiter.resolve();
+            }
+        } catch (error) {
+          for (const waiter of this.waiters) waiter.reject(error as Error);
+          this.waiters.clear();
+        }
+        if (this.waiters.size > 0) await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+      }
+    } finally {
+      this.polling = false;
+      if (this.idle) this.onIdle();
+    }
+  }
+}
+
+export interface CheckpointWatchOptions {
+  /** Delay between two reads of one shard's checkpoint while reads wait on it. */
+  readonly pollMs: number;
+  /** Reads waiting at once, over every shard; past it a read that would wait is refused at once. */
+  readonly maxWaiters: number;
+}
+
+/** Why a wait ended without the position: the deadline passed, or too many reads were waiting already. */
+export class CheckpointWaitRefused extends Error {
+  constructor(
+    readonly reached: bigint,
+    readonly reason: 'deadline' | 'too_many_waiters',
+  ) {
+    super(reason === 'deadline' ? 'the position was not reached in time' : 'too many reads are waiting');
+    this.name = 'CheckpointWaitRefused';
+  }
+}
+
+/**
+ * Read-your-writes waiting, shared: one ShardWatch per generation and shard, many waiters on it, and a bound on
+ * waiters so that a burst of waiting reads costs a fixed amount instead of a query per read per tick.
+ */
+export class CheckpointWatch {
+  private readonly watches = new Map<string, ShardWatch>();
+  private waiting = 0;
+
+  constructor(
+    private readonly shards: ReadShards,
+    private readonly options: CheckpointWatchOptions,
+  ) {}
+
+  /** Reads waiting now (for the metrics). */
+  get waiters(): number {
+    return this.waiting;
+  }
+
+  /**
+   * Resolves once every given shard of the generation has applied `min`. Rejects with CheckpointWaitRefused when
+   * `deadlineMs` (epoch ms) passes first, or at once when `maxWaiters` reads are waiting already; with the shard's
+   * own error when its checkpoint cannot be read.
+   */
+  async waitFor(
+    generation: Generation,
+    shards: readonly number[],
+    min: bigint,
+    deadlineMs: number,
+  ): Promise<void> {
+    const first = await Promise.all(shards.map((shard) => this.shards.checkpoint(generation, shard)));
+    const lowest = (positions: readonly bigint[]) => positions.reduce((a, b) => (b < a ? b : a));
+    if (lowest(first) >= min) return;
+    if (this.waiting >= this.options.maxWaiters)
+      throw new CheckpointWaitRefused(lowest(first), 'too_many_waiters');
+    this.waiting += 1;
+    const watches = shards.map((shard) => this.watch(generation, shard));
+    const waits = watches.map((watch) => watch.until(min));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all(waits.map((w) => w.reached)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new CheckpointWaitRefused(lowest(watches.map((w) => w.latest)), 'deadline')),
+            Math.max(0, deadlineMs - Date.now()),
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      for (const wait of waits) wait.cancel();
+      this.waiting -= 1;
+    }
+  }
+
+  private watch(generation: Generation, shard: number): ShardWatch {
+    const key = `${generation.projection}/${String(generation.generation)}/${String(shard)}`;
+    let watch = this.watches.get(key);
+    if (!watch) {
+      const created = new ShardWatch(
+        () => this.shards.checkpoint(generation, shard),
+        this.options.pollMs,
+        () => {
+          if (this.watches.get(key) === created) this.watches.delete(key);
+        },
+      );
+      this.watches.set(key, created);
+      watch = created;
+    }
+    return watch;
+  }
+}
