@@ -4,36 +4,49 @@
 #
 #   build       install etcd and kubectl (Debian), build kube-apiserver from the Go module k8s.io/kubernetes, fetch
 #               the KEDA and ServiceMonitor CRDs from their Go modules; everything cached under $KUBE_CACHE
-#   up          start etcd and kube-apiserver (reused when already answering), wait for /readyz
+#   up          start etcd and kube-apiserver (ours are reused when already running), wait for /readyz
 #   down        stop both (only the processes this script started, by their pid files)
+#   status      each server and each of its ports
 #   env         print `export KUBECONFIG=…` and friends for eval
 #   kubeconfig  print the admin kubeconfig's path
 #
 # Why build: no registry this machine reaches ships a kube-apiserver binary, and Debian's own (1.20) serves no
 # autoscaling/v2. k8s.io/kubernetes ships its staging modules as `replace => ./staging/…`, which `go install` refuses,
 # so a throwaway module requires it and replaces every staging module by its published v0.Y.Z twin.
+#
+# Ports (checked free, or ours, before anything is built or started, and checked listening after the start), on
+# 127.0.0.1 unless COUPONKILL_KUBE_HOST says otherwise: COUPONKILL_ETCD_PORT (23790, etcd clients),
+# COUPONKILL_ETCD_PEER_PORT (23800, etcd peers) and COUPONKILL_APISERVER_PORT (16443, kube-apiserver HTTPS).
 set -euo pipefail
+
+say() { echo "kube-env: $*" >&2; }
+# shellcheck source=lib/host.sh
+. "$(dirname "$0")/lib/host.sh"
 
 K8S_VERSION="${COUPONKILL_K8S_VERSION:-1.30.14}" # Debian's etcd 3.4.23 is supported up to 1.30
 KEDA_VERSION="${COUPONKILL_KEDA_VERSION:-v2.14.0}"
 PROM_OPERATOR_VERSION="${COUPONKILL_PROM_OPERATOR_VERSION:-v0.75.0}"
 GO_TOOLCHAIN_FALLBACK="go1.22.12" # only when the machine has no go >= 1.22
 
-KUBE_CACHE="${COUPONKILL_KUBE_CACHE:-$HOME/.cache/couponkill/kube}"
+KUBE_CACHE="${COUPONKILL_KUBE_CACHE:-${COUPONKILL_HOME:-$HOME/.cache/couponkill}/kube}"
 RUN_DIR="${COUPONKILL_KUBE_RUN_DIR:-$KUBE_CACHE/run}"
-ETCD_PORT="${COUPONKILL_ETCD_PORT:-23790}"
-ETCD_PEER_PORT="${COUPONKILL_ETCD_PEER_PORT:-23800}"
-APISERVER_PORT="${COUPONKILL_APISERVER_PORT:-16443}"
+HOST="$(host_setting COUPONKILL_KUBE_HOST)"
+CONNECT="$(connect_host "$HOST")"
+ETCD_PORT="$(port_setting COUPONKILL_ETCD_PORT 23790)"
+ETCD_PEER_PORT="$(port_setting COUPONKILL_ETCD_PEER_PORT 23800)"
+APISERVER_PORT="$(port_setting COUPONKILL_APISERVER_PORT 16443)"
+
+# Each server's command line names a directory of this run directory: that is how a pid is known to be ours.
+ETCD_MARKER="--data-dir $RUN_DIR/etcd-data"
+APISERVER_MARKER="--cert-dir $RUN_DIR/pki"
+ETCD_SPECS=("$ETCD_PORT|COUPONKILL_ETCD_PORT|host|etcd clients" "$ETCD_PEER_PORT|COUPONKILL_ETCD_PEER_PORT|host|etcd peers")
+APISERVER_SPECS=("$APISERVER_PORT|COUPONKILL_APISERVER_PORT|host|kube-apiserver")
+distinct_ports "${ETCD_SPECS[@]}" "${APISERVER_SPECS[@]}"
 
 APISERVER_BIN="$KUBE_CACHE/bin/kube-apiserver-v$K8S_VERSION"
 CRD_DIR="$KUBE_CACHE/crds"
 export GOMODCACHE="$KUBE_CACHE/go/mod" GOCACHE="$KUBE_CACHE/go/cache" GOFLAGS="-mod=mod"
 export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}" CGO_ENABLED=0
-
-say() { echo "kube-env: $*" >&2; }
-# shellcheck source=lib/host.sh
-. "$(dirname "$0")/lib/host.sh"
-
 
 install_os_packages() {
   # Any kubectl will do (Debian's is 1.20); do not fight another package that already provides one.
@@ -149,7 +162,7 @@ kind: Config
 clusters:
   - name: couponkill-test
     cluster:
-      server: https://127.0.0.1:$APISERVER_PORT
+      server: https://$CONNECT:$APISERVER_PORT
       insecure-skip-tls-verify: true
 users:
   - name: $user
@@ -166,48 +179,55 @@ apiserver_ready() {
   [ -s "$KUBECONFIG_PATH" ] || return 1
   local token
   token="$(sed -n '1s/,.*//p' "$RUN_DIR/tokens.csv")"
-  [ "$(curl -sk -m 2 -H "Authorization: Bearer $token" "https://127.0.0.1:$APISERVER_PORT/readyz" 2>/dev/null)" = ok ]
+  [ "$(curl -sk -m 2 -H "Authorization: Bearer $token" "https://$CONNECT:$APISERVER_PORT/readyz" 2>/dev/null)" = ok ]
 }
 
-etcd_ready() { curl -s -m 2 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'; }
+etcd_ready() { curl -s -m 2 "http://$CONNECT:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'; }
 
-wait_for() {
-  local what="$1" check="$2" seconds="$3" i
-  for ((i = 0; i < seconds * 10; i++)); do
-    "$check" && return 0
-    sleep 0.1
-  done
-  say "$what did not become ready in ${seconds}s; last log lines:"
-  tail -n 30 "$RUN_DIR/$what.log" >&2 || true
-  return 1
-}
+check_etcd() { server_check etcd "$RUN_DIR/etcd.pid" "$ETCD_MARKER" "$HOST" "${ETCD_SPECS[@]}"; }
+check_apiserver() { server_check kube-apiserver "$RUN_DIR/kube-apiserver.pid" "$APISERVER_MARKER" "$HOST" "${APISERVER_SPECS[@]}"; }
 
 cmd_up() {
+  install_missing ss:iproute2
+  # Every port first: a port someone else holds stops us before anything is built or started.
+  check_etcd
+  local etcd_state=$SERVER_STATE etcd_pid=$SERVER_PID
+  check_apiserver
+  local apiserver_state=$SERVER_STATE apiserver_pid=$SERVER_PID
   [ -x "$APISERVER_BIN" ] || cmd_build
   mkdir -p "$RUN_DIR"
   write_credentials
-  if ! etcd_ready; then
-    say "starting etcd on 127.0.0.1:$ETCD_PORT"
-    nohup etcd --name couponkill-test --data-dir "$RUN_DIR/etcd-data" \
-      --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-      --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-      --initial-cluster "couponkill-test=http://127.0.0.1:$ETCD_PEER_PORT" \
-      --quota-backend-bytes 2147483648 --unsafe-no-fsync >"$RUN_DIR/etcd.log" 2>&1 &
-    echo $! >"$RUN_DIR/etcd.pid"
-    wait_for etcd etcd_ready 30
-  fi
-  if ! apiserver_ready; then
-    say "starting kube-apiserver v$K8S_VERSION on 127.0.0.1:$APISERVER_PORT"
-    nohup "$APISERVER_BIN" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-      --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
-      --cert-dir "$RUN_DIR/pki" --token-auth-file "$RUN_DIR/tokens.csv" --authorization-mode RBAC \
-      --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$RUN_DIR/pki/sa.pub" \
-      --service-account-signing-key-file "$RUN_DIR/pki/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
-      --allow-privileged=true --disable-admission-plugins ServiceAccount --enable-priority-and-fairness=false \
-      --storage-media-type application/json >"$RUN_DIR/kube-apiserver.log" 2>&1 &
-    echo $! >"$RUN_DIR/kube-apiserver.pid"
-    wait_for kube-apiserver apiserver_ready 90
-  fi
+  case $etcd_state in
+    stopped)
+      say "starting etcd on $HOST:$ETCD_PORT"
+      spawn etcd "$RUN_DIR/etcd.pid" "$ETCD_MARKER" "$RUN_DIR/etcd.log" \
+        etcd --name couponkill-test --data-dir "$RUN_DIR/etcd-data" \
+        --listen-client-urls "http://$HOST:$ETCD_PORT" --advertise-client-urls "http://$CONNECT:$ETCD_PORT" \
+        --listen-peer-urls "http://$HOST:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://$CONNECT:$ETCD_PEER_PORT" \
+        --initial-cluster "couponkill-test=http://$CONNECT:$ETCD_PEER_PORT" \
+        --quota-backend-bytes 2147483648 --unsafe-no-fsync
+      etcd_pid=$SPAWNED_PID
+      ;&
+    starting) await_ports etcd "$etcd_pid" 30 "$HOST" "$RUN_DIR/etcd.log" "${ETCD_SPECS[@]}" ;;
+  esac
+  wait_until 30 etcd_ready || abort_started "etcd (pid $etcd_pid) is not healthy on $CONNECT:$ETCD_PORT (see $RUN_DIR/etcd.log)"
+  case $apiserver_state in
+    stopped)
+      say "starting kube-apiserver v$K8S_VERSION on $HOST:$APISERVER_PORT"
+      spawn kube-apiserver "$RUN_DIR/kube-apiserver.pid" "$APISERVER_MARKER" "$RUN_DIR/kube-apiserver.log" \
+        "$APISERVER_BIN" --etcd-servers "http://$CONNECT:$ETCD_PORT" \
+        --bind-address "$HOST" --advertise-address "$CONNECT" --secure-port "$APISERVER_PORT" \
+        --cert-dir "$RUN_DIR/pki" --token-auth-file "$RUN_DIR/tokens.csv" --authorization-mode RBAC \
+        --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$RUN_DIR/pki/sa.pub" \
+        --service-account-signing-key-file "$RUN_DIR/pki/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
+        --allow-privileged=true --disable-admission-plugins ServiceAccount --enable-priority-and-fairness=false \
+        --storage-media-type application/json
+      apiserver_pid=$SPAWNED_PID
+      ;&
+    starting) await_ports kube-apiserver "$apiserver_pid" 90 "$HOST" "$RUN_DIR/kube-apiserver.log" "${APISERVER_SPECS[@]}" ;;
+  esac
+  wait_until 90 apiserver_ready ||
+    abort_started "kube-apiserver (pid $apiserver_pid) is not ready on $CONNECT:$APISERVER_PORT (see $RUN_DIR/kube-apiserver.log)"
   install_crds
   say "up: KUBECONFIG=$KUBECONFIG_PATH"
 }
@@ -224,10 +244,15 @@ install_crds() {
 
 
 cmd_down() {
-  stop_pidfile kube-apiserver "$RUN_DIR/kube-apiserver.pid"
-  stop_pidfile etcd "$RUN_DIR/etcd.pid"
+  stop_pidfile kube-apiserver "$RUN_DIR/kube-apiserver.pid" "$APISERVER_MARKER"
+  stop_pidfile etcd "$RUN_DIR/etcd.pid" "$ETCD_MARKER"
   rm -rf "$RUN_DIR/etcd-data"
   say "down"
+}
+
+cmd_status() {
+  status_report etcd "$RUN_DIR/etcd.pid" "$ETCD_MARKER" "$HOST" "${ETCD_SPECS[@]}"
+  status_report kube-apiserver "$RUN_DIR/kube-apiserver.pid" "$APISERVER_MARKER" "$HOST" "${APISERVER_SPECS[@]}"
 }
 
 cmd_env() {
@@ -240,10 +265,11 @@ case "${1:-}" in
   build) cmd_build ;;
   up) cmd_up ;;
   down) cmd_down ;;
+  status) cmd_status ;;
   env) cmd_env ;;
   kubeconfig) echo "$KUBECONFIG_PATH" ;;
   *)
-    echo "usage: $0 build|up|down|env|kubeconfig" >&2
+    echo "usage: $0 build|up|down|status|env|kubeconfig" >&2
     exit 2
     ;;
 esac

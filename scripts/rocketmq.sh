@@ -1,26 +1,54 @@
 #!/usr/bin/env bash
-# RocketMQ 5 on 127.0.0.1 for development and tests: the name server and the proxy in local mode (with its embedded
-# broker), run from the Maven Central jars, cached outside the repo. Small heaps and small mapped files.
+# RocketMQ 5 for development and tests: the name server and the proxy in local mode (with its embedded broker), run
+# from the Maven Central jars, cached outside the repo. Small heaps and small mapped files.
 # Usage: scripts/rocketmq.sh up|down|status|env|provision <topic> <group>...
+#
+# Ports (each checked free, or ours, before anything is fetched or started, and checked listening after the start):
+#   COUPONKILL_ROCKETMQ_NAMESRV_PORT    9876   name server
+#   COUPONKILL_ROCKETMQ_GRPC_PORT       18081  proxy gRPC (what the app's client talks to)
+#   COUPONKILL_ROCKETMQ_REMOTING_PORT   18080  proxy remoting (RocketMQ's own protocol)
+#   COUPONKILL_ROCKETMQ_BROKER_PORT     10911  embedded broker; it also opens this port - 2 (its "fast" VIP channel)
+#   COUPONKILL_ROCKETMQ_BROKER_HA_PORT  broker port + 1  broker HA (replication to slaves; unused here but always open)
+# Bind address: COUPONKILL_ROCKETMQ_HOST (127.0.0.1). RocketMQ 5.3.3 honours it for the name server and the broker's two
+# remoting ports (`bindAddress`), but binds three ports on every interface whatever it is told: the proxy's gRPC server
+# (GrpcServerBuilder: NettyServerBuilder.forPort), the proxy's remoting server (a NettyServerConfig of its own, bindAddress
+# always 0.0.0.0) and the broker's HA listener (DefaultHAService: new InetSocketAddress(port)). Those three are verified
+# to listen on every interface (which includes 127.0.0.1), by the proxy's pid.
 set -euo pipefail
-
-VERSION="${COUPONKILL_ROCKETMQ_VERSION:-5.3.3}"
-CACHE="${COUPONKILL_HOME:-$HOME/.cache/couponkill}"
-DIST="$CACHE/rocketmq/$VERSION"
-STATE="$CACHE/services/rocketmq"
-NAMESRV_PORT="${COUPONKILL_ROCKETMQ_NAMESRV_PORT:-9876}"
-GRPC_PORT="${COUPONKILL_ROCKETMQ_GRPC_PORT:-18081}"
-REMOTING_PORT=18080
-BROKER_PORT=10911
-NAMESRV="127.0.0.1:$NAMESRV_PORT"
-DEFAULT_TOPIC=couponkill-events
-DEFAULT_GROUP_PREFIX=couponkill
 
 say() { echo "rocketmq: $*" >&2; }
 # shellcheck source=lib/host.sh
 . "$(dirname "$0")/lib/host.sh"
 
+VERSION="${COUPONKILL_ROCKETMQ_VERSION:-5.3.3}"
+CACHE="${COUPONKILL_HOME:-$HOME/.cache/couponkill}"
+DIST="$CACHE/rocketmq/$VERSION"
+STATE="$CACHE/services/rocketmq"
+HOST="$(host_setting COUPONKILL_ROCKETMQ_HOST)"
+CONNECT="$(connect_host "$HOST")"
+NAMESRV_PORT="$(port_setting COUPONKILL_ROCKETMQ_NAMESRV_PORT 9876)"
+GRPC_PORT="$(port_setting COUPONKILL_ROCKETMQ_GRPC_PORT 18081)"
+REMOTING_PORT="$(port_setting COUPONKILL_ROCKETMQ_REMOTING_PORT 18080)"
+BROKER_PORT="$(port_setting COUPONKILL_ROCKETMQ_BROKER_PORT 10911)"
+[ "$BROKER_PORT" -gt 2 ] || die "COUPONKILL_ROCKETMQ_BROKER_PORT=$BROKER_PORT leaves no room for the broker's fast port (broker port - 2)"
+FAST_PORT=$((BROKER_PORT - 2))
+HA_PORT="$(port_setting COUPONKILL_ROCKETMQ_BROKER_HA_PORT $((BROKER_PORT + 1)))"
+NAMESRV="$CONNECT:$NAMESRV_PORT"
+DEFAULT_TOPIC=couponkill-events
+DEFAULT_GROUP_PREFIX=couponkill
 
+# Each JVM carries its own log file's path, inside this state directory: that is how a pid is known to be ours.
+NAMESRV_MARKER="-Drocketmq.log.file=$STATE/logs/namesrv.log"
+PROXY_MARKER="-Drocketmq.log.file=$STATE/logs/proxy.log"
+NAMESRV_SPECS=("$NAMESRV_PORT|COUPONKILL_ROCKETMQ_NAMESRV_PORT|host|name server")
+PROXY_SPECS=(
+  "$GRPC_PORT|COUPONKILL_ROCKETMQ_GRPC_PORT|all|proxy gRPC"
+  "$REMOTING_PORT|COUPONKILL_ROCKETMQ_REMOTING_PORT|all|proxy remoting"
+  "$BROKER_PORT|COUPONKILL_ROCKETMQ_BROKER_PORT|host|broker"
+  "$FAST_PORT|COUPONKILL_ROCKETMQ_BROKER_PORT|host|broker fast channel, the broker port - 2"
+  "$HA_PORT|COUPONKILL_ROCKETMQ_BROKER_HA_PORT|all|broker HA"
+)
+distinct_ports "${NAMESRV_SPECS[@]}" "${PROXY_SPECS[@]}"
 
 # The jars come from Maven Central through a throwaway pom; the resolved set is kept per version.
 fetch_jars() {
@@ -42,7 +70,7 @@ fetch_jars() {
   </dependencies>
 </project>
 POM
-  rm -rf "$DIST/lib"
+  rm -rf "${DIST:?}/lib"
   mvn -q -B -U -f "$DIST/pom/pom.xml" dependency:copy-dependencies -DoutputDirectory="$DIST/lib" \
     -Dmaven.repo.local="$CACHE/m2" >"$DIST/maven.log" 2>&1 || die "Maven could not fetch the jars (see $DIST/maven.log)"
   touch "$DIST/lib/.complete"
@@ -59,7 +87,7 @@ write_config() {
   <root level="WARN"><appender-ref ref="FILE"/></root>
 </configuration>
 XML
-  echo "listenPort=$NAMESRV_PORT" >"$DIST/conf/namesrv.properties"
+  printf 'listenPort=%s\nbindAddress=%s\n' "$NAMESRV_PORT" "$HOST" >"$STATE/namesrv.properties"
   # Mapped files are sparse but mmapped at full size; 1 GiB commit logs and 5 M index slots are far too big for tests.
   cat >"$STATE/broker.conf" <<CONF
 brokerClusterName=DefaultCluster
@@ -68,8 +96,10 @@ brokerId=0
 brokerRole=ASYNC_MASTER
 flushDiskType=ASYNC_FLUSH
 namesrvAddr=$NAMESRV
-brokerIP1=127.0.0.1
+brokerIP1=$CONNECT
+bindAddress=$HOST
 listenPort=$BROKER_PORT
+haListenPort=$HA_PORT
 storePathRootDir=$STATE/store
 storePathCommitLog=$STATE/store/commitlog
 mappedFileSizeCommitLog=67108864
@@ -96,25 +126,16 @@ JSON
 }
 
 
-wait_port() {
-  local what=$1 port=$2 pidfile=$3
-  for ((i = 0; i < 480; i++)); do
-    port_open "$port" && return 0
-    pid_alive "$pidfile" || die "$what exited (see $STATE/logs/$what.out and $STATE/logs/$what.log)"
-    sleep 0.25
-  done
-  die "$what did not listen on $port in time (see $STATE/logs/$what.log)"
-}
-
+# `java_run <name> <heap> <marker> <main class and arguments>…`; sets SPAWNED_PID.
 java_run() {
-  local name=$1 heap=$2
-  shift 2
+  local name=$1 heap=$2 marker=$3
+  shift 3
   # shellcheck disable=SC2086
-  setsid nohup java $heap -XX:+UseSerialGC -XX:-AlwaysPreTouch -XX:ActiveProcessorCount=2 -XX:TieredStopAtLevel=1 \
+  spawn "$name" "$STATE/$name.pid" "$marker" "$STATE/logs/$name.out" \
+    java $heap -XX:+UseSerialGC -XX:-AlwaysPreTouch -XX:ActiveProcessorCount=2 -XX:TieredStopAtLevel=1 \
     -Drocketmq.home.dir="$DIST" -Duser.home="$STATE" -Drmq.logback.configurationFile="$DIST/conf/logback.xml" \
     -Drocketmq.log.file="$STATE/logs/$name.log" -Drocketmq.broker.diskSpaceWarningLevelRatio=0.98 \
-    -cp "$DIST/lib/*" "$@" </dev/null >"$STATE/logs/$name.out" 2>&1 &
-  echo $! >"$STATE/$name.pid"
+    -cp "$DIST/lib/*" "$@"
 }
 
 admin() {
@@ -162,39 +183,55 @@ provision() {
   fi
 }
 
+# Our name server (or proxy) as it is now: `server_check` by name.
+check_namesrv() { server_check namesrv "$STATE/namesrv.pid" "$NAMESRV_MARKER" "$HOST" "${NAMESRV_SPECS[@]}"; }
+check_proxy() { server_check proxy "$STATE/proxy.pid" "$PROXY_MARKER" "$HOST" "${PROXY_SPECS[@]}"; }
+
 up() {
-  if port_open "$GRPC_PORT" && port_open "$NAMESRV_PORT"; then return 0; fi
+  install_missing ss:iproute2
+  # Every port first: a port someone else holds stops us before anything is fetched, written or started.
+  check_namesrv
+  local namesrv_state=$SERVER_STATE namesrv_pid=$SERVER_PID
+  check_proxy
+  local proxy_state=$SERVER_STATE proxy_pid=$SERVER_PID
+  if [ "$namesrv_state" = up ] && [ "$proxy_state" = up ]; then return 0; fi
   fetch_jars
   write_config
-  local started=$SECONDS
-  if ! port_open "$NAMESRV_PORT"; then
-    java_run namesrv "-Xms64m -Xmx192m" org.apache.rocketmq.namesrv.NamesrvStartup -c "$DIST/conf/namesrv.properties"
-    wait_port namesrv "$NAMESRV_PORT" "$STATE/namesrv.pid"
-  fi
-  if ! port_open "$GRPC_PORT"; then
-    java_run proxy "-Xms256m -Xmx768m -XX:MaxDirectMemorySize=256m" org.apache.rocketmq.proxy.ProxyStartup \
-      -pm local -bc "$STATE/broker.conf" -pc "$STATE/rmq-proxy.json" -n "$NAMESRV"
-    wait_port proxy "$GRPC_PORT" "$STATE/proxy.pid"
-  fi
+  local started=$SECONDS logdir="$STATE/logs"
+  case $namesrv_state in
+    stopped)
+      java_run namesrv "-Xms64m -Xmx192m" "$NAMESRV_MARKER" org.apache.rocketmq.namesrv.NamesrvStartup \
+        -c "$STATE/namesrv.properties"
+      namesrv_pid=$SPAWNED_PID
+      ;&
+    starting) await_ports namesrv "$namesrv_pid" 120 "$HOST" "$logdir/namesrv.out and namesrv.log" "${NAMESRV_SPECS[@]}" ;;
+  esac
+  case $proxy_state in
+    stopped)
+      java_run proxy "-Xms256m -Xmx768m -XX:MaxDirectMemorySize=256m" "$PROXY_MARKER" \
+        org.apache.rocketmq.proxy.ProxyStartup -pm local -bc "$STATE/broker.conf" -pc "$STATE/rmq-proxy.json" -n "$NAMESRV"
+      proxy_pid=$SPAWNED_PID
+      ;&
+    starting) await_ports proxy "$proxy_pid" 120 "$HOST" "$logdir/proxy.out and proxy.log" "${PROXY_SPECS[@]}" ;;
+  esac
   provision "$DEFAULT_TOPIC" "$DEFAULT_GROUP_PREFIX-projector-orders" "$DEFAULT_GROUP_PREFIX-projector-coupons" \
     "$DEFAULT_GROUP_PREFIX-projector-stats"
-  say "RocketMQ $VERSION up in $((SECONDS - started)) s: name server $NAMESRV, proxy gRPC 127.0.0.1:$GRPC_PORT"
+  say "RocketMQ $VERSION up in $((SECONDS - started)) s: name server $NAMESRV, proxy gRPC $CONNECT:$GRPC_PORT," \
+    "remoting $REMOTING_PORT, broker $BROKER_PORT (fast $FAST_PORT, HA $HA_PORT)"
 }
-
 
 case "${1:-}" in
   up) up ;;
   down)
-    stop_pidfile proxy "$STATE/proxy.pid"
-    stop_pidfile namesrv "$STATE/namesrv.pid"
+    stop_pidfile proxy "$STATE/proxy.pid" "$PROXY_MARKER"
+    stop_pidfile namesrv "$STATE/namesrv.pid" "$NAMESRV_MARKER"
     ;;
   status)
-    for name in namesrv proxy; do
-      if pid_alive "$STATE/$name.pid"; then echo "$name: running (pid $(cat "$STATE/$name.pid"))"; else echo "$name: stopped"; fi
-    done
+    status_report namesrv "$STATE/namesrv.pid" "$NAMESRV_MARKER" "$HOST" "${NAMESRV_SPECS[@]}"
+    status_report proxy "$STATE/proxy.pid" "$PROXY_MARKER" "$HOST" "${PROXY_SPECS[@]}"
     ;;
   env)
-    echo "export COUPONKILL_ROCKETMQ_ENDPOINTS=127.0.0.1:$GRPC_PORT"
+    echo "export COUPONKILL_ROCKETMQ_ENDPOINTS=$CONNECT:$GRPC_PORT"
     echo "export COUPONKILL_ROCKETMQ_NAMESRV=$NAMESRV"
     ;;
   provision)

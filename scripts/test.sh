@@ -9,7 +9,8 @@ fi
 bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 # RocketMQ's two JVMs take ~0.5 GiB: stopped afterwards if this run started them (its files stay cached).
-if ! bash scripts/rocketmq.sh status | grep -q 'proxy: running'; then
+# (grep reads the whole status: with -q it could stop early and break the pipe, which pipefail would count as "not running")
+if ! bash scripts/rocketmq.sh status | grep '^proxy: running' >/dev/null; then
   trap 'bash scripts/rocketmq.sh down' EXIT
 fi
 bash scripts/rocketmq.sh up
