@@ -48,6 +48,17 @@ const lagGauge = (container: Container): void => {
         this.set({ projection }, entry.lag);
     },
   });
+  new Gauge({
+    name: 'projection_dead_letters',
+    help: 'Events the live generation of each read model set aside because it could not apply them',
+    labelNames: ['projection'],
+    registers: [container.get(TOKENS.Metrics)],
+    async collect() {
+      const report = await lag.report();
+      for (const [projection, entry] of Object.entries(report.projections))
+        this.set({ projection }, entry.deadLetters);
+    },
+  });
 };
 
 /** Readiness: each port the process depends on answers its own ping. */

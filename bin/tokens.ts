@@ -10,7 +10,7 @@ import type { PasswordHasher } from '../commands/password-hasher-port';
 import type { StockGate } from '../commands/stock-gate-port';
 import type { Config } from '../infra/config/config';
 import type { EventBus } from '../projections/event-bus-port';
-import type { ReadModelCatalog, ReadShards } from '../projections/read-model-ports';
+import type { DeadLetters, ReadModelCatalog, ReadShards } from '../projections/read-model-ports';
 import type { RelayCheckpoint } from '../projections/relay';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`couponkill.${name}`);
@@ -32,4 +32,5 @@ export const TOKENS = {
   ReadShards: token<ReadShards>('ReadShards'),
   ReadCatalog: token<ReadModelCatalog>('ReadCatalog'),
   RelayCheckpoint: token<RelayCheckpoint>('RelayCheckpoint'),
+  DeadLetters: token<DeadLetters>('DeadLetters'),
 } as const;

@@ -1,13 +1,20 @@
 import type { EventStore } from '../commands/event-store-port';
 import type { ProjectionName } from './projection';
 import type { ProjectionWriter } from './projection-writer';
+import type { DeadLetters } from './read-model-ports';
 import type { LiveGenerations } from './live-generations';
 
 export interface LagReport {
   readonly head: string;
   readonly projections: Record<
     string,
-    { readonly generation: number | null; readonly checkpoint: string; readonly lag: number }
+    {
+      readonly generation: number | null;
+      readonly checkpoint: string;
+      readonly lag: number;
+      /** Events the live generation set aside as dead letters: an incomplete read model, for alerting. */
+      readonly deadLetters: number;
+    }
   >;
   readonly maxLag: number;
 }
@@ -25,6 +32,7 @@ export class ProjectionLag {
     private readonly store: EventStore,
     private readonly live: LiveGenerations,
     private readonly writer: ProjectionWriter,
+    private readonly deadLetters: DeadLetters,
     private readonly projections: readonly ProjectionName[],
   ) {}
 
@@ -50,13 +58,19 @@ export class ProjectionLag {
     const entries = await Promise.all(
       this.projections.map(async (name) => {
         const generation = await this.live.of(name);
-        const checkpoint = generation ? await this.writer.checkpoint(generation) : 0n;
+        const [checkpoint, deadLetters] = generation
+          ? await Promise.all([
+              this.writer.checkpoint(generation),
+              this.deadLetters.count(name, generation.generation),
+            ])
+          : [0n, 0];
         return [
           name,
           {
             generation: generation?.generation ?? null,
             checkpoint: checkpoint.toString(),
             lag: Number(head - checkpoint),
+            deadLetters,
           },
         ] as const;
       }),

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../commands/logger-port';
-import type { BusConsumer, EventBus } from './event-bus-port';
+import type { BusConsumer, BusMessage, EventBus } from './event-bus-port';
 import type { Projection } from './projection';
 import type { ProjectionWriter } from './projection-writer';
-import type { Generation, ReadModelCatalog, ReadShards } from './read-model-ports';
+import type { DeadLetter, Generation, ReadModelCatalog, ReadShards } from './read-model-ports';
 
 export interface ProjectorOptions {
   readonly consumerName: string;
@@ -30,6 +30,7 @@ export class Projector {
     private readonly writer: ProjectionWriter,
     private readonly logger: Logger,
     private readonly options: ProjectorOptions,
+    private readonly onDeadLetter: (letter: DeadLetter) => void = () => undefined,
   ) {}
 
   get group(): string {
@@ -53,21 +54,60 @@ export class Projector {
       try {
         const messages = await consumer.receive(this.options.batchSize, this.options.waitMs);
         if (messages.length === 0) continue;
-        const generations = await this.catalog.current(this.projection.name);
-        await this.prepare(generations);
-        for (const generation of generations) await this.writer.write(this.projection, generation, messages);
-        await consumer.ack(messages);
+        if (await this.applyUntilDone(messages)) await consumer.ack(messages);
         failures = 0;
       } catch (error) {
         failures += 1;
         this.logger.warn(
           { err: error, projection: this.projection.name, failures },
-          'projection batch failed; it will be redelivered',
+          'projection could not receive or acknowledge; retrying',
         );
         await sleep(Math.min(100 * 2 ** failures, 5000));
       }
     }
     await consumer.close();
+  }
+
+  /**
+   * Applies a batch to every generation, retrying it here while a database is away: a redelivered batch counts
+   * against the bus's delivery limit, and an outage must never push good events into its dead letters. Events the
+   * projection cannot apply are set aside by the writer, logged and counted. False when stopped first (the batch is
+   * then redelivered to whoever runs next).
+   */
+  private async applyUntilDone(messages: readonly BusMessage[]): Promise<boolean> {
+    for (let failures = 0; !this.stopped; failures++) {
+      try {
+        const generations = await this.catalog.current(this.projection.name);
+        await this.prepare(generations);
+        for (const generation of generations) {
+          const dead = await this.writer.write(this.projection, generation, messages);
+          for (const letter of dead) {
+            this.onDeadLetter(letter);
+            this.logger.error(
+              {
+                projection: this.projection.name,
+                generation: generation.generation,
+                eventId: letter.eventId,
+                eventType: letter.type,
+                schemaVersion: letter.schemaVersion,
+                streamId: letter.streamId,
+                position: letter.position.toString(),
+                reason: letter.reason,
+              },
+              'event set aside as a dead letter: the projection cannot apply it',
+            );
+          }
+        }
+        return true;
+      } catch (error) {
+        this.logger.warn(
+          { err: error, projection: this.projection.name, failures: failures + 1 },
+          'projection batch failed; retrying it',
+        );
+        await sleep(Math.min(100 * 2 ** failures, 5000));
+      }
+    }
+    return false;
   }
 
   private async prepare(generations: readonly Generation[]): Promise<void> {

@@ -38,3 +38,23 @@ export interface ReadShards {
   /** Resolves when every shard of the map answers; rejects with DependencyUnavailableError naming the first that does not. */
   ping(): Promise<void>;
 }
+
+/** An event a projection could not apply, set aside so the projection goes on (ARCHITECTURE invariant 11). */
+export interface DeadLetter {
+  readonly position: bigint;
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  /** Why it could not be applied (the error's message). */
+  readonly reason: string;
+}
+
+/** Where dead letters are kept, per generation of a read model; recording the same event again is a no-op. */
+export interface DeadLetters {
+  record(generation: Generation, letters: readonly DeadLetter[]): Promise<void>;
+  /** How many events each generation of the projection set aside. */
+  count(projection: ProjectionName, generation: number): Promise<number>;
+  /** The first `limit` of them, by position. */
+  list(projection: ProjectionName, generation: number, limit: number): Promise<DeadLetter[]>;
+}

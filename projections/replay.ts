@@ -1,10 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventStore } from '../commands/event-store-port';
+import type { EventStore, RecordedEvent } from '../commands/event-store-port';
 import { decodeRecorded } from '../commands/stored-events';
 import { sequence } from './event-bus-port';
 import type { Projection } from './projection';
 import type { ProjectionWriter } from './projection-writer';
-import { tableSuffix, type ReadModelCatalog, type ReadShards } from './read-model-ports';
+import { tableSuffix, type DeadLetter, type ReadModelCatalog, type ReadShards } from './read-model-ports';
+
+/** The shard an event would go to, for the dry run's counts; null for one the projection ignores or cannot decode. */
+const shardOfDecodable = (projection: Projection, event: RecordedEvent, shards: number): number | null => {
+  try {
+    return projection.shardOf(decodeRecorded(event), shards);
+  } catch {
+    return null;
+  }
+};
 
 export interface ReplayProgress {
   readonly projection: string;
@@ -21,7 +30,12 @@ export interface ReplayReport {
   readonly perShard: readonly number[];
   readonly seconds: number;
   readonly dryRun: boolean;
+  /** Events the projection could not apply and set aside (ARCHITECTURE invariant 11), and the first of them. */
+  readonly deadLetters: number;
+  readonly firstDeadLetters: readonly { eventId: string; type: string; position: string; reason: string }[];
 }
+
+const DEAD_LETTER_SAMPLE = 10;
 
 const PAGE = 2000;
 /** Queries cache the live generation for a second; old tables go only after every reader has moved on. */
@@ -52,16 +66,17 @@ export class Replay {
     if (generation)
       await this.shards.ensureTables(generation, projection.ddl(tableSuffix(generation.generation)));
     let events = 0;
+    const dead: DeadLetter[] = [];
     let total = Number(await this.store.headPosition());
     try {
       for (let after = 0n; ;) {
         const page = await this.store.readAll(after, PAGE);
         if (page.length === 0) break;
         for (const event of page) {
-          const shard = projection.shardOf(decodeRecorded(event), shards);
+          const shard = shardOfDecodable(projection, event, shards);
           if (shard !== null) perShard[shard] = (perShard[shard] ?? 0) + 1;
         }
-        if (generation) await this.writer.write(projection, generation, sequence(page, after));
+        if (generation) dead.push(...(await this.writer.write(projection, generation, sequence(page, after))));
         events += page.length;
         after = page[page.length - 1]?.position ?? after;
         total = Math.max(total, Number(after));
@@ -86,6 +101,13 @@ export class Replay {
       perShard,
       seconds: (Date.now() - started) / 1000,
       dryRun,
+      deadLetters: dead.length,
+      firstDeadLetters: dead.slice(0, DEAD_LETTER_SAMPLE).map((d) => ({
+        eventId: d.eventId,
+        type: d.type,
+        position: d.position.toString(),
+        reason: d.reason,
+      })),
     };
   }
 }

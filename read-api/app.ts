@@ -38,7 +38,7 @@ export const createReadApi = (deps: ReadApiDependencies): Express => {
   exactRouting(app);
   app.use(requestId, responseHeaders, httpMetrics(deps.registry));
   // Readiness and metrics are on the ops listener (bin/ops-app.ts); what stays public is cheap.
-  app.get('/healthz', healthz);
+  app.get('/healthz', recordRoute, healthz);
   app.get('/api/v1/projections/lag', recordRoute, async (_req, res) => {
     res.json(await deps.lag.report(PUBLIC_LAG_MAX_AGE_MS));
   });

@@ -234,12 +234,12 @@ describe('service scripts', () => {
   }, 90_000);
 
   it('fails naming the port, its variable and the log when a started server does not listen where it should', async () => {
-    const env = {
+    const env: Record<string, string> = {
       COUPONKILL_HOME: home,
       ...(await freePorts(SERVICES)),
       COUPONKILL_SERVICES_HOST: '192.0.2.1',
     };
-    const redisPort = env.COUPONKILL_REDIS_PORT;
+    const redisPort = String(env.COUPONKILL_REDIS_PORT);
 
     // 192.0.2.1 (TEST-NET-1) is no address of this machine: Redis starts, cannot bind, and exits.
     const result = await run('services.sh', ['up', 'redis'], env);

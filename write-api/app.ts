@@ -13,7 +13,7 @@ import { jsonBody } from '../infra/http/json-body';
 import { healthz } from '../infra/http/ops-routes';
 import { requestId } from '../infra/http/request-context';
 import { responseHeaders } from '../infra/http/response-headers';
-import { exactRouting } from '../infra/http/routing';
+import { exactRouting, recordRoute } from '../infra/http/routing';
 import { toWriteApiError } from './error-mapping';
 import { couponRoutes } from './routes/coupon-routes';
 import { orderRoutes } from './routes/order-routes';
@@ -40,7 +40,7 @@ const createApp = (deps: WriteApiDependencies, answer: SeckillAnswer): Express =
   exactRouting(app);
   app.use(requestId, responseHeaders, httpMetrics(deps.registry));
   // Readiness and metrics are on the ops listener (bin/ops-app.ts); liveness is cheap enough to stay public.
-  app.get('/healthz', healthz);
+  app.get('/healthz', recordRoute, healthz);
   app.use(jsonBody(deps.bodyLimitBytes));
   app.use('/api/v1', userRoutes(deps.users, deps.tokens));
   app.use('/api/v1/coupons', couponRoutes(deps.coupons, deps.tokens));

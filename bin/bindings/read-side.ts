@@ -6,7 +6,7 @@ import { MySqlRelayCheckpoint } from '../../infra/mysql/mysql-relay-checkpoint';
 import { RedisStreamsBus } from '../../infra/redis/redis-streams-bus';
 import { RocketMqBus } from '../../infra/rocketmq/rocketmq-bus';
 import { CouponsQueries } from '../../projections/coupons/coupons-queries';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { CheckpointWatch } from '../../projections/checkpoint-watch';
 import { LiveGenerations } from '../../projections/live-generations';
 import { LiveReadModels } from '../../projections/live-read-models';
@@ -65,7 +65,8 @@ export const bindReadSide = (container: Container): void => {
   // In the read database: it exists whichever event store is configured.
   single(MySqlRelayCheckpoint, (get) => new MySqlRelayCheckpoint(get(TOKENS.CatalogPool), 'default'));
   single(TOKENS.RelayCheckpoint, (get) => get(MySqlRelayCheckpoint));
-  single(ProjectionWriter, (get) => new ProjectionWriter(get(TOKENS.ReadShards)));
+  single(TOKENS.DeadLetters, (get) => get(MySqlReadCatalog));
+  single(ProjectionWriter, (get) => new ProjectionWriter(get(TOKENS.ReadShards), get(TOKENS.DeadLetters)));
   single(LiveGenerations, (get) => new LiveGenerations(get(TOKENS.ReadCatalog)));
   single(CheckpointWatch, (get) => {
     const watch = new CheckpointWatch(get(TOKENS.ReadShards), {
@@ -102,6 +103,7 @@ export const bindReadSide = (container: Container): void => {
         get(TOKENS.EventStore),
         get(LiveGenerations),
         get(ProjectionWriter),
+        get(TOKENS.DeadLetters),
         PROJECTION_NAMES,
       ),
   );
@@ -124,6 +126,12 @@ export const bindReadSide = (container: Container): void => {
   );
   single<ProjectorFactory>(ProjectorFactory, (get) => {
     const config = get(TOKENS.Config);
+    const deadLetters = new Counter({
+      name: 'projection_dead_letters_total',
+      help: 'Events a projection could not apply and set aside (logged with their event id; see the lag JSON)',
+      labelNames: ['projection'],
+      registers: [get(TOKENS.Metrics)],
+    });
     return (name) =>
       new Projector(
         PROJECTIONS[name],
@@ -138,6 +146,7 @@ export const bindReadSide = (container: Container): void => {
           waitMs: 500,
           initialShards: config.read.shards,
         },
+        () => deadLetters.inc({ projection: name }),
       );
   });
 };

@@ -53,6 +53,13 @@ export const runReplay = (
           `(${report.perShard.join(' / ')} kept per shard) in ${report.seconds.toFixed(1)} s` +
           `${report.generation === null ? '' : `, now live as generation ${report.generation}`}\n`,
       );
+      if (report.deadLetters > 0)
+        process.stderr.write(
+          `${name}: ${report.deadLetters} events could not be applied and were set aside as dead letters:\n` +
+            report.firstDeadLetters
+              .map((d) => `  position ${d.position}, event ${d.eventId} (${d.type}): ${d.reason}\n`)
+              .join(''),
+        );
     }
     return reports;
   });

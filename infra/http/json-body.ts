@@ -1,15 +1,21 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ApiError } from './api-error';
 
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
 /**
- * JSON bodies only, bounded in size. A body in another media type answers 415, a malformed one 400, a huge one 413,
+ * JSON bodies only, in UTF-8, bounded in size. A body in another media type answers 415, a malformed one 400, a huge one 413,
  * all before any handler runs.
  */
 export const jsonBody = (limitBytes: number): RequestHandler[] => [
   (req: Request, _res: Response, next: NextFunction) => {
     const hasBody = req.get('content-length') !== undefined && req.get('content-length') !== '0';
-    if ((hasBody || req.get('transfer-encoding') !== undefined) && !req.is('application/json'))
+    if (!hasBody && req.get('transfer-encoding') === undefined) return next();
+    if (!req.is('application/json'))
       return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json'));
+    const charset = CHARSET.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+      return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'JSON bodies must be UTF-8 (RFC 8259 §8.1)'));
     next();
   },
   express.json({ limit: limitBytes, strict: true, type: 'application/json' }),
@@ -52,7 +58,8 @@ export const requestShapeError = (error: unknown): ApiError | null => {
   if (status === null || status < 400 || status > 499) return null;
   if (error instanceof URIError)
     return new ApiError(400, 'MALFORMED_URL', 'the path holds a malformed percent-escape');
-  if ('code' in error && typeof error.code === 'string' && error.code.startsWith('Z_'))
+  // zlib's errors (gzip, deflate, br) carry an errno: the bytes do not decode as their Content-Encoding says.
+  if ('errno' in error && typeof error.errno === 'number')
     return new ApiError(400, 'MALFORMED_BODY', 'the request body does not match its Content-Encoding');
   if (status === 413) return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
   if (status === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported request body');

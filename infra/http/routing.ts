@@ -17,7 +17,8 @@ export const exactRouter = (): Router => Router({ caseSensitive: true, strict: t
  */
 export const recordRoute: RequestHandler = (req, res, next) => {
   const route = req.route as { path?: unknown } | undefined;
-  if (typeof route?.path === 'string') res.locals.route = `${req.baseUrl}${route.path}`;
+  if (typeof route?.path === 'string')
+    res.locals.route = route.path === '/' && req.baseUrl ? req.baseUrl : `${req.baseUrl}${route.path}`;
   next();
 };
 

@@ -1,6 +1,11 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { ProjectionName } from '../../projections/projection';
-import type { Generation, ReadModelCatalog } from '../../projections/read-model-ports';
+import type {
+  DeadLetter,
+  DeadLetters,
+  Generation,
+  ReadModelCatalog,
+} from '../../projections/read-model-ports';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS read_model_generations (
   projection VARCHAR(32) CHARACTER SET ascii NOT NULL,
@@ -11,12 +16,74 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS read_model_generations (
   PRIMARY KEY (projection, generation)
 ) ENGINE=InnoDB`;
 
-/** The catalog of read-model generations, in its own database. Promotion is one transaction. */
-export class MySqlReadCatalog implements ReadModelCatalog {
+const DEAD_LETTERS = `CREATE TABLE IF NOT EXISTS projection_dead_letters (
+  projection VARCHAR(32) CHARACTER SET ascii NOT NULL,
+  generation INT NOT NULL,
+  event_id VARCHAR(64) CHARACTER SET ascii NOT NULL,
+  position BIGINT UNSIGNED NOT NULL,
+  stream_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  event_type VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  schema_version INT NOT NULL,
+  reason TEXT NOT NULL,
+  recorded_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (projection, generation, event_id),
+  KEY by_position (projection, generation, position)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
+
+/**
+ * The catalog of read-model generations, in its own database (promotion is one transaction), and the events each
+ * generation had to set aside.
+ */
+export class MySqlReadCatalog implements ReadModelCatalog, DeadLetters {
   constructor(private readonly pool: Pool) {}
 
   async migrate(): Promise<void> {
     await this.pool.query(SCHEMA);
+    await this.pool.query(DEAD_LETTERS);
+  }
+
+  async record(generation: Generation, letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.pool.query(
+      `INSERT IGNORE INTO projection_dead_letters
+         (projection, generation, event_id, position, stream_id, event_type, schema_version, reason) VALUES ?`,
+      [
+        letters.map((l) => [
+          generation.projection,
+          generation.generation,
+          l.eventId.slice(0, 64),
+          l.position.toString(),
+          l.streamId.slice(0, 255),
+          l.type.slice(0, 100),
+          l.schemaVersion,
+          l.reason.slice(0, 4000),
+        ]),
+      ],
+    );
+  }
+
+  async count(projection: ProjectionName, generation: number): Promise<number> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM projection_dead_letters WHERE projection = ? AND generation = ?',
+      [projection, generation],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async list(projection: ProjectionName, generation: number, limit: number): Promise<DeadLetter[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT event_id, position, stream_id, event_type, schema_version, reason FROM projection_dead_letters
+       WHERE projection = ? AND generation = ? ORDER BY position LIMIT ?`,
+      [projection, generation, limit],
+    );
+    return rows.map((r) => ({
+      eventId: String(r.event_id),
+      position: BigInt(String(r.position)),
+      streamId: String(r.stream_id),
+      type: String(r.event_type),
+      schemaVersion: Number(r.schema_version),
+      reason: String(r.reason),
+    }));
   }
 
   async current(projection: ProjectionName): Promise<Generation[]> {

@@ -64,3 +64,44 @@ export const startCliServer = async (
   child.kill('SIGKILL');
   throw new Error(`server did not come up at ${healthUrl}`);
 };
+
+export interface LoggedServer {
+  readonly child: ChildProcess;
+  /** Every JSON log line the server wrote so far, parsed. */
+  logs(): Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+/** Like startCliServer, keeping the server's log (stdout, one JSON object per line) for the test to read. */
+export const startLoggedCliServer = async (
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  healthUrl: string,
+): Promise<LoggedServer> => {
+  const child = spawn(process.execPath, [CLI, '--dotenv', '/nonexistent', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const logs = () =>
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(healthUrl)).ok) return { child, logs, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`server did not come up at ${healthUrl}`);
+};
