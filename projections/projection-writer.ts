@@ -4,7 +4,13 @@ import type { RecordedEvent } from '../commands/event-store-port';
 import { spansOf, type Span } from './checkpoint-frontier';
 import type { SequencedEvent } from './event-bus-port';
 import type { Projection } from './projection';
-import { tableSuffix, type DeadLetter, type DeadLetters, type Generation, type ReadShards } from './read-model-ports';
+import {
+  tableSuffix,
+  type DeadLetter,
+  type DeadLetters,
+  type Generation,
+  type ReadShards,
+} from './read-model-ports';
 
 const deadLetterOf = (event: RecordedEvent, error: unknown): DeadLetter => ({
   position: event.position,

@@ -76,7 +76,8 @@ export class Replay {
           const shard = shardOfDecodable(projection, event, shards);
           if (shard !== null) perShard[shard] = (perShard[shard] ?? 0) + 1;
         }
-        if (generation) dead.push(...(await this.writer.write(projection, generation, sequence(page, after))));
+        if (generation)
+          dead.push(...(await this.writer.write(projection, generation, sequence(page, after))));
         events += page.length;
         after = page[page.length - 1]?.position ?? after;
         total = Math.max(total, Number(after));

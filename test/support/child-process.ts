@@ -83,7 +83,7 @@ export const startLoggedCliServer = async (
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const logs = () =>
     output
       .split('\n')

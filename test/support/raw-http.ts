@@ -53,7 +53,10 @@ export const httpBytes = (
     'Connection: close',
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
   ];
-  if (payload.length > 0 && !Object.keys(headers).some((h) => /^(content-length|transfer-encoding)$/i.test(h)))
+  if (
+    payload.length > 0 &&
+    !Object.keys(headers).some((h) => /^(content-length|transfer-encoding)$/i.test(h))
+  )
     lines.push(`Content-Length: ${String(payload.length)}`);
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), payload]);
 };
