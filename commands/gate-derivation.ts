@@ -2,7 +2,7 @@ import { couponDecider, type CouponState } from '../domain/coupon/coupon-decider
 import { assertNever } from '../domain/shared/event';
 import type { RecordedEvent } from './event-store-port';
 import { toGateCoupon } from './gate-coupon';
-import type { GateSnapshot } from './stock-gate-port';
+import { idempotencyField, type GateSnapshot } from './stock-gate-port';
 import { decodeRecorded } from './stored-events';
 
 interface OrderFacts {
@@ -80,7 +80,7 @@ export class GateDerivation {
     let sold = 0;
     for (const [orderId, order] of this.ordersOfCoupon.get(couponId) ?? []) {
       if (order.idempotencyKey !== null)
-        idempotencyKeys.set(`${order.userId}:${order.idempotencyKey}`, orderId);
+        idempotencyKeys.set(idempotencyField(order.userId, order.idempotencyKey), orderId);
       if (!order.live) continue;
       buyers.set(order.userId, [...(buyers.get(order.userId) ?? []), orderId]);
       sold += 1;

@@ -145,6 +145,11 @@ export class SeckillHandler {
     const placed = events.find((e) => e.type === 'OrderPlaced');
     const state = fold(orderDecider, orderEventsOf(events));
     if (!placed || !('orderId' in state)) throw new SeckillInProgressError(orderId);
+    // A replay answers with the caller's own order or not at all: never another buyer's.
+    if (state.userId !== request.userId || state.couponId !== request.couponId)
+      throw new Error(
+        `idempotency key of ${request.userId} led to order ${orderId} of another buyer or coupon`,
+      );
     return {
       orderId,
       couponId: request.couponId,

@@ -45,9 +45,15 @@ export interface GateCouponState {
   readonly sold: number;
   /** Live order ids per user. */
   readonly buyers: ReadonlyMap<string, readonly string[]>;
-  /** `userId:key` → order id. */
+  /** idempotencyField(user, key) → order id. */
   readonly idempotencyKeys: ReadonlyMap<string, string>;
 }
+
+/**
+ * How a buyer's idempotency key is filed: user id and key joined by a newline, which neither may contain (user ids are
+ * token subjects, keys visible ASCII), so no two buyers' keys can ever be confused.
+ */
+export const idempotencyField = (userId: string, key: string): string => `${userId}\n${key}`;
 
 /** The full state of one coupon's gate, as derived from the event store. */
 export interface GateSnapshot {

@@ -76,7 +76,7 @@ export class UserHandlers {
 /** The stream of a username is only ever named after a valid one: nothing else reaches the event store. */
 const requireValidUsername = (username: string): string => {
   const normalized = validUsername(username);
-  if (normalized === null) throw invalid(USERNAME_RULE, { field: 'username' });
+  if (normalized === null) throw invalid('username', USERNAME_RULE);
   return normalized;
 };
 

@@ -13,6 +13,7 @@ interface Waiter {
 class ShardWatch {
   private readonly waiters = new Set<Waiter>();
   private polling = false;
+  private inflight: Promise<bigint> | null = null;
   latest = 0n;
 
   constructor(
@@ -22,7 +23,28 @@ class ShardWatch {
   ) {}
 
   get idle(): boolean {
-    return this.waiters.size === 0 && !this.polling;
+    return this.waiters.size === 0 && !this.polling && this.inflight === null;
+  }
+
+  /**
+   * The checkpoint now: while the shard is polled for waiters, its latest reading (at most one poll old); else one
+   * read, shared by everyone asking at the same time.
+   */
+  current(): Promise<bigint> {
+    if (this.polling) return Promise.resolve(this.latest);
+    this.inflight ??= this.read()
+      .then((position) => {
+        if (position > this.latest) this.latest = position;
+        return position;
+      })
+      .finally(() => {
+        this.inflight = null;
+        // After the readers of this value have run: one that waits has registered by then and keeps the watch.
+        setImmediate(() => {
+          if (this.idle) this.onIdle();
+        });
+      });
+    return this.inflight;
   }
 
   /** Resolves once the checkpoint is at or past `min`; `cancel` withdraws the wait. */
@@ -47,7 +69,8 @@ class ShardWatch {
     try {
       while (this.waiters.size > 0) {
         try {
-          this.latest = await this.read();
+          const position = await this.read();
+          if (position > this.latest) this.latest = position;
           for (const waiter of this.waiters)
             if (this.latest >= waiter.min) {
               this.waiters.delete(waiter);
@@ -91,6 +114,7 @@ export class CheckpointWaitRefused extends Error {
 export class CheckpointWatch {
   private readonly watches = new Map<string, ShardWatch>();
   private waiting = 0;
+  private reads = 0;
 
   constructor(
     private readonly shards: ReadShards,
@@ -100,6 +124,11 @@ export class CheckpointWatch {
   /** Reads waiting now (for the metrics). */
   get waiters(): number {
     return this.waiting;
+  }
+
+  /** Checkpoint queries made so far (for the metrics): one per shard per poll, whatever the number of waiters. */
+  get checkpointReads(): number {
+    return this.reads;
   }
 
   /**
@@ -113,21 +142,23 @@ export class CheckpointWatch {
     min: bigint,
     deadlineMs: number,
   ): Promise<void> {
-    const first = await Promise.all(shards.map((shard) => this.shards.checkpoint(generation, shard)));
+    const watches = shards.map((shard) => this.watch(generation, shard));
+    const first = await Promise.all(watches.map((watch) => watch.current()));
     const lowest = (positions: readonly bigint[]) => positions.reduce((a, b) => (b < a ? b : a));
     if (lowest(first) >= min) return;
     if (this.waiting >= this.options.maxWaiters)
       throw new CheckpointWaitRefused(lowest(first), 'too_many_waiters');
     this.waiting += 1;
-    const watches = shards.map((shard) => this.watch(generation, shard));
-    const waits = watches.map((watch) => watch.until(min));
+    // The watches as they are now: one that went idle meanwhile was replaced, and waiting on it would poll alone.
+    const current = shards.map((shard) => this.watch(generation, shard));
+    const waits = current.map((watch) => watch.until(min));
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         Promise.all(waits.map((w) => w.reached)),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new CheckpointWaitRefused(lowest(watches.map((w) => w.latest)), 'deadline')),
+            () => reject(new CheckpointWaitRefused(lowest(current.map((w) => w.latest)), 'deadline')),
             Math.max(0, deadlineMs - Date.now()),
           );
         }),
@@ -144,7 +175,10 @@ export class CheckpointWatch {
     let watch = this.watches.get(key);
     if (!watch) {
       const created = new ShardWatch(
-        () => this.shards.checkpoint(generation, shard),
+        () => {
+          this.reads += 1;
+          return this.shards.checkpoint(generation, shard);
+        },
         this.options.pollMs,
         () => {
           if (this.watches.get(key) === created) this.watches.delete(key);

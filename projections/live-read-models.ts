@@ -11,8 +11,14 @@ export class ReadModelBehindError extends Error {
   constructor(
     readonly required: bigint,
     readonly current: bigint,
+    /** `deadline`: waited the whole wait; `too_many_waiters`: refused at once, too many reads were waiting. */
+    readonly reason: 'deadline' | 'too_many_waiters' = 'deadline',
   ) {
-    super(`the read model has reached position ${current}, not yet ${required}; retry shortly`);
+    super(
+      reason === 'deadline'
+        ? `the read model has reached position ${current}, not yet ${required}; retry shortly`
+        : `too many reads are waiting for newer positions (this one needs ${required}); retry shortly`,
+    );
     this.name = 'ReadModelBehindError';
   }
 }
@@ -55,7 +61,8 @@ export class LiveReadModels {
     try {
       await this.watch.waitFor(generation, shards, minPosition, Date.now() + this.waitMs);
     } catch (error) {
-      if (error instanceof CheckpointWaitRefused) throw new ReadModelBehindError(minPosition, error.reached);
+      if (error instanceof CheckpointWaitRefused)
+        throw new ReadModelBehindError(minPosition, error.reached, error.reason);
       throw error;
     }
   }

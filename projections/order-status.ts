@@ -40,8 +40,8 @@ const refOf = ({ orderId, couponId, userId }: { orderId: string; couponId: strin
 
 export const orderStateDdl = (table: string): string =>
   `CREATE TABLE IF NOT EXISTS ${table} (
-    order_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
-    status VARCHAR(16) CHARACTER SET ascii NOT NULL,
+    order_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    status VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     revision BIGINT NOT NULL
   ) ENGINE=InnoDB`;
 

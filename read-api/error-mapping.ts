@@ -12,7 +12,11 @@ export const toReadApiError = (error: unknown): ApiError | null => {
       503,
       'READ_MODEL_BEHIND',
       error.message,
-      { requiredPosition: error.required.toString(), currentPosition: error.current.toString() },
+      {
+        requiredPosition: error.required.toString(),
+        currentPosition: error.current.toString(),
+        reason: error.reason,
+      },
       { 'Retry-After': '1' },
     );
   if (error instanceof ReadModelMissingError)

@@ -1,5 +1,5 @@
 import { GateSync } from '../commands/gate-sync';
-import type { GateCouponState } from '../commands/stock-gate-port';
+import { idempotencyField, type GateCouponState } from '../commands/stock-gate-port';
 import { TOKENS } from '../bin/tokens';
 import { createRedisClient } from '../infra/redis/redis-client';
 import { deleteKeysMatching } from '../infra/redis/delete-keys-matching';
@@ -24,7 +24,8 @@ const truthOf = async (h: Harness, couponId: string) => {
     if (d.couponId !== couponId || !d.orderId) continue;
     if (e.type === 'OrderPlaced') {
       live.set(d.orderId, String(d.userId));
-      if (d.idempotencyKey) idempotencyKeys.set(`${String(d.userId)}:${d.idempotencyKey}`, d.orderId);
+      if (d.idempotencyKey)
+        idempotencyKeys.set(idempotencyField(String(d.userId), d.idempotencyKey), d.orderId);
     }
     if (e.type === 'OrderCancelled') live.delete(d.orderId);
   }

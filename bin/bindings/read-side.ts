@@ -81,6 +81,15 @@ export const bindReadSide = (container: Container): void => {
         this.set(watch.waiters);
       },
     });
+    new Counter({
+      name: 'read_your_writes_checkpoint_reads_total',
+      help: 'Checkpoint queries made for reads waiting on a minPosition (one per shard per poll, shared by waiters)',
+      registers: [get(TOKENS.Metrics)],
+      collect() {
+        this.reset();
+        this.inc(watch.checkpointReads);
+      },
+    });
     return watch;
   });
   single(

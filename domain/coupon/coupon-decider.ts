@@ -52,25 +52,27 @@ const create = ({ data }: CreateCoupon, state: CouponState): CouponEvent[] => {
   if (state.status !== 'absent')
     throw new DomainError('COUPON_ALREADY_EXISTS', `coupon ${data.couponId} already exists`);
   const name = data.name.trim();
-  if (name.length === 0 || name.length > 200) throw invalid('name must be 1 to 200 characters');
+  if (name.length === 0 || name.length > 200)
+    throw invalid('name', 'must be 1 to 200 characters once trimmed');
   const description = data.description.trim();
   if (description.length > MAX_DESCRIPTION_LENGTH)
-    throw invalid(`description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+    throw invalid('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
   if (!isWholeNumberIn(data.faceValueCents, 0, Number.MAX_SAFE_INTEGER))
-    throw invalid('faceValueCents must be a whole number of cents, 0 or more');
+    throw invalid('faceValueCents', 'must be a whole number of cents, 0 or more');
   if (!isWholeNumberIn(data.totalStock, 1, MAX_STOCK))
-    throw invalid(`totalStock must be a whole number from 1 to ${MAX_STOCK}`);
+    throw invalid('totalStock', `must be a whole number from 1 to ${MAX_STOCK}`);
   if (!isWholeNumberIn(data.perUserLimit, 1, MAX_PER_USER_LIMIT))
-    throw invalid(`perUserLimit must be a whole number from 1 to ${MAX_PER_USER_LIMIT}`);
+    throw invalid('perUserLimit', `must be a whole number from 1 to ${MAX_PER_USER_LIMIT}`);
   const { earliest, latest } = SALE_WINDOW_BOUNDS;
-  for (const time of [data.saleStartsAt, data.saleEndsAt])
+  for (const [field, time] of [
+    ['saleStartsAt', data.saleStartsAt],
+    ['saleEndsAt', data.saleEndsAt],
+  ] as const)
     if (Number.isNaN(time.getTime()) || time < earliest || time > latest)
-      throw invalid(
-        `sale times must be valid times from ${earliest.toISOString()} to ${latest.toISOString()}`,
-      );
-  if (!isWellFormedText(name) || !isWellFormedText(description))
-    throw invalid('name and description must be well-formed text');
-  if (data.saleStartsAt >= data.saleEndsAt) throw invalid('saleStartsAt must be before saleEndsAt');
+      throw invalid(field, `must be a time from ${earliest.toISOString()} to ${latest.toISOString()}`);
+  if (!isWellFormedText(name)) throw invalid('name', 'must be well-formed text');
+  if (!isWellFormedText(description)) throw invalid('description', 'must be well-formed text');
+  if (data.saleStartsAt >= data.saleEndsAt) throw invalid('saleStartsAt', 'must be before saleEndsAt');
   return [
     {
       type: 'CouponCreated',
@@ -99,9 +101,9 @@ const requireOpen = (state: CouponState, couponId: string): ExistingCoupon => {
 const addStock = ({ data }: AddStock, state: CouponState): CouponEvent[] => {
   const coupon = requireOpen(state, data.couponId);
   if (!isWholeNumberIn(data.quantity, 1, MAX_STOCK))
-    throw invalid(`quantity must be a whole number from 1 to ${MAX_STOCK}`);
+    throw invalid('quantity', `must be a whole number from 1 to ${MAX_STOCK}`);
   const totalStock = coupon.totalStock + data.quantity;
-  if (totalStock > MAX_STOCK) throw invalid(`total stock may not exceed ${MAX_STOCK}`);
+  if (totalStock > MAX_STOCK) throw invalid('quantity', `would take the total stock past ${MAX_STOCK}`);
   return [
     {
       type: 'CouponStockAdded',

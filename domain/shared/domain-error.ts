@@ -25,5 +25,9 @@ export type DomainErrorCode =
   | 'NOT_ORDER_OWNER'
   | 'USERNAME_TAKEN';
 
-export const invalid = (message: string, details?: Record<string, unknown>): DomainError =>
-  new DomainError('VALIDATION_FAILED', message, details);
+/**
+ * A value broke a rule of the domain: VALIDATION_FAILED naming the field, with `details.issues` shaped as the HTTP
+ * edge shapes its own (`[{ path, message }]`), so every refusal names its field whichever layer made it.
+ */
+export const invalid = (field: string, rule: string): DomainError =>
+  new DomainError('VALIDATION_FAILED', `${field} ${rule}`, { issues: [{ path: field, message: rule }] });

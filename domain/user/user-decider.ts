@@ -20,7 +20,7 @@ export type RegisterUser = {
 
 const decide = ({ data }: RegisterUser, state: UserState): UserEvent[] => {
   const username = validUsername(data.username);
-  if (username === null) throw invalid(USERNAME_RULE, { field: 'username' });
+  if (username === null) throw invalid('username', USERNAME_RULE);
   if (state.status !== 'absent') throw new DomainError('USERNAME_TAKEN', `username ${username} is taken`);
   const { userId, passwordHash, role, now } = data;
   return [

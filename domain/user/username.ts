@@ -9,7 +9,7 @@ import { isWellFormedText } from '../shared/text';
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
 export const USERNAME_RULE =
-  'username must be 3 to 64 characters: letters a-z, digits, dot, dash or underscore, starting with a letter or digit';
+  'must be 3 to 64 characters: letters a-z, digits, dot, dash or underscore, starting with a letter or digit';
 
 export const normalizeUsername = (username: string): string =>
   username.normalize('NFKC').trim().toLowerCase();

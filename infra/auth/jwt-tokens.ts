@@ -24,8 +24,11 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** User ids travel in events and read-model keys (ASCII columns of 64): a subject outside this is not ours. */
-export const SUBJECT_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+/**
+ * User ids travel in events and read-model keys (ASCII columns of 64) and in URL paths (`/users/:userId/…`, where
+ * `.` and `..` would be dot segments, RFC 3986 §5.2.4): a subject outside this is not ours.
+ */
+export const SUBJECT_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * HS256 bearer tokens (RFC 7519): `sub` is the user id, `role` user or admin. Issuer, audience and signature are

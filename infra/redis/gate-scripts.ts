@@ -4,11 +4,11 @@
  *
  * KEYS (all scripts): 1 meta (hash: status start end limit total sold rev; during a recovery also resume, rb_owner,
  * rb_until, rb_wait_until and `ret:<order>` = user for units returned meanwhile), 2 buyers (hash: user → "o1,o2"),
- * 3 idem (hash: "user:key" → order), 4 pending (zset: order → reserved-at ms), 5 reservations (hash: order →
+ * 3 idem (hash: "user\nkey" → order; a newline, which neither a user id nor an idempotency key may hold), 4 pending (zset: order → reserved-at ms), 5 reservations (hash: order →
  * "user\nkey").
  *
  * Each of the five keys always holds a sentinel entry (field or member `~`, which no user id, order id or
- * "user:key" can be), so a key that exists is whole and a key that is missing was lost (an eviction, a failover to a
+ * "user\nkey" can be), so a key that exists is whole and a key that is missing was lost (an eviction, a failover to a
  * replica that missed writes, a DEL): Redis deletes empty hashes and sets, and "empty" must not look like "lost".
  */
 
@@ -51,7 +51,7 @@ local keys = present()
 if keys == 0 then return {'UNKNOWN_COUPON'} end
 if keys < 5 or not status then return {'DAMAGED'} end
 local user, order, now, key = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local idem = user .. ':' .. key
+local idem = user .. '\\n' .. key
 if key ~= '' then
   local existing = redis.call('HGET', KEYS[3], idem)
   if existing then return {'REPLAYED', existing} end
@@ -84,7 +84,7 @@ local user, key = string.sub(reservation, 1, newline - 1), string.sub(reservatio
 redis.call('HDEL', KEYS[5], order)
 redis.call('ZREM', KEYS[4], order)
 remove_owned(user, order)
-if key ~= '' and redis.call('HGET', KEYS[3], user .. ':' .. key) == order then redis.call('HDEL', KEYS[3], user .. ':' .. key) end
+if key ~= '' and redis.call('HGET', KEYS[3], user .. '\\n' .. key) == order then redis.call('HDEL', KEYS[3], user .. '\\n' .. key) end
 return 1
 `;
 
@@ -207,7 +207,7 @@ for i = 1, #reservations, 2 do
     if owned then for id in string.gmatch(owned, '[^,]+') do if id == order then held = true end end end
     if not held then
       if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redis.call('HSET', KEYS[2], user, order) end
-      if key ~= '' then redis.call('HSET', KEYS[3], user .. ':' .. key, order) end
+      if key ~= '' then redis.call('HSET', KEYS[3], user .. '\\n' .. key, order) end
     end
   end
 end

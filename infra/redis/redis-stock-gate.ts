@@ -49,6 +49,12 @@ const SCRIPTS: Record<ScriptName, string> = {
 /** The field or member every key of a coupon keeps (gate-scripts.ts), never a buyer, order or idempotency key. */
 const SENTINEL = '~';
 
+/**
+ * The layout of the gate's keys (sentinels; idempotency fields joined by a newline). A gate marked initialised under
+ * another layout counts as uninitialised, so the first process of a new release rebuilds it from the event store.
+ */
+const GATE_FORMAT = 'gate-format:2';
+
 type ScriptCommands = { [name in ScriptName]: (...args: (string | number)[]) => Promise<unknown> };
 
 const REFUSALS = new Set<string>([
@@ -219,11 +225,11 @@ export class RedisStockGate implements StockGate {
   }
 
   async isInitialised(): Promise<boolean> {
-    return (await this.guard(() => this.redis.exists(this.initialisedKey))) === 1;
+    return (await this.guard(() => this.redis.get(this.initialisedKey))) === GATE_FORMAT;
   }
 
   async markInitialised(): Promise<void> {
-    await this.guard(() => this.redis.set(this.initialisedKey, new Date().toISOString()));
+    await this.guard(() => this.redis.set(this.initialisedKey, GATE_FORMAT));
   }
 
   async beginRecovery(

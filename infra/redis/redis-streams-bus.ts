@@ -83,6 +83,17 @@ class RedisStreamsConsumer implements BusConsumer {
   ) {}
 
   async receive(max: number, waitMs: number): Promise<BusMessage[]> {
+    try {
+      return await this.receiveFromRedis(max, waitMs);
+    } catch (error) {
+      // A read that failed on our side (a timeout after a pause, a dropped connection) may have been delivered on
+      // Redis's: its messages now wait in our pending list, which `>` never returns. Read that list first next time.
+      this.ownPendingDone = false;
+      throw error;
+    }
+  }
+
+  private async receiveFromRedis(max: number, waitMs: number): Promise<BusMessage[]> {
     if (!this.ownPendingDone) {
       // After a restart under the same name, what this consumer held comes back first, in order.
       const own = await this.read(max, '0');

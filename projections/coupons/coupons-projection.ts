@@ -32,7 +32,7 @@ export const couponsProjection: Projection = {
   ddl: (suffix) => [
     orderStateDdl(couponsStateTable(suffix)),
     `CREATE TABLE IF NOT EXISTS ${couponsTable(suffix)} (
-      coupon_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+      coupon_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
       name VARCHAR(200) NULL,
       description TEXT NULL,
       face_value_cents BIGINT NULL,

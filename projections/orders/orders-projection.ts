@@ -31,16 +31,18 @@ export const ordersProjection: Projection = {
   ddl: (suffix) => [
     orderStateDdl(ordersStateTable(suffix)),
     `CREATE TABLE IF NOT EXISTS ${ordersTable(suffix)} (
-      order_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
-      user_id VARCHAR(64) CHARACTER SET ascii NOT NULL,
-      coupon_id CHAR(36) CHARACTER SET ascii NOT NULL,
-      status VARCHAR(16) CHARACTER SET ascii NOT NULL,
+      order_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+      user_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+      coupon_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+      status VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
       placed_at DATETIME(3) NULL,
       updated_at DATETIME(3) NOT NULL,
       position BIGINT NOT NULL,
       KEY by_user (user_id, order_id),
       KEY by_user_status (user_id, status, order_id)
     ) ENGINE=InnoDB`,
+    // User ids are case-sensitive: tables made with the case-insensitive default collation are corrected.
+    `ALTER TABLE ${ordersTable(suffix)} MODIFY user_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL`,
   ],
   shardOf: (event, shards) => {
     const buyer = buyerOf(event);

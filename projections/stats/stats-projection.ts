@@ -31,13 +31,15 @@ export const statsProjection: Projection = {
   ddl: (suffix) => [
     orderStateDdl(statsStateTable(suffix)),
     `CREATE TABLE IF NOT EXISTS ${statsTable(suffix)} (
-      user_id VARCHAR(64) CHARACTER SET ascii NOT NULL,
-      coupon_id CHAR(36) CHARACTER SET ascii NOT NULL,
+      user_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+      coupon_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
       placed INT NOT NULL DEFAULT 0,
       cancelled INT NOT NULL DEFAULT 0,
       used INT NOT NULL DEFAULT 0,
       PRIMARY KEY (user_id, coupon_id)
     ) ENGINE=InnoDB`,
+    // User ids are case-sensitive: tables made with the case-insensitive default collation are corrected.
+    `ALTER TABLE ${statsTable(suffix)} MODIFY user_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL`,
   ],
   shardOf: (event, shards) => {
     const buyer = buyerOf(event);

@@ -1,7 +1,12 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { CouponHandlers } from '../../commands/coupon-handlers';
-import { MAX_DESCRIPTION_LENGTH, SALE_WINDOW_BOUNDS } from '../../domain/coupon/coupon-decider';
+import {
+  MAX_DESCRIPTION_LENGTH,
+  MAX_PER_USER_LIMIT,
+  MAX_STOCK,
+  SALE_WINDOW_BOUNDS,
+} from '../../domain/coupon/coupon-decider';
 import { isWellFormedText } from '../../domain/shared/text';
 import type { JwtTokens } from '../../infra/auth/jwt-tokens';
 import { authenticate } from '../../infra/http/auth';
@@ -19,19 +24,35 @@ const saleTime = z.iso
     `must be between ${SALE_WINDOW_BOUNDS.earliest.toISOString()} and ${SALE_WINDOW_BOUNDS.latest.toISOString()}`,
   );
 
-const text = (max: number) => z.string().max(max).refine(isWellFormedText, 'must be well-formed text');
+/**
+ * Text as the domain measures it: trimmed, in UTF-16 code units (JavaScript's length, what the decider checks), and
+ * well-formed. zod's own max() counts code points, which would let an emoji-heavy value pass here and fail there.
+ */
+const text = (min: number, max: number) =>
+  z
+    .string()
+    .refine(isWellFormedText, 'must be well-formed text')
+    .refine(
+      (value) => {
+        const length = value.trim().length;
+        return length >= min && length <= max;
+      },
+      `must be ${min === 0 ? `at most ${max}` : `${min} to ${max}`} characters once trimmed`,
+    );
+
+const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const newCoupon = z.strictObject({
-  name: text(200).pipe(z.string().min(1)),
-  description: text(MAX_DESCRIPTION_LENGTH).optional(),
-  faceValueCents: z.number().int().min(0),
-  totalStock: z.number().int().min(1),
-  perUserLimit: z.number().int().min(1).default(1),
+  name: text(1, 200),
+  description: text(0, MAX_DESCRIPTION_LENGTH).optional(),
+  faceValueCents: wholeNumber(0, Number.MAX_SAFE_INTEGER),
+  totalStock: wholeNumber(1, MAX_STOCK),
+  perUserLimit: wholeNumber(1, MAX_PER_USER_LIMIT).default(1),
   saleStartsAt: saleTime,
   saleEndsAt: saleTime,
 });
 
-const stock = z.strictObject({ quantity: z.number().int().min(1) });
+const stock = z.strictObject({ quantity: wholeNumber(1, MAX_STOCK) });
 
 export const couponRoutes = (coupons: CouponHandlers, tokens: JwtTokens): Router => {
   const router = exactRouter();
