@@ -123,9 +123,9 @@ describe('read-your-writes under a crowd of waiting reads', () => {
       }),
     );
     let peak = 0;
-    let sampling = true;
+    const sampling = { on: true };
     const sampler = (async () => {
-      while (sampling) {
+      while (sampling.on) {
         peak = Math.max(peak, await metric('read_your_writes_waiters'));
         await new Promise((r) => setTimeout(r, 25));
       }
@@ -133,7 +133,7 @@ describe('read-your-writes under a crowd of waiting reads', () => {
     await new Promise((r) => setTimeout(r, 300));
     const crowded = percentile(await plainReads(200), 50);
     const answers = await waiting;
-    sampling = false;
+    sampling.on = false;
     await sampler;
     const checkpointReads = (await metric('read_your_writes_checkpoint_reads_total')) - readsBefore;
 
