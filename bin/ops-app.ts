@@ -1,5 +1,8 @@
 import express, { type Express } from 'express';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { errorHandler, notFound } from '../infra/http/error-handler';
+import { toReadApiError } from '../read-api/error-mapping';
 import { opsRoutes, type ReadinessCheck } from '../infra/http/ops-routes';
 import type { ProjectionLag } from '../projections/projection-lag';
 
@@ -8,13 +11,14 @@ export interface OpsDependencies {
   readonly registry: Registry;
   /** Served at /api/v1/projections/lag when the process has the read side (what KEDA and autoscalers poll). */
   readonly lag: ProjectionLag | null;
+  readonly logger: Logger;
 }
 
 /**
  * The ops listener of every process: liveness, readiness (dependency names and errors), Prometheus metrics and
  * projection lag. It binds COUPONKILL_OPS_HOST (127.0.0.1 by default), never the public API ports.
  */
-export const createOpsApp = ({ readiness, registry, lag }: OpsDependencies): Express => {
+export const createOpsApp = ({ readiness, registry, lag, logger }: OpsDependencies): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -24,5 +28,7 @@ export const createOpsApp = ({ readiness, registry, lag }: OpsDependencies): Exp
       res.json(await lag.report());
     });
   }
+  app.use(notFound);
+  app.use(errorHandler(logger, toReadApiError));
   return app;
 };

@@ -135,6 +135,7 @@ export const startRoles = async (
       readiness,
       registry: container.get(TOKENS.Metrics),
       lag: readSide ? container.get(ProjectionLag) : null,
+      logger,
     }),
     { port: roles.opsPort ?? config.ops.portFor(role), host: config.ops.host, backlog },
   );

@@ -19,6 +19,7 @@ eval "$(bash scripts/rocketmq.sh env)"
 echo "== typecheck, lint, format"
 npx tsc -p tsconfig.json --noEmit
 npx eslint . --max-warnings 0
+node scripts/check-folder-cycles.mjs >/dev/null
 npx prettier --check . --log-level warn
 
 echo "== build (integration tests run the compiled CLI as a child process)"

@@ -170,7 +170,13 @@ stop_pidfile() {
 
 # Stops what this run started (newest first), then fails with the message.
 abort_started() {
-  local i name pidfile marker
+  local i name pidfile marker log
+  # The log a message points at is gone with the next start: its last lines go to stderr now, for CI logs.
+  log=$(grep -o '(see [^)]*)' <<<"$*" | tail -n 1 | sed 's/^(see //; s/)$//')
+  if [ -n "$log" ] && [ -f "$log" ]; then
+    say "last lines of $log:"
+    tail -n 20 "$log" | sed 's/^/  | /' >&2
+  fi
   for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
     IFS='|' read -r name pidfile marker <<<"${STARTED[i]}"
     stop_pidfile "$name" "$pidfile" "$marker"
