@@ -7,7 +7,7 @@ import { listen, type Listening } from '../infra/http/listen';
 import { CouponsQueries } from '../projections/coupons/coupons-queries';
 import { OrdersQueries } from '../projections/orders/orders-queries';
 import type { ProjectionName } from '../projections/projection';
-import { ProjectionLag } from '../projections/projection-lag';
+import { ProjectionLag, type LagReport } from '../projections/projection-lag';
 import { Relay } from '../projections/relay';
 import { StatsQueries } from '../projections/stats/stats-queries';
 import { createReadApi } from '../read-api/app';
@@ -35,30 +35,26 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-const lagGauge = (container: Container): void => {
+/** Gauges per read model, read from one lag report per scrape (its computation is shared: see ProjectionLag). */
+const lagGauges = (container: Container): void => {
   const lag = container.get(ProjectionLag);
-  new Gauge({
-    name: 'projection_lag_events',
-    help: 'Event-store head position minus the projection checkpoint',
-    labelNames: ['projection'],
-    registers: [container.get(TOKENS.Metrics)],
-    async collect() {
-      const report = await lag.report();
-      for (const [projection, entry] of Object.entries(report.projections))
-        this.set({ projection }, entry.lag);
-    },
-  });
-  new Gauge({
-    name: 'projection_dead_letters',
-    help: 'Events the live generation of each read model set aside because it could not apply them',
-    labelNames: ['projection'],
-    registers: [container.get(TOKENS.Metrics)],
-    async collect() {
-      const report = await lag.report();
-      for (const [projection, entry] of Object.entries(report.projections))
-        this.set({ projection }, entry.deadLetters);
-    },
-  });
+  const gauge = (name: string, help: string, value: (entry: LagReport['projections'][string]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['projection'],
+      registers: [container.get(TOKENS.Metrics)],
+      async collect() {
+        for (const [projection, entry] of Object.entries((await lag.report()).projections))
+          this.set({ projection }, value(entry));
+      },
+    });
+  gauge('projection_lag_events', 'Event-store head position minus the projection checkpoint', (e) => e.lag);
+  gauge(
+    'projection_dead_letters',
+    'Events the live generation of each read model set aside because it could not apply them',
+    (e) => e.deadLetters,
+  );
 };
 
 /** Readiness: each port the process depends on answers its own ping. */
@@ -92,7 +88,7 @@ export const startRoles = async (
   await openWriteSide(container);
   if (readSide) {
     await openReadSide(container);
-    lagGauge(container);
+    lagGauges(container);
   }
   const stops: (() => Promise<void>)[] = [];
   const readiness = readinessOf(container, readSide);

@@ -1,11 +1,10 @@
 import { ConcurrencyConflictError } from '../commands/concurrency-conflict-error';
-import { DependencyUnavailableError } from '../commands/dependency-error';
 import { GateRecoveringError } from '../commands/gate-recovery';
-import { InvalidInputError } from '../commands/invalid-input-error';
 import { SeckillInProgressError, SeckillRefusedError } from '../commands/seckill-errors';
 import { InvalidCredentialsError } from '../commands/user-handlers';
 import { DomainError, type DomainErrorCode } from '../domain/shared/domain-error';
 import { ApiError } from '../infra/http/api-error';
+import { withCommonErrors } from '../infra/http/error-handler';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -22,8 +21,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
 };
 
 /** The write API's answers to what its handlers throw; `null` means "unexpected: log it and answer 500". */
-export const toWriteApiError = (error: unknown): ApiError | null => {
-  if (error instanceof ApiError) return error;
+export const toWriteApiError = withCommonErrors((error) => {
   if (error instanceof DomainError) {
     // Another buyer's order answers exactly as a missing one, as the read API does: order ids cannot be probed.
     if (error.code === 'NOT_ORDER_OWNER')
@@ -47,18 +45,9 @@ export const toWriteApiError = (error: unknown): ApiError | null => {
     );
   if (error instanceof InvalidCredentialsError)
     return new ApiError(401, 'INVALID_CREDENTIALS', error.message);
-  if (error instanceof InvalidInputError) return new ApiError(400, 'VALIDATION_FAILED', error.message);
   if (error instanceof ConcurrencyConflictError)
     return new ApiError(409, 'CONCURRENCY_CONFLICT', error.message, undefined, { 'Retry-After': '1' });
   if (error instanceof GateRecoveringError)
     return new ApiError(503, 'GATE_RECOVERING', error.message, undefined, { 'Retry-After': '1' });
-  if (error instanceof DependencyUnavailableError)
-    return new ApiError(
-      503,
-      'DEPENDENCY_UNAVAILABLE',
-      `${error.dependency} is unavailable; retry shortly`,
-      undefined,
-      { 'Retry-After': '1' },
-    );
   return null;
-};
+});

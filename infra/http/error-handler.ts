@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { DependencyUnavailableError } from '../../commands/dependency-error';
+import { InvalidInputError } from '../../commands/invalid-input-error';
 import { ApiError } from './api-error';
 import { requestShapeError } from './json-body';
 import { requestIdOf } from './request-context';
@@ -7,14 +9,39 @@ import { requestIdOf } from './request-context';
 /** An API's own mapping from the errors its handlers throw to answers; `null` means "unexpected". */
 export type ErrorMapping = (error: unknown) => ApiError | null;
 
+const RETRY_SOON = { 'Retry-After': '1' };
+
+/**
+ * What both APIs answer alike: deliberate answers (ApiError), a value the storage cannot hold (400, its sender's
+ * fault), a dependency that is down (503 with Retry-After), around the API's own mapping.
+ */
+export const withCommonErrors =
+  (own: ErrorMapping): ErrorMapping =>
+  (error) => {
+    if (error instanceof ApiError) return error;
+    const mapped = own(error);
+    if (mapped) return mapped;
+    if (error instanceof InvalidInputError) return new ApiError(400, 'VALIDATION_FAILED', error.message);
+    if (error instanceof DependencyUnavailableError)
+      return new ApiError(
+        503,
+        'DEPENDENCY_UNAVAILABLE',
+        `${error.dependency} is unavailable; retry shortly`,
+        undefined,
+        RETRY_SOON,
+      );
+    return null;
+  };
+
 export const notFound: RequestHandler = (req, _res, next) =>
   next(new ApiError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
 
 const INTERNAL = new ApiError(500, 'INTERNAL_ERROR', 'an unexpected error occurred');
 
 /**
- * The answer to a failed request, logged as its kind deserves: a dependency that is down once at warn level, an
- * unexpected error at error level with its stack (never sent to the client), a deliberate answer not at all.
+ * The answer to a failed request, logged as its kind deserves: a dependency that is down once per request at warn
+ * level, an unexpected error at error level with its stack (never sent to the client), and deliberate answers (4xx,
+ * and the 503s of expected conditions such as a read model behind or a coupon being recovered) not at all.
  */
 export const failureAnswer = (
   error: unknown,
@@ -24,7 +51,8 @@ export const failureAnswer = (
   known: ApiError | null = requestShapeError(error) ?? mapping(error),
 ): ApiError => {
   const answer = known ?? INTERNAL;
-  if (answer.status === 503) logger.warn({ ...context, err: error }, 'dependency unavailable');
+  if (error instanceof DependencyUnavailableError)
+    logger.warn({ ...context, err: error }, 'dependency unavailable');
   else if (!known) logger.error({ ...context, err: error }, 'unexpected error');
   return answer;
 };
