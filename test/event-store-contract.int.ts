@@ -10,6 +10,7 @@ import {
   type RecordedEvent,
 } from '../commands/event-store-port';
 import {
+  inMemoryAdapter,
   inProcessEsdbAdapter,
   mySqlAdapter,
   realEsdbAdapter,
@@ -19,8 +20,8 @@ import {
 
 /**
  * The EventStore port's contract, written once and run against every adapter: the MySQL store, the EventStoreDB
- * adapter over the in-process EventStoreDB, and the EventStoreDB adapter over a real server when
- * ESDB_CONNECTION_STRING names one. Every test uses fresh streams under its own prefix, so the suite also runs
+ * adapter over the in-process EventStoreDB, the in-memory store of the unit specs, and the EventStoreDB adapter over a
+ * real server when ESDB_CONNECTION_STRING names one. Every test uses fresh streams under its own prefix, so the suite also runs
  * against a server that holds other data.
  */
 
@@ -215,6 +216,24 @@ const contract = (factory: AdapterFactory): void => {
     expect(logged.at(-1)?.position).toBe(second.position);
   });
 
+  (factory.deadlineStoresNothing ? it : it.skip)(
+    'refuses an append past its deadline as a DependencyUnavailableError and stores none of it',
+    async () => {
+      const stream = `${prefix}deadline`;
+      const before = await store.headPosition();
+      const late = store.append(stream, [newEvent('A', 1)], 'no_stream', { deadlineMs: Date.now() - 1 });
+      await expect(late).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(await store.readStream(stream)).toEqual([]);
+      expect(await readAllOf(store, prefix, before, 100)).toEqual([]);
+      // In time, the same stream takes it as if nothing had been tried.
+      const onTime = [newEvent('B', 2)];
+      await expect(
+        store.append(stream, onTime, 'no_stream', { deadlineMs: Date.now() + 60_000 }),
+      ).resolves.toMatchObject({ nextExpectedRevision: 0n });
+      expect(eventIds(await store.readStream(stream))).toEqual(onTime.map((e) => e.metadata.eventId));
+    },
+  );
+
   it('reads a missing stream as empty', async () => {
     expect(await store.readStream(`${prefix}never-written`)).toEqual([]);
   });
@@ -400,7 +419,7 @@ const contract = (factory: AdapterFactory): void => {
   });
 };
 
-const factories: AdapterFactory[] = [mySqlAdapter, inProcessEsdbAdapter];
+const factories: AdapterFactory[] = [mySqlAdapter, inProcessEsdbAdapter, inMemoryAdapter];
 if (realServer) factories.push(realEsdbAdapter(realServer));
 
 describe.each(factories.map((factory) => [factory.name, factory] as const))(

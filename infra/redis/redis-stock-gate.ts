@@ -160,7 +160,13 @@ export class RedisStockGate implements StockGate {
   async pendingOlderThan(couponId: string, cutoffMs: number, limit: number): Promise<PendingReservation[]> {
     const keys = this.keys(couponId);
     return this.guard(async () => {
-      if ((await this.redis.hget(keys.meta, 'status')) === 'rebuilding') return [];
+      // Nothing to settle on a coupon being recovered, or one with a key lost: its reservations cannot be read whole
+      // (a lost `reservations` hash would name no buyer); its recovery keeps or settles them.
+      const [status, present] = await Promise.all([
+        this.redis.hget(keys.meta, 'status'),
+        this.redis.exists(keys.meta, keys.buyers, keys.idem, keys.pending, keys.reservations),
+      ]);
+      if (status === 'rebuilding' || present < 5) return [];
       const entries = await this.redis.zrangebyscore(
         keys.pending,
         '-inf',

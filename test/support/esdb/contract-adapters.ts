@@ -5,6 +5,7 @@ import { migrateEventStore } from '../../../infra/mysql/event-store-schema';
 import { MySqlEventStore } from '../../../infra/mysql/mysql-event-store';
 import { createMySqlPool, ensureDatabase } from '../../../infra/mysql/mysql-pool';
 import { startInProcessEventStoreDb } from '../esdb-streams-server';
+import { InMemoryEventStore } from '../in-memory/in-memory-event-store';
 import { createTestEnv } from '../test-env';
 
 /** One adapter of the EventStore port, opened for the contract suite. */
@@ -23,6 +24,12 @@ export interface StoreUnderTest {
 export interface AdapterFactory {
   readonly name: string;
   readonly interruptible: boolean;
+  /**
+   * Whether an append past its `deadlineMs` is guaranteed not to be stored (AppendOptions): the MySQL store checks
+   * the deadline under its head lock; EventStoreDB gets it as the call's gRPC deadline, which bounds the client's wait
+   * but not the server's commit, so it may store it all the same.
+   */
+  readonly deadlineStoresNothing: boolean;
   open(): Promise<StoreUnderTest>;
 }
 
@@ -46,6 +53,7 @@ const openMySqlStore = (url: string) => {
 export const mySqlAdapter: AdapterFactory = {
   name: 'MySQL event store',
   interruptible: true,
+  deadlineStoresNothing: true,
   open: async () => {
     const env = createTestEnv();
     const url = env.config.eventStore.url;
@@ -91,6 +99,7 @@ const unreachableEsdb = async (open: (connectionString: string) => EventStore): 
 export const inProcessEsdbAdapter: AdapterFactory = {
   name: 'EventStoreDB adapter against the in-process EventStoreDB',
   interruptible: true,
+  deadlineStoresNothing: false,
   open: async () => {
     const server = await startInProcessEventStoreDb();
     const stores = esdbStores();
@@ -114,6 +123,7 @@ export const inProcessEsdbAdapter: AdapterFactory = {
 export const realEsdbAdapter = (connectionString: string): AdapterFactory => ({
   name: 'EventStoreDB adapter against the real EventStoreDB at ESDB_CONNECTION_STRING',
   interruptible: false,
+  deadlineStoresNothing: false,
   open: () => {
     const stores = esdbStores();
     return Promise.resolve({
@@ -126,3 +136,35 @@ export const realEsdbAdapter = (connectionString: string): AdapterFactory => ({
     });
   },
 });
+
+/**
+ * The in-memory store the unit specs use (test/support/in-memory): interrupted by cutting one client off, unreachable
+ * by a switch.
+ */
+export const inMemoryAdapter: AdapterFactory = {
+  name: 'in-memory event store',
+  interruptible: true,
+  deadlineStoresNothing: true,
+  open: () => {
+    const store = new InMemoryEventStore();
+    const others: EventStore[] = [];
+    return Promise.resolve({
+      store,
+      openInterruptible: () => {
+        const other = store.connect();
+        others.push(other);
+        return Promise.resolve({
+          store: other,
+          interrupt: () => {
+            other.disconnect();
+            return Promise.resolve();
+          },
+        });
+      },
+      openUnreachable: () => Promise.resolve(InMemoryEventStore.unreachable()),
+      close: async () => {
+        await Promise.allSettled([store.close(), ...others.map((o) => o.close())]);
+      },
+    });
+  },
+};
