@@ -81,7 +81,7 @@ export class CouponKillSystem {
   private async startRole(role: (typeof ROLES)[number]): Promise<void> {
     const child = BenchProcess.start(
       role.name,
-      [CLI, '--dotenv', '/nonexistent', role.name],
+      [CLI, '--no-dotenv', role.name],
       { ...this.env.cliEnv('live'), COUPONKILL_OPS_PORT: String(role.opsPort) },
       join(this.logDir, `${role.name}.log`),
     );

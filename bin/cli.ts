@@ -1,29 +1,140 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, loadEnvFile, type Config, type ProcessRole } from '../infra/config/config';
+import { Command, InvalidArgumentError, Option, type Help, type AddHelpTextContext } from 'commander';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  ConfigError,
+  loadConfig,
+  loadEnvFile,
+  renderSettingsHelp,
+  settingDefault,
+  type Config,
+  type ProcessRole,
+  type SettingName,
+} from '../infra/config/config';
 import { PROJECTION_NAMES, type ProjectionName } from '../projections/projection';
+import { registerOpenApiCommand } from './openapi-command';
 import { registerOperatorCommand } from './operator-command';
-import { startRoles, startWriteApi, type Roles } from './process';
-import { printStream, runReplay } from './tasks/read-side-tasks';
-import { runGateRebuild, runMigrate, runReconcileOnce, runUserCreate } from './tasks/write-side-tasks';
+import type { Roles } from './process';
+import { InterruptedError, UnreachableDependencyError, UsageError } from './tasks/cli-errors';
+import { NEW_USER_PASSWORD_VARIABLE, PASSWORD_SOURCES, readNewPassword } from './tasks/password-input';
+
+// Loaded by the commands that use them: --help, --version and a usage error need none of the drivers.
+const processes = () => import('./process.js');
+const readTasks = () => import('./tasks/read-side-tasks.js');
+const writeTasks = () => import('./tasks/write-side-tasks.js');
+
+/** Exit statuses (sysexits.h where one fits), listed in the help and the README. */
+const EXIT = { failed: 1, usage: 2, unavailable: 69, config: 78, interrupted: 130 } as const;
+
+/** The version of the package this file was built from: package.json above dist/bin/ (also in the image). */
+const packageVersion = (): string => {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const { name, version } = JSON.parse(readFileSync(file, 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (name === 'couponkill' && typeof version === 'string') return version;
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+};
+
+const DOTENV_RULES =
+  'Settings come from environment variables. A .env file in the working directory is read when present; ' +
+  '--dotenv <path> reads that file instead, and it must exist; --no-dotenv reads none. Variables already set in the ' +
+  'environment win over the file.';
+
+const EXIT_STATUS = `Exit status:
+  0    done
+  ${EXIT.failed}    the task failed (e.g. the username is taken)
+  ${EXIT.usage}    usage: an unknown command or flag, a bad flag value, a --dotenv file
+       missing, no password or a --password flag
+  ${EXIT.unavailable}   a dependency cannot be reached: the message names its setting
+  ${EXIT.config}   a setting is invalid: the message names each variable
+  ${EXIT.interrupted}  interrupted at a password prompt`;
+
+const helpWidth = (context: AddHelpTextContext): number =>
+  (context.error ? process.stderr.columns : process.stdout.columns) || 80;
+
+/** Help text after the options of every command that reads settings, and of the program: variables, dotenv, exit. */
+const settingsHelp = (context: AddHelpTextContext): string => {
+  const width = helpWidth(context);
+  const rules = context.command
+    .createHelp()
+    .boxWrap(DOTENV_RULES, width - 2)
+    .replaceAll(/^/gm, '  ');
+  return `\nSettings:\n${rules}\n\n${renderSettingsHelp(width)}\n\n${EXIT_STATUS}`;
+};
+
+/** `(default: COUPONKILL_READ_SHARDS, 2)`: the setting a flag falls back to, and that setting's own default. */
+const fallsBackTo = (name: SettingName): string => `${name}, ${settingDefault(name)}`;
+
+/** A default as a user would type it: no JSON quotes or brackets; booleans and unset values show nothing. */
+const typedDefault = (value: unknown): string | null => {
+  if (value === undefined || typeof value === 'boolean') return null;
+  if (Array.isArray(value)) return value.map(String).join(',');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+};
+
+const optionDescription: Help['optionDescription'] = (option) => {
+  const shown = option.defaultValueDescription ?? typedDefault(option.defaultValue);
+  const facts = [
+    ...(option.argChoices ? [`one of: ${option.argChoices.join(', ')}`] : []),
+    ...(shown !== null && !option.negate ? [`default: ${shown}`] : []),
+    ...(option.envVar ? [`env: ${option.envVar}`] : []),
+  ];
+  return facts.length > 0 ? `${option.description} (${facts.join('; ')})`.trim() : option.description;
+};
 
 const program = new Command()
   .name('couponkill')
   .description('CouponKill: event-sourced flash sales for coupons')
-  .option('--dotenv <path>', 'read settings from this env file (variables already set win)', '.env')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (message, write) => write(`couponkill: ${message}`) });
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .addOption(
+    new Option('--dotenv <path>', 'read settings from this env file, which must exist').default(
+      '.env',
+      '.env, when present',
+    ),
+  )
+  .option('--no-dotenv', 'read no env file')
+  .addHelpText('after', settingsHelp);
 
-const config = () => {
-  loadEnvFile(program.opts<{ dotenv: string }>().dotenv);
-  return loadConfig(process.env);
-};
+/** A command that reads the settings: its help lists them. */
+const withSettings = (name: string): Command => program.command(name).addHelpText('after', settingsHelp);
 
-program
-  .command('write-api')
+/** Reads the env file the flags name (before any command runs): a missing --dotenv file is an error that names it. */
+program.hook('preAction', () => {
+  const dotenv = program.opts<{ dotenv: string | false }>().dotenv;
+  if (dotenv === false) return;
+  const given = program.getOptionValueSource('dotenv') !== 'default';
+  if (!existsSync(dotenv)) {
+    if (given) throw new UsageError(`--dotenv: ${dotenv} does not exist`);
+    return;
+  }
+  if (!statSync(dotenv).isFile()) throw new UsageError(`--dotenv: ${dotenv} is not a file`);
+  try {
+    loadEnvFile(dotenv);
+  } catch (error) {
+    throw new UsageError(
+      `--dotenv: cannot read ${dotenv}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+});
+
+const config = (): Config => loadConfig(process.env);
+
+withSettings('write-api')
   .description('serve the write API (commands: users, coupons, seckill, orders)')
-  .option('--port <port>', 'port to listen on (default: COUPONKILL_WRITE_API_PORT or 8080)', parsePort)
+  .addOption(
+    new Option('--port <port>', 'port to listen on')
+      .argParser(parsePort)
+      .default(undefined, fallsBackTo('COUPONKILL_WRITE_API_PORT')),
+  )
   .action(async (options: { port?: number }) => {
-    const api = await startWriteApi(config(), options.port);
+    const settings = config();
+    const api = await (await processes()).startWriteApi(settings, options.port);
     const shutdown = (): void => {
       void api.stop().then(() => process.exit(0));
     };
@@ -32,33 +143,34 @@ program
 
 const serve = (roles: (settings: Config) => Roles, name: ProcessRole) => async () => {
   const settings = config();
-  const running = await startRoles(settings, roles(settings), name);
+  const running = await (await processes()).startRoles(settings, roles(settings), name);
   const shutdown = (): void => {
     void running.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
 };
 
-program
-  .command('read-api')
+const projectionOption = () =>
+  new Option('--projection <name>', `one read model (${PROJECTION_NAMES.join(', ')}) or all`)
+    .argParser(parseProjections)
+    .default([...PROJECTION_NAMES], 'all');
+
+withSettings('read-api')
   .description('serve the read API (coupons, orders, stats) and projection lag')
   .action(serve((c) => ({ readApi: c.readApiPort }), 'read-api'));
 
-program
-  .command('relay')
+withSettings('relay')
   .description('publish every event of the event store to the bus, from the checkpoint on')
   .action(serve(() => ({ relay: true }), 'relay'));
 
-program
-  .command('projector')
+withSettings('projector')
   .description('build read models from the bus')
-  .option('--projection <name>', `${PROJECTION_NAMES.join('|')}|all`, parseProjections, [...PROJECTION_NAMES])
+  .addOption(projectionOption())
   .action((options: { projection: ProjectionName[] }) =>
     serve(() => ({ projectors: options.projection }), 'projector')(),
   );
 
-program
-  .command('all-in-one')
+withSettings('all-in-one')
   .description('every role in one process: write-api, relay, projectors, read-api (for local use)')
   .action(
     serve(
@@ -72,58 +184,95 @@ program
     ),
   );
 
-program
-  .command('replay')
-  .description('rebuild read models from position 0 into new tables, then swap them in')
-  .option('--projection <name>', `${PROJECTION_NAMES.join('|')}|all`, parseProjections, [...PROJECTION_NAMES])
-  .option('--shards <count>', 'number of shards to build (default: COUPONKILL_READ_SHARDS)', parseShards)
-  .option('--dry-run', 'read and count, write nothing', false)
-  .action(async (options: { projection: ProjectionName[]; shards?: number; dryRun: boolean }) => {
+withSettings('replay')
+  .description(
+    'rebuild read models from position 0 into new tables, then swap them in (progress on stderr, report on stdout)',
+  )
+  .addOption(projectionOption())
+  .addOption(
+    new Option('--shards <count>', 'number of shards to build (1 to 64)')
+      .argParser(parseShards)
+      .default(undefined, fallsBackTo('COUPONKILL_READ_SHARDS')),
+  )
+  .option('--dry-run', 'read and count, write nothing')
+  .action(async (options: { projection: ProjectionName[]; shards?: number; dryRun?: boolean }) => {
     const settings = config();
-    const reports = await runReplay(
+    const reports = await (
+      await readTasks()
+    ).runReplay(
       settings,
       options.projection,
       options.shards ?? settings.read.shards,
-      options.dryRun,
+      options.dryRun === true,
     );
     process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   });
 
-program
-  .command('events')
+withSettings('events')
   .description('print the events of one stream, one JSON object a line')
   .argument('<stream>', 'stream id, e.g. coupon-<id> or order-<id>')
   .action(async (stream: string) => {
-    if ((await printStream(config(), stream)) === 0)
+    const settings = config();
+    if ((await (await readTasks()).printStream(settings, stream)) === 0)
       process.stderr.write(`couponkill: stream ${stream} has no events\n`);
   });
 
-program
-  .command('migrate')
+withSettings('migrate')
   .description('create the event store schema')
-  .action(() => runMigrate(config()));
+  .action(async () => {
+    const settings = config();
+    await (await writeTasks()).runMigrate(settings);
+  });
 
-program
-  .command('rebuild-stock')
-  .description('rebuild the Redis stock gate from the event store (sales pause while it runs)')
-  .action(() => runGateRebuild(config()));
+withSettings('rebuild-stock')
+  .description(
+    'rebuild the Redis stock gate from the event store (sales pause while it runs; progress on stderr, report on stdout)',
+  )
+  .action(async () => {
+    const settings = config();
+    await (await writeTasks()).runGateRebuild(settings);
+  });
 
-program
-  .command('reconcile')
+withSettings('reconcile')
   .description('settle reservations older than the grace period once, then exit')
-  .action(() => runReconcileOnce(config()));
+  .action(async () => {
+    const settings = config();
+    await (await writeTasks()).runReconcileOnce(settings);
+  });
 
-program
-  .command('create-user')
-  .description('register a user (or an administrator)')
+withSettings('create-user')
+  .description(
+    `register a user (or an administrator). The password is never a flag: ${PASSWORD_SOURCES} ` +
+      '(8 characters or more)',
+  )
   .requiredOption('--username <name>', 'username')
-  .requiredOption('--password <password>', 'password (8 characters or more)')
-  .option('--admin', 'give the user the admin role', false)
-  .action((options: { username: string; password: string; admin: boolean }) =>
-    runUserCreate(config(), options),
+  .option('--password-stdin', 'read the password from the first line of stdin')
+  .option('--admin', 'give the user the admin role')
+  // Only to say what to use instead: a password on the command line shows in `ps` and the shell's history.
+  .addOption(new Option('--password [password]').hideHelp())
+  .addHelpText(
+    'after',
+    `\nPassword: the first line of stdin with --password-stdin (e.g. printf '%s\\n' "$PW" | couponkill create-user ` +
+      `--username ops --password-stdin), else ${NEW_USER_PASSWORD_VARIABLE}, else asked twice on the terminal with ` +
+      'echo off.',
+  )
+  .action(
+    async (options: { username: string; password?: unknown; passwordStdin?: boolean; admin?: boolean }) => {
+      if (options.password !== undefined)
+        throw new UsageError(
+          `create-user: --password is not accepted (the command line shows in ps and the shell's history): ` +
+            PASSWORD_SOURCES,
+        );
+      const settings = config();
+      const password = await readNewPassword(options.username, options.passwordStdin === true);
+      await (
+        await writeTasks()
+      ).runUserCreate(settings, { username: options.username, password, admin: options.admin === true });
+    },
   );
 
 registerOperatorCommand(program);
+registerOpenApiCommand(program);
 
 function parseProjections(value: string): ProjectionName[] {
   if (value === 'all') return [...PROJECTION_NAMES];
@@ -145,11 +294,30 @@ function parsePort(value: string): number {
   return port;
 }
 
+/**
+ * The same conventions on every command, however it was added: defaults shown as typed, global options in each
+ * command's help, errors prefixed `couponkill:` with a pointer to --help (not the whole help), and usage errors
+ * exiting 2.
+ */
+const conventions = (command: Command): void => {
+  command
+    .configureHelp({ optionDescription, showGlobalOptions: true })
+    .configureOutput({ outputError: (message, write) => write(`couponkill: ${message}`) })
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage));
+  for (const sub of command.commands) conventions(sub);
+};
+
+const fail = (message: string, status: number): never => {
+  process.stderr.write(`couponkill: ${message}\n`);
+  process.exit(status);
+};
+
+conventions(program);
 program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`couponkill: ${error.message}\n`);
-    process.exit(78);
-  }
-  process.stderr.write(`couponkill: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  if (error instanceof UsageError) fail(error.message, EXIT.usage);
+  if (error instanceof ConfigError) fail(error.message, EXIT.config);
+  if (error instanceof UnreachableDependencyError) fail(error.message, EXIT.unavailable);
+  if (error instanceof InterruptedError) fail(error.message, EXIT.interrupted);
+  fail(error instanceof Error ? error.message : String(error), EXIT.failed);
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createLogger } from '../infra/logging/logger';
 
 interface OperatorOptions {
@@ -69,7 +69,12 @@ export function registerOperatorCommand(program: Command): void {
       wholeNumber(1, 3600),
       30,
     )
-    .option('--log-level <level>', 'fatal|error|warn|info|debug', process.env.COUPONKILL_LOG_LEVEL ?? 'info')
+    .addOption(
+      new Option('--log-level <level>', 'fatal|error|warn|info|debug').default(
+        process.env.COUPONKILL_LOG_LEVEL ?? 'info',
+        'COUPONKILL_LOG_LEVEL, info',
+      ),
+    )
     .action(async (options: OperatorOptions) => {
       // Loaded here: the client library is an ES module and only this command needs it.
       const { KubeApi } = await import('../operator/runtime/kube-api.js');

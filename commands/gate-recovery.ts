@@ -87,9 +87,22 @@ export class GateRecovery {
   }
 
   /** Recovers every coupon the event store or the gate knows, and marks the gate initialised. */
-  rebuildAll(progress?: RecoveryProgress): Promise<RecoveryReport> {
-    this.queuedAll = true;
-    return this.schedule(progress);
+  /**
+   * Recovers every coupon the event store or the gate knows, and marks the gate initialised. Coupons another process
+   * is recovering at the same time are waited for (a pass every second, up to the lease), so that when this resolves
+   * every coupon's stock has been rebuilt, by this process or the other.
+   */
+  async rebuildAll(progress?: RecoveryProgress): Promise<RecoveryReport> {
+    const started = this.clock.now().getTime();
+    let waitedMs = 0;
+    for (;;) {
+      this.queuedAll = true;
+      const report = await this.schedule(progress);
+      waitedMs += report.waitedMs;
+      if (report.busy === 0 || this.clock.now().getTime() - started > this.options.leaseMs)
+        return { ...report, waitedMs };
+      await sleep(1000);
+    }
   }
 
   private schedule(progress?: RecoveryProgress): Promise<RecoveryReport> {

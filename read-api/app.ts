@@ -5,14 +5,16 @@ import type { JwtTokens } from '../infra/auth/jwt-tokens';
 import { authenticate } from '../infra/http/auth';
 import { errorHandler, notFound } from '../infra/http/error-handler';
 import { httpMetrics } from '../infra/http/http-metrics';
+import { openApiRoute } from '../infra/http/openapi';
 import { healthz } from '../infra/http/ops-routes';
 import { requestId } from '../infra/http/request-context';
 import { responseHeaders } from '../infra/http/response-headers';
-import { exactRouting, recordRoute } from '../infra/http/routing';
+import { exactRouting, noOptions, recordRoute } from '../infra/http/routing';
 import type { CouponsQueries } from '../projections/coupons/coupons-queries';
 import type { OrdersQueries } from '../projections/orders/orders-queries';
 import type { ProjectionLag } from '../projections/projection-lag';
 import type { StatsQueries } from '../projections/stats/stats-queries';
+import { readApiDocument } from './contract/openapi';
 import { toReadApiError } from './error-mapping';
 import { couponRoutes } from './routes/coupon-routes';
 import { orderRoutes } from './routes/order-routes';
@@ -36,9 +38,10 @@ export const createReadApi = (deps: ReadApiDependencies): Express => {
   app.disable('x-powered-by');
   app.set('etag', false);
   exactRouting(app);
-  app.use(requestId, responseHeaders, httpMetrics(deps.registry));
+  app.use(requestId, responseHeaders, httpMetrics(deps.registry), noOptions);
   // Readiness and metrics are on the ops listener (bin/ops-app.ts); what stays public is cheap.
   app.get('/healthz', recordRoute, healthz);
+  app.get('/openapi.json', recordRoute, openApiRoute(readApiDocument()));
   app.get('/api/v1/projections/lag', recordRoute, async (_req, res) => {
     res.json(await deps.lag.report(PUBLIC_LAG_MAX_AGE_MS));
   });

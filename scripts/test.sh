@@ -24,6 +24,7 @@ npx prettier --check . --log-level warn
 
 echo "== build (integration tests run the compiled CLI as a child process)"
 npx tsc -p tsconfig.build.json
+bash scripts/lint-openapi.sh # both APIs' OpenAPI documents, written from the build, linted (Redocly)
 
 bash scripts/kube-env.sh build # kube-apiserver + etcd for test/operator.int.ts (built once, cached under ~/.cache)
 echo "== tests"

@@ -68,7 +68,7 @@ describe('events a projection cannot apply', () => {
     app = await startRoles(env.config, { writeApi: 0, readApi: 0, relay: true }, 'all-in-one');
     const port = await freePort();
     opsUrl = `http://127.0.0.1:${port}`;
-    projector = spawn(process.execPath, [CLI, '--dotenv', '/nonexistent', 'projector'], {
+    projector = spawn(process.execPath, [CLI, '--no-dotenv', 'projector'], {
       env: envOf(env.config, {
         COUPONKILL_READ_DATABASE_URL: env.config.read.databaseUrl,
         COUPONKILL_CONSUMER_NAME: 'dead-letter-test',

@@ -99,8 +99,9 @@ describe('rebuilding the stock gate from the event store', () => {
     const before = await snapshot();
     await deleteKeysMatching(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
     const result = await runCli(['rebuild-stock'], envOf(h.env.config));
-    // The pending reservations went with the keys: the rebuild says it waits for appends in flight.
-    expect(result.stderr).toContain('pending reservations were lost');
+    // The harness's own reconciler may be rebuilding the wiped gate too: the CLI ends once every coupon is rebuilt,
+    // by itself or by the other process.
+    expect(result.stderr).not.toMatch(/"level":50|error/i);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ coupons: 2 });
     expect(await snapshot()).toEqual(before);

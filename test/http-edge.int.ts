@@ -15,6 +15,7 @@ import { createTestEnv, JWT_SECRET, type TestEnv } from './support/test-env';
 /** Every route template of both APIs: the only values the route label may take besides `unmatched`. */
 const ROUTE_TEMPLATES = [
   '/healthz',
+  '/openapi.json',
   '/api/v1/users',
   '/api/v1/auth/login',
   '/api/v1/coupons',
@@ -276,6 +277,14 @@ describe('the HTTP edge (write-api, read-api, lean seckill path)', () => {
       404,
       'NOT_FOUND',
     ],
+    [
+      'OPTIONS on a write route',
+      'write',
+      () => httpBytes('OPTIONS', `/api/v1/orders/${couponId}/cancel`),
+      404,
+      'NOT_FOUND',
+    ],
+    ['OPTIONS on a read route', 'read', () => httpBytes('OPTIONS', '/api/v1/coupons'), 404, 'NOT_FOUND'],
     ['PROPFIND', 'read', () => httpBytes('PROPFIND', '/api/v1/coupons', auth()), 404, 'NOT_FOUND'],
     ['readiness on a public port', 'write', () => httpBytes('GET', '/readyz'), 404, 'NOT_FOUND'],
     ['metrics on a public port', 'read', () => httpBytes('GET', '/metrics'), 404, 'NOT_FOUND'],

@@ -31,7 +31,7 @@ describe('read-your-writes under a crowd of waiting reads', () => {
     const [readPort, readOpsPort, projectorOpsPort] = [await freePort(), await freePort(), await freePort()];
     urls.read = `http://127.0.0.1:${String(readPort)}`;
     urls.readOps = `http://127.0.0.1:${String(readOpsPort)}`;
-    projector = spawn(process.execPath, [CLI, '--dotenv', '/nonexistent', 'projector'], {
+    projector = spawn(process.execPath, [CLI, '--no-dotenv', 'projector'], {
       env: envOf(env.config, {
         ...readSide,
         COUPONKILL_CONSUMER_NAME: 'waiting-reads',

@@ -10,10 +10,12 @@ import type { JwtTokens } from '../infra/auth/jwt-tokens';
 import { errorHandler, notFound } from '../infra/http/error-handler';
 import { httpMetrics } from '../infra/http/http-metrics';
 import { jsonBody } from '../infra/http/json-body';
+import { openApiRoute } from '../infra/http/openapi';
 import { healthz } from '../infra/http/ops-routes';
 import { requestId } from '../infra/http/request-context';
 import { responseHeaders } from '../infra/http/response-headers';
-import { exactRouting, recordRoute } from '../infra/http/routing';
+import { exactRouting, noOptions, recordRoute } from '../infra/http/routing';
+import { writeApiDocument } from './contract/openapi';
 import { toWriteApiError } from './error-mapping';
 import { couponRoutes } from './routes/coupon-routes';
 import { orderRoutes } from './routes/order-routes';
@@ -33,14 +35,16 @@ export interface WriteApiDependencies {
   readonly bodyLimitBytes: number;
 }
 
-const createApp = (deps: WriteApiDependencies, answer: SeckillAnswer): Express => {
+/** The express app of the write API (exported for test/openapi.int.ts, which walks its routes). */
+export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAnswer): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   exactRouting(app);
-  app.use(requestId, responseHeaders, httpMetrics(deps.registry));
+  app.use(requestId, responseHeaders, httpMetrics(deps.registry), noOptions);
   // Readiness and metrics are on the ops listener (bin/ops-app.ts); liveness is cheap enough to stay public.
   app.get('/healthz', recordRoute, healthz);
+  app.get('/openapi.json', recordRoute, openApiRoute(writeApiDocument()));
   app.use(jsonBody(deps.bodyLimitBytes));
   app.use('/api/v1', userRoutes(deps.users, deps.tokens));
   app.use('/api/v1/coupons', couponRoutes(deps.coupons, deps.tokens));
@@ -54,7 +58,7 @@ const createApp = (deps: WriteApiDependencies, answer: SeckillAnswer): Express =
 /** The write API as the server runs it: the lean seckill path first, express for everything it leaves. */
 export const createWriteApiHandler = (deps: WriteApiDependencies): RequestListener => {
   const answer = seckillAnswer(deps.seckill, deps.registry, deps.logger);
-  const app = createApp(deps, answer);
+  const app = createWriteApiApp(deps, answer);
   const fastPath = seckillFastPath({
     answer,
     tokens: deps.tokens,

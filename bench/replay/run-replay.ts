@@ -26,7 +26,7 @@ export const runReplay = async (env: NodeJS.ProcessEnv, logDir: string): Promise
   const started = Date.now();
   const replay = BenchProcess.start(
     'replay',
-    [CLI, '--dotenv', '/nonexistent', 'replay', '--projection', 'all'],
+    [CLI, '--no-dotenv', 'replay', '--projection', 'all'],
     env,
     join(logDir, 'replay.log'),
     'pipe',

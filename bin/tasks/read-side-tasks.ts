@@ -1,4 +1,3 @@
-import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../../infra/config/config';
 import type { ProjectionName } from '../../projections/projection';
 import { PROJECTIONS } from '../../projections/projections';
@@ -6,14 +5,21 @@ import { Replay, type ReplayReport } from '../../projections/replay';
 import { createContainer } from '../container';
 import { closeReadSide, closeWriteSide, openReadSide, openWriteSide } from '../lifecycle';
 import { TOKENS } from '../tokens';
+import { startProgress } from './progress';
+import { withWriteSide } from './write-side-tasks';
 
 const withReadSide = async <T>(
   config: Config,
   task: (container: ReturnType<typeof createContainer>) => Promise<T>,
 ): Promise<T> => {
   const container = createContainer(config, 'cli');
-  await openWriteSide(container);
-  await openReadSide(container);
+  await openWriteSide(container, { attempts: 1 });
+  try {
+    await openReadSide(container, { attempts: 1 });
+  } catch (error) {
+    await closeWriteSide(container);
+    throw error;
+  }
   try {
     return await task(container);
   } finally {
@@ -32,21 +38,10 @@ export const runReplay = (
     const replay = container.get(Replay);
     const reports: ReplayReport[] = [];
     for (const name of names) {
-      const bar = new SingleBar(
-        {
-          format: `${name.padEnd(8)} |{bar}| {percentage}% | {value}/{total} positions | {speed} ev/s | ETA {eta_formatted}`,
-          hideCursor: true,
-        },
-        Presets.shades_classic,
-      );
-      const started = Date.now();
-      bar.start(1, 0, { speed: 0 });
-      const report = await replay.run(PROJECTIONS[name], shards, dryRun, ({ done, total }) => {
-        bar.setTotal(Math.max(total, 1));
-        bar.update(done, { speed: Math.round(done / Math.max((Date.now() - started) / 1000, 0.001)) });
-      });
-      bar.update(bar.getTotal());
-      bar.stop();
+      const progress = startProgress(name, 'positions');
+      const report = await replay
+        .run(PROJECTIONS[name], shards, dryRun, ({ done, total }) => progress.update(done, total))
+        .finally(() => progress.stop());
       reports.push(report);
       process.stderr.write(
         `${name}: ${report.dryRun ? 'would write' : 'replayed'} ${report.events} events into ${report.shards} shards ` +
@@ -64,8 +59,9 @@ export const runReplay = (
     return reports;
   });
 
+/** Needs the event store only (no read database). */
 export const printStream = (config: Config, streamId: string): Promise<number> =>
-  withReadSide(config, async (container) => {
+  withWriteSide(config, async (container) => {
     const events = await container.get(TOKENS.EventStore).readStream(streamId);
     for (const e of events) {
       process.stdout.write(

@@ -14,50 +14,134 @@ const url = (protocols: readonly string[]) =>
     { message: `must be a URL (${protocols.join(' or ')})` },
   );
 
-/** Every setting, by its environment variable. Defaults suit the local quick start; secrets have none. */
+/**
+ * Every setting, by its environment variable. Defaults suit the local quick start; secrets have none. Each entry's
+ * `description` (and `shownDefault`, when the default is not a value of the schema) is what `couponkill --help` lists
+ * (config.ts, describeSettings).
+ */
 export const configSchema = z
   .object({
-    COUPONKILL_HOST: z.string().min(1).default('0.0.0.0'),
-    COUPONKILL_WRITE_API_PORT: port.default(8080),
-    COUPONKILL_OPS_HOST: z.string().min(1).default('127.0.0.1'),
-    COUPONKILL_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-    COUPONKILL_LISTEN_BACKLOG: positiveInt.max(65535).optional(),
+    COUPONKILL_HOST: z
+      .string()
+      .min(1)
+      .default('0.0.0.0')
+      .meta({ description: 'address the public APIs listen on' }),
+    COUPONKILL_WRITE_API_PORT: port.default(8080).meta({ description: "the write-api's port" }),
+    COUPONKILL_OPS_HOST: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .meta({ description: 'address of the ops listener (/healthz, /readyz, /metrics, lag)' }),
+    COUPONKILL_OPS_PORT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .optional()
+      .meta({ description: 'port of the ops listener; 0 picks a free one' }),
+    COUPONKILL_LISTEN_BACKLOG: positiveInt.max(65535).optional().meta({
+      description: 'listen(2) backlog of every listener',
+      shownDefault: "the kernel's cap, net.core.somaxconn",
+    }),
     COUPONKILL_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    COUPONKILL_REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+      .default('info')
+      .meta({ description: 'log level (pino)' }),
+    COUPONKILL_REDIS_URL: url(['redis:', 'rediss:'])
+      .default('redis://127.0.0.1:6379')
+      .meta({ description: 'Redis of the stock gate (and of the bus when COUPONKILL_BUS=redis)' }),
     COUPONKILL_REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - (1 to 32)')
-      .default('ck'),
-    COUPONKILL_REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(2000),
-    COUPONKILL_EVENT_STORE: z.enum(['mysql', 'eventstoredb']).default('mysql'),
-    COUPONKILL_ESDB_CONNECTION_STRING: url(['esdb:', 'esdb+discover:']).optional(),
-    COUPONKILL_EVENT_STORE_URL: url(['mysql:']).default(
-      'mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_events',
-    ),
-    COUPONKILL_EVENT_STORE_POOL_SIZE: positiveInt.default(10),
-    COUPONKILL_EVENT_STORE_BATCH_MAX: positiveInt.max(5000).default(500),
-    COUPONKILL_EVENT_STORE_LOCK_WAIT_SECONDS: positiveInt.default(5),
+      .default('ck')
+      .meta({ description: 'prefix of every Redis key: letters, digits, _ . - (1 to 32)' }),
+    COUPONKILL_REDIS_COMMAND_TIMEOUT_MS: positiveInt
+      .default(2000)
+      .meta({ description: 'a Redis command not answered by then fails, in ms' }),
+    COUPONKILL_EVENT_STORE: z
+      .enum(['mysql', 'eventstoredb'])
+      .default('mysql')
+      .meta({ description: 'the event store: the embedded MySQL one or EventStoreDB' }),
+    COUPONKILL_ESDB_CONNECTION_STRING: url(['esdb:', 'esdb+discover:']).optional().meta({
+      description:
+        'EventStoreDB connection string (esdb:// or esdb+discover://), required when COUPONKILL_EVENT_STORE=eventstoredb',
+    }),
+    COUPONKILL_EVENT_STORE_URL: url(['mysql:'])
+      .default('mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_events')
+      .meta({ description: 'the embedded MySQL event store (its database is created if missing)' }),
+    COUPONKILL_EVENT_STORE_POOL_SIZE: positiveInt
+      .default(10)
+      .meta({ description: "connections of the event store's MySQL pool" }),
+    COUPONKILL_EVENT_STORE_BATCH_MAX: positiveInt
+      .max(5000)
+      .default(500)
+      .meta({ description: 'appends per group commit (at most 5000)' }),
+    COUPONKILL_EVENT_STORE_LOCK_WAIT_SECONDS: positiveInt
+      .default(5)
+      .meta({ description: "how long an append waits for MySQL's lock, in seconds" }),
     COUPONKILL_JWT_SECRET: z
       .string({ message: 'is required (at least 32 characters)' })
-      .min(32, 'must be at least 32 characters'),
-    COUPONKILL_JWT_ISSUER: z.string().min(1).default('couponkill'),
-    COUPONKILL_JWT_AUDIENCE: z.string().min(1).default('couponkill'),
-    COUPONKILL_JWT_TTL_SECONDS: positiveInt.default(3600),
-    COUPONKILL_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
-    COUPONKILL_SCRYPT_LOG2_COST: z.coerce.number().int().min(10).max(20).default(15),
-    COUPONKILL_ADMIN_USERNAME: z.string().min(3).optional(),
-    COUPONKILL_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-    COUPONKILL_BODY_LIMIT_BYTES: positiveInt.max(1_048_576).default(16_384),
-    COUPONKILL_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
-    COUPONKILL_RECONCILE_INTERVAL_MS: positiveInt.default(1000),
-    COUPONKILL_READ_API_PORT: port.default(8081),
-    COUPONKILL_PROJECTOR_PORT: port.optional(),
-    COUPONKILL_RELAY_PORT: port.optional(),
-    COUPONKILL_READ_DATABASE_URL: url(['mysql:']).default(
-      'mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_read',
-    ),
+      .min(32, 'must be at least 32 characters')
+      .meta({ description: 'HS256 secret of the tokens, 32 characters or more' }),
+    COUPONKILL_JWT_ISSUER: z
+      .string()
+      .min(1)
+      .default('couponkill')
+      .meta({ description: 'issuer (iss) of the tokens' }),
+    COUPONKILL_JWT_AUDIENCE: z
+      .string()
+      .min(1)
+      .default('couponkill')
+      .meta({ description: 'audience (aud) of the tokens' }),
+    COUPONKILL_JWT_TTL_SECONDS: positiveInt
+      .default(3600)
+      .meta({ description: 'token lifetime, and the longest exp - iat accepted, in seconds' }),
+    COUPONKILL_JWT_CLOCK_SKEW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(30)
+      .meta({ description: 'clock difference allowed for iat and exp, in seconds (0 to 300)' }),
+    COUPONKILL_SCRYPT_LOG2_COST: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(20)
+      .default(15)
+      .meta({ description: 'password hashing cost: scrypt N = 2^this (10 to 20)' }),
+    COUPONKILL_ADMIN_USERNAME: z.string().min(3).optional().meta({
+      description:
+        'administrator registered at start when absent (set both or neither with COUPONKILL_ADMIN_PASSWORD)',
+    }),
+    COUPONKILL_ADMIN_PASSWORD: z
+      .string()
+      .min(12, 'must be at least 12 characters')
+      .optional()
+      .meta({ description: "that administrator's password, 12 characters or more" }),
+    COUPONKILL_BODY_LIMIT_BYTES: positiveInt
+      .max(1_048_576)
+      .default(16_384)
+      .meta({ description: 'largest request body, in bytes' }),
+    COUPONKILL_RECONCILE_GRACE_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(5000)
+      .meta({ description: 'the reconciler settles reservations older than this, in ms' }),
+    COUPONKILL_RECONCILE_INTERVAL_MS: positiveInt
+      .default(1000)
+      .meta({ description: 'how often the reconciler runs, in ms' }),
+    COUPONKILL_READ_API_PORT: port.default(8081).meta({ description: "the read-api's port" }),
+    COUPONKILL_PROJECTOR_PORT: port
+      .optional()
+      .meta({ description: "the projector's ops port (name of 0.1; COUPONKILL_OPS_PORT wins)" }),
+    COUPONKILL_RELAY_PORT: port
+      .optional()
+      .meta({ description: "the relay's ops port (name of 0.1; COUPONKILL_OPS_PORT wins)" }),
+    COUPONKILL_READ_DATABASE_URL: url(['mysql:'])
+      .default('mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_read')
+      .meta({ description: 'MySQL read-model catalog; shard i defaults to its database with _i appended' }),
     COUPONKILL_READ_SHARD_URLS: z
       .string()
       .default('')
@@ -67,35 +151,76 @@ export const configSchema = z
           .map((u) => u.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(url(['mysql:']))),
-    COUPONKILL_READ_SHARDS: positiveInt.max(64).default(2),
-    COUPONKILL_READ_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
-    COUPONKILL_READ_MAX_WAITERS: positiveInt.max(100_000).default(1000),
-    COUPONKILL_SECKILL_APPEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
-    COUPONKILL_PROJECTOR_BATCH: positiveInt.max(5000).default(500),
-    COUPONKILL_BUS: z.enum(['redis', 'rocketmq']).default('redis'),
-    COUPONKILL_BUS_CLAIM_IDLE_MS: positiveInt.default(30_000),
-    COUPONKILL_BUS_MAX_DELIVERIES: positiveInt.default(5),
+      .pipe(z.array(url(['mysql:'])))
+      .meta({ description: 'explicit shard map: MySQL URLs separated by commas' }),
+    COUPONKILL_READ_SHARDS: positiveInt
+      .max(64)
+      .default(2)
+      .meta({ description: 'shards of a first build of the read models (1 to 64)' }),
+    COUPONKILL_READ_WAIT_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(30_000)
+      .default(2000)
+      .meta({ description: 'longest a read waits for read-your-writes, in ms' }),
+    COUPONKILL_READ_MAX_WAITERS: positiveInt
+      .max(100_000)
+      .default(1000)
+      .meta({ description: 'reads waiting for read-your-writes at once; more are answered 503 at once' }),
+    COUPONKILL_SECKILL_APPEND_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(3000)
+      .meta({ description: "a seckill's append not stored by then is not stored at all (503), in ms" }),
+    COUPONKILL_PROJECTOR_BATCH: positiveInt
+      .max(5000)
+      .default(500)
+      .meta({ description: 'messages per projector batch' }),
+    COUPONKILL_BUS: z
+      .enum(['redis', 'rocketmq'])
+      .default('redis')
+      .meta({ description: 'the bus: Redis Streams or RocketMQ 5' }),
+    COUPONKILL_BUS_CLAIM_IDLE_MS: positiveInt.default(30_000).meta({
+      description: 'an unacknowledged message is redelivered after this, in ms (RocketMQ: invisible time)',
+    }),
+    COUPONKILL_BUS_MAX_DELIVERIES: positiveInt
+      .default(5)
+      .meta({ description: 'deliveries of a message before it is dead-lettered' }),
     COUPONKILL_ROCKETMQ_ENDPOINTS: z
       .string()
       .regex(/^[A-Za-z0-9.-]+(:\d+)?(;[A-Za-z0-9.-]+(:\d+)?)*$/, 'host:port, separated by ;')
-      .default('127.0.0.1:18081'),
+      .default('127.0.0.1:18081')
+      .meta({ description: 'RocketMQ proxy gRPC endpoints, host:port separated by ;' }),
     COUPONKILL_ROCKETMQ_TOPIC: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,120}$/, 'letters, digits, _ - (1 to 120)')
-      .default('couponkill-events'),
+      .default('couponkill-events')
+      .meta({ description: 'RocketMQ FIFO topic of the events' }),
     COUPONKILL_ROCKETMQ_GROUP_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ - (1 to 64)')
-      .default('couponkill'),
-    COUPONKILL_ROCKETMQ_AWAIT_MS: positiveInt.default(5000),
-    COUPONKILL_ROCKETMQ_NAMESPACE: z.string().default(''),
-    COUPONKILL_ROCKETMQ_ACCESS_KEY: z.string().min(1).optional(),
-    COUPONKILL_ROCKETMQ_SECRET_KEY: z.string().min(1).optional(),
+      .default('couponkill')
+      .meta({ description: 'prefix of the RocketMQ consumer group names' }),
+    COUPONKILL_ROCKETMQ_AWAIT_MS: positiveInt
+      .default(5000)
+      .meta({ description: 'RocketMQ long poll, in ms' }),
+    COUPONKILL_ROCKETMQ_NAMESPACE: z.string().default('').meta({ description: 'RocketMQ namespace' }),
+    COUPONKILL_ROCKETMQ_ACCESS_KEY: z.string().min(1).optional().meta({
+      description: 'RocketMQ ACL access key (set both or neither with COUPONKILL_ROCKETMQ_SECRET_KEY)',
+    }),
+    COUPONKILL_ROCKETMQ_SECRET_KEY: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'RocketMQ ACL secret key' }),
     COUPONKILL_CONSUMER_NAME: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)
-      .optional(),
+      .optional()
+      .meta({ description: "this process's name in consumer groups" }),
   })
   .refine((c) => c.COUPONKILL_EVENT_STORE !== 'eventstoredb' || c.COUPONKILL_ESDB_CONNECTION_STRING, {
     message: 'is required when COUPONKILL_EVENT_STORE=eventstoredb',

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { z } from 'zod';
 import { configSchema, type RawConfig } from './config-schema';
 
 /** The process roles, each with its own default ops port. */
@@ -166,3 +167,78 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
 export const loadEnvFile = (path: string): void => {
   if (existsSync(path)) process.loadEnvFile(path);
 };
+
+export type SettingName = keyof typeof configSchema.shape;
+
+/** One setting as `couponkill --help` lists it. */
+export interface SettingHelp {
+  readonly name: SettingName;
+  /** One line: what it sets. */
+  readonly meaning: string;
+  /** The values it takes, when it has a fixed set. */
+  readonly choices: readonly string[] | null;
+  /** The default as a user would type it (or what stands in for it); null when the setting is required. */
+  readonly default: string | null;
+}
+
+/** Defaults worked out in loadConfig rather than held by the schema. */
+const COMPUTED_DEFAULTS: Partial<Record<SettingName, string>> = {
+  COUPONKILL_OPS_PORT: `the role's: ${Object.entries(DEFAULT_OPS_PORTS)
+    .map(([role, port]) => `${role} ${port}`)
+    .join(', ')}`,
+  COUPONKILL_CONSUMER_NAME: 'the host name',
+};
+
+const typed = (value: unknown): string => {
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(String).join(',');
+  if (value === undefined || value === '') return 'none';
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+};
+
+const describe = (name: SettingName, schema: z.ZodType): SettingHelp => {
+  const meta = schema.meta() ?? {};
+  const inner = schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema;
+  const parsed = schema.safeParse(undefined);
+  const shown = COMPUTED_DEFAULTS[name] ?? (typeof meta.shownDefault === 'string' ? meta.shownDefault : null);
+  return {
+    name,
+    meaning: meta.description ?? '(undocumented)',
+    choices: inner instanceof z.ZodEnum ? inner.options.map(String) : null,
+    default: shown ?? (parsed.success ? typed(parsed.data) : null),
+  };
+};
+
+/** Every setting with its meaning and default, in the schema's order: the schema is the one place they are written. */
+export const describeSettings = (): SettingHelp[] =>
+  (Object.entries(configSchema.shape) as [SettingName, z.ZodType][]).map(([name, schema]) =>
+    describe(name, schema),
+  );
+
+/** A setting's default as a user would type it (`2`, `redis://127.0.0.1:6379`); `required` when it has none. */
+export const settingDefault = (name: SettingName): string =>
+  describe(name, configSchema.shape[name]).default ?? 'required';
+
+const wrap = (text: string, width: number, indent: string): string => {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l) => `${indent}${l}`).join('\n');
+};
+
+/** The settings as a help section: each variable on a line of its own, its meaning and default indented below. */
+export const renderSettingsHelp = (width = 80): string =>
+  describeSettings()
+    .map((s) => {
+      const facts = [
+        ...(s.choices ? [`one of: ${s.choices.join(', ')}`] : []),
+        s.default === null ? 'required' : `default: ${s.default}`,
+      ];
+      return `  ${s.name}\n${wrap(`${s.meaning} (${facts.join('; ')})`, width, '      ')}`;
+    })
+    .join('\n');

@@ -1,4 +1,5 @@
 import { Router, type Express, type RequestHandler } from 'express';
+import { ApiError } from './api-error';
 
 /**
  * Paths match exactly: `/API/V1/…` and a trailing slash are other paths (404), so a route has one spelling and its
@@ -10,6 +11,16 @@ export const exactRouting = (app: Express): void => {
 };
 
 export const exactRouter = (): Router => Router({ caseSensitive: true, strict: true });
+
+/**
+ * No route answers OPTIONS (the APIs serve no cross-origin callers), so none does: without this, express answers it
+ * by itself with a `200 text/plain` under every router, unlike every other path with no route.
+ */
+export const noOptions: RequestHandler = (req, _res, next) => {
+  next(
+    req.method === 'OPTIONS' ? new ApiError(404, 'NOT_FOUND', `no route for OPTIONS ${req.path}`) : undefined,
+  );
+};
 
 /**
  * Put first on every route: records the matched route's template (mount path + route path, e.g.

@@ -1,13 +1,12 @@
 import type { RequestHandler, Router } from 'express';
-import { z } from 'zod';
 import { ApiError } from '../../infra/http/api-error';
 import { couponIdParam } from '../../infra/http/id-params';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
 import type { CouponsQueries } from '../../projections/coupons/coupons-queries';
-import { listQuery, minPositionOf, readQuery } from '../read-queries';
-
-const pageQuery = z.strictObject(listQuery);
+import { pageQuery } from '../contract/coupon-contract';
+import { readQuery } from '../contract/request-parts';
+import { minPositionOf } from '../read-queries';
 
 /** The coupons read model: a page of coupons, and one coupon. */
 export const couponRoutes = (coupons: CouponsQueries, user: RequestHandler): Router => {

@@ -1,18 +1,14 @@
 import type { RequestHandler, Router } from 'express';
-import { z } from 'zod';
 import { ApiError } from '../../infra/http/api-error';
 import { orderIdParam } from '../../infra/http/id-params';
 import { principalOf } from '../../infra/http/request-context';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
 import type { OrdersQueries } from '../../projections/orders/orders-queries';
-import { listQuery, minPositionOf, readQuery } from '../read-queries';
-import { requireSelfOrAdmin, userParam } from './user-access';
-
-const ordersQuery = z.strictObject({
-  ...listQuery,
-  status: z.enum(['PLACED', 'CANCELLED', 'USED']).optional(),
-});
+import { ordersQuery } from '../contract/order-contract';
+import { readQuery, userParam } from '../contract/request-parts';
+import { minPositionOf } from '../read-queries';
+import { requireSelfOrAdmin } from './user-access';
 
 /** The orders read model: one order, and a buyer's orders. */
 export const orderRoutes = (orders: OrdersQueries, user: RequestHandler): Router => {

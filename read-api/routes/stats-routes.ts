@@ -2,8 +2,10 @@ import type { RequestHandler, Router } from 'express';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
 import type { StatsQueries } from '../../projections/stats/stats-queries';
-import { minPositionOf, readQuery } from '../read-queries';
-import { requireSelfOrAdmin, userParam } from './user-access';
+import { readQuery, userParam } from '../contract/request-parts';
+import type { UserCouponStats } from '../contract/stats-contract';
+import { minPositionOf } from '../read-queries';
+import { requireSelfOrAdmin } from './user-access';
 
 /** The per-user coupon statistics read model. */
 export const statsRoutes = (stats: StatsQueries, user: RequestHandler): Router => {
@@ -13,7 +15,11 @@ export const statsRoutes = (stats: StatsQueries, user: RequestHandler): Router =
     const { userId } = parseWith(userParam, req.params, 'path');
     requireSelfOrAdmin(userId, res);
     const q = parseWith(readQuery, req.query, 'query');
-    res.json({ userId, coupons: await stats.userCouponStats(userId, minPositionOf(q.minPosition, req)) });
+    const answer: UserCouponStats = {
+      userId,
+      coupons: await stats.userCouponStats(userId, minPositionOf(q.minPosition, req)),
+    };
+    res.json(answer);
   });
 
   return router;

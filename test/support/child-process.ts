@@ -30,17 +30,33 @@ export const envOf = (config: Config, extra: Record<string, string> = {}): NodeJ
   ...extra,
 });
 
+export interface CliRun {
+  /** Written to the CLI's stdin, which is then closed (default: stdin closed at once). */
+  readonly stdin?: string;
+  readonly cwd?: string;
+  /** Read env files as a user's CLI does (default: --no-dotenv, so that a stray .env cannot change a test). */
+  readonly dotenv?: boolean;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
 /** Runs the compiled CLI (npm run build) and collects its output. */
-export const runCli = (
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+export const runCli = (args: string[], env: NodeJS.ProcessEnv, options: CliRun = {}): Promise<CliResult> =>
   new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, '--dotenv', '/nonexistent', ...args], { env });
+    const child = spawn(process.execPath, [CLI, ...(options.dotenv ? [] : ['--no-dotenv']), ...args], {
+      env,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin);
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
 
@@ -49,7 +65,7 @@ export const startCliServer = async (
   env: NodeJS.ProcessEnv,
   healthUrl: string,
 ): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, [CLI, '--dotenv', '/nonexistent', ...args], {
+  const child = spawn(process.execPath, [CLI, '--no-dotenv', ...args], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -78,7 +94,7 @@ export const startLoggedCliServer = async (
   env: NodeJS.ProcessEnv,
   healthUrl: string,
 ): Promise<LoggedServer> => {
-  const child = spawn(process.execPath, [CLI, '--dotenv', '/nonexistent', ...args], {
+  const child = spawn(process.execPath, [CLI, '--no-dotenv', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

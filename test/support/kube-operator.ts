@@ -34,8 +34,7 @@ export async function startOperator(options: {
     process.execPath,
     [
       CLI,
-      '--dotenv',
-      '/nonexistent',
+      '--no-dotenv',
       'operator',
       '--kubeconfig',
       options.kubeconfig,

@@ -1,5 +1,4 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import type { OrderHandlers } from '../../commands/order-handlers';
 import type { JwtTokens } from '../../infra/auth/jwt-tokens';
 import { authenticate } from '../../infra/http/auth';
@@ -7,8 +6,7 @@ import { orderIdParam } from '../../infra/http/id-params';
 import { commandContext } from '../../infra/http/request-context';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
-
-const noFields = z.strictObject({});
+import { noFields } from '../contract/order-contract';
 
 export const orderRoutes = (orders: OrderHandlers, tokens: JwtTokens): Router => {
   const router = exactRouter();

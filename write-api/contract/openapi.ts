@@ -1,0 +1,69 @@
+import {
+  healthOperation,
+  openApiDocument,
+  openApiOperation,
+  type ApiOperation,
+  type ErrorCode,
+  type OpenApiDocument,
+} from '../../infra/http/openapi';
+import { addStockOperation, closeCouponOperation, createCouponOperation } from './coupon-contract';
+import { cancelOrderOperation, useOrderOperation } from './order-contract';
+import { seckillOperation } from './seckill-contract';
+import { loginOperation, registerOperation } from './user-contract';
+
+/** What every route behind the JSON body parser (infra/http/json-body.ts) may answer before it runs, and a 500. */
+const BEHIND_THE_BODY_PARSER: readonly ErrorCode[] = [
+  'MALFORMED_JSON',
+  'MALFORMED_BODY',
+  'BAD_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'INTERNAL_ERROR',
+];
+
+const commands = (operation: ApiOperation): ApiOperation => ({
+  ...operation,
+  errors: [...operation.errors, ...BEHIND_THE_BODY_PARSER],
+});
+
+/** Every route of the write API (write-api/app.ts), in the order it routes them. */
+export const WRITE_API_OPERATIONS: readonly ApiOperation[] = [
+  healthOperation,
+  openApiOperation,
+  ...[
+    registerOperation,
+    loginOperation,
+    createCouponOperation,
+    addStockOperation,
+    closeCouponOperation,
+    seckillOperation,
+    cancelOrderOperation,
+    useOrderOperation,
+  ].map(commands),
+];
+
+let document: OpenApiDocument | undefined;
+
+/** The write API's OpenAPI document, built once. */
+export const writeApiDocument = (): OpenApiDocument =>
+  (document ??= openApiDocument(
+    {
+      title: 'CouponKill write API',
+      version: '1.0.0',
+      description:
+        'Commands of CouponKill, an event-sourced flash sale for coupons: users, coupons, seckills, orders. Bodies are UTF-8 JSON objects (at most 16 KiB by default); unknown fields are refused. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
+      server: {
+        url: '/',
+        description:
+          'the write API that serves this document (port 8080 by default, `COUPONKILL_WRITE_API_PORT`)',
+      },
+      tags: [
+        { name: 'operations', description: 'liveness and this document' },
+        { name: 'users', description: 'registration and login' },
+        { name: 'coupons', description: "administrators' coupon management" },
+        { name: 'seckill', description: 'buying a unit of a coupon' },
+        { name: 'orders', description: 'what a buyer may do with their orders' },
+      ],
+    },
+    WRITE_API_OPERATIONS,
+  ));

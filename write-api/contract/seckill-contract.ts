@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { SeckillResult } from '../../commands/seckill-handler';
+import { couponIdParam } from '../../infra/http/id-params';
+import { answerHeader, type ApiOperation, type Same } from '../../infra/http/openapi';
+import { IDEMPOTENCY_KEY } from '../seckill-answer';
+import { orderCommandResult } from './order-contract';
+
+/** The header seckillAnswer checks with IDEMPOTENCY_KEY (write-api/seckill-answer.ts). */
+export const seckillHeaders = z.object({
+  'Idempotency-Key': z.string().regex(IDEMPOTENCY_KEY).optional().meta({
+    description:
+      'Your key for this purchase, 1 to 128 visible ASCII characters: a retry with the same key answers the original order (200, `Idempotent-Replayed: true`) and never buys twice.',
+  }),
+});
+
+const _seckillAnswer: Same<z.output<typeof orderCommandResult>, Omit<SeckillResult, 'replayed'>> = true;
+
+const orderLocation = answerHeader("the order's path on the read API", {
+  type: 'string',
+  pattern: '^/api/v1/orders/[0-9a-f-]{36}$',
+});
+
+export const seckillOperation: ApiOperation = {
+  method: 'post',
+  route: '/api/v1/seckill/:couponId',
+  operationId: 'seckill',
+  summary: 'Buy a unit of a coupon',
+  description:
+    "One Redis round trip checks the sale window, the buyer's limit and the stock at once; the order is stored in the event store before the answer. Without an `Idempotency-Key`, a buyer at the coupon's per-user limit gets `409 LIMIT_REACHED` with the orders they hold.",
+  tag: 'seckill',
+  access: 'user',
+  params: couponIdParam,
+  headers: seckillHeaders,
+  body: {
+    schema: z.unknown().meta({ description: 'ignored' }),
+    required: false,
+    description: 'none is needed; a JSON body is read and ignored',
+  },
+  answers: {
+    201: {
+      description: 'placed',
+      schema: orderCommandResult,
+      headers: { Location: orderLocation },
+    },
+    200: {
+      description: 'a retry with the same `Idempotency-Key`: the original order',
+      schema: orderCommandResult,
+      headers: {
+        Location: orderLocation,
+        'Idempotent-Replayed': answerHeader('this answer replays an earlier one', {
+          type: 'string',
+          const: 'true',
+        }),
+      },
+    },
+  },
+  errors: [
+    'COUPON_NOT_FOUND',
+    'SOLD_OUT',
+    'LIMIT_REACHED',
+    'SALE_NOT_STARTED',
+    'SALE_ENDED',
+    'COUPON_CLOSED',
+    'SECKILL_IN_PROGRESS',
+    'DEPENDENCY_UNAVAILABLE',
+    'GATE_RECOVERING',
+  ],
+};
