@@ -15,6 +15,11 @@ export const PORTS = {
   bare: 28101,
   express: 28102,
   naive: 28103,
+  /** The projection scale-out stage: its read-api (API and ops listener), relay, and projector replica i at +i. */
+  scalingReadApi: 28201,
+  scalingReadApiOps: 28202,
+  scalingRelayOps: 28203,
+  scalingProjectorOps: 28210,
 } as const;
 
 export interface BenchEnv {
@@ -31,6 +36,10 @@ export interface BenchEnv {
     readonly raw: string;
     readonly replayEvents: string;
     readonly replayRead: string;
+    /** The scale-out stage's event store, when it is not the replay store. */
+    readonly scalingEvents: string;
+    /** The read catalog of one scale-out configuration (`label`: letters and digits). */
+    scalingRead(label: string): string;
   };
   /** Environment of a CouponKill process of this run (the live system, or the replay store when `replay`). */
   cliEnv(store: 'live' | 'replay'): NodeJS.ProcessEnv;
@@ -59,6 +68,8 @@ export const prepareBenchEnv = (): BenchEnv => {
     raw: `${base}_raw`,
     replayEvents: `${base}_replay_events`,
     replayRead: `${base}_replay_read`,
+    scalingEvents: `${base}_scaling_events`,
+    scalingRead: (label: string) => `${base}_scaling_${label}`,
   };
   return {
     runId,

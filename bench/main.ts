@@ -10,6 +10,8 @@ import { BenchProcess } from './bench-process';
 import { CouponKillSystem } from './couponkill-system';
 import { CpuAccounting } from './cpu-usage';
 import { LagSampler } from './lag-sampler';
+import { runProjectionScaling } from './projection-scaling/run-scaling';
+import { scalingAuditsPassed } from './projection-scaling/scaling-results';
 import type { LoadPlan, LoadResult } from './load/load-plan';
 import { runLoad } from './load/run-load';
 import { BASELINE_SERVER } from './paths';
@@ -156,6 +158,31 @@ const measureReplay = async (run: Run) => {
   return { fill, replay, audit };
 };
 
+/**
+ * The projection scale-out stage, on the replay store when it has the events asked for (a store is immutable once
+ * filled, and filling is most of a run's time), on a store of its own otherwise.
+ */
+const measureProjectionScaling = async (run: Run) => {
+  const { env, options } = run;
+  let eventsDb = env.databases.replayEvents;
+  if (options.scalingEvents !== options.replayEvents) {
+    eventsDb = env.databases.scalingEvents;
+    let reported = 0;
+    const fill = await fillEventStore(`${env.mysqlUrl}/${eventsDb}`, options.scalingEvents, (done) => {
+      if (done - reported >= 100_000) log(`scale-out store: ${(reported = done)} events`);
+    });
+    log(`scale-out store: ${fill.events} events in ${fill.seconds.toFixed(1)} s`);
+  }
+  return runProjectionScaling({
+    env,
+    eventsDb,
+    baselineBuild: options.baselineBuild,
+    logDir: run.logDir,
+    keep: options.keep,
+    log,
+  });
+};
+
 const main = async (): Promise<number> => {
   const options = parseBenchOptions(process.argv.slice(2));
   const env = prepareBenchEnv();
@@ -182,6 +209,7 @@ const main = async (): Promise<number> => {
     log(`raw insert: ${rawInsert.rowsPerSecond.toFixed(0)} rows/s`);
     const live = await measureCouponKill(run);
     const replayed = await measureReplay(run);
+    const projectionScaling = await measureProjectionScaling(run);
 
     const partial: Omit<BenchResults, 'targets' | 'passed'> = {
       date: new Date().toISOString(),
@@ -213,11 +241,16 @@ const main = async (): Promise<number> => {
         replayStore: { events: replayed.fill.events, fillSeconds: replayed.fill.seconds },
         replay: replayed.replay,
       },
+      projectionScaling,
       peakRssBytes: run.peakRss,
       checks: live.checks,
       audits: { live: live.audit, replay: replayed.audit },
     };
-    const passed = live.checks.every((c) => c.passed) && live.audit.equal && replayed.audit.equal;
+    const passed =
+      live.checks.every((c) => c.passed) &&
+      live.audit.equal &&
+      replayed.audit.equal &&
+      scalingAuditsPassed(projectionScaling);
     const results: BenchResults = { ...partial, targets: targetsOf(partial), passed };
     mkdirSync(dirname(options.out), { recursive: true });
     writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);

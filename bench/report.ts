@@ -1,12 +1,15 @@
+import {
+  scalingChecks,
+  scalingMeasurements,
+  scalingNotes,
+  scalingTables,
+} from './projection-scaling/scaling-report';
+import { auditDetail, n, table, x } from './report-format';
 import type { BenchResults, Target } from './results';
 import { ratio } from './stats';
 
 const MiB = 1024 * 1024;
 const COUPONKILL_PROCESSES = ['write-api', 'read-api', 'relay', 'projector', 'replay'];
-
-const n = (value: number, digits = 0): string =>
-  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const x = (value: number): string => `${value.toFixed(2)}×`;
 
 export const targetsOf = (r: Omit<BenchResults, 'targets' | 'passed'>): Target[] => {
   const ck = r.couponkill;
@@ -14,6 +17,8 @@ export const targetsOf = (r: Omit<BenchResults, 'targets' | 'passed'>): Target[]
     ...Object.entries(r.peakRssBytes)
       .filter(([name]) => COUPONKILL_PROCESSES.includes(name))
       .map(([, bytes]) => bytes),
+    // The scale-out stage's replicas run this build too, saturated: the heaviest a projector gets.
+    ...r.projectionScaling.runs.map((run) => run.projectorPeakRssBytes),
   );
   return [
     {
@@ -53,14 +58,6 @@ export const targetsOf = (r: Omit<BenchResults, 'targets' | 'passed'>): Target[]
       met: worstRss <= 512 * MiB,
     },
   ];
-};
-
-const table = (rows: readonly (readonly string[])[]): string => {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
-  const line = (row: readonly string[]) =>
-    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
-  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
-  return [line(rows[0] ?? []), rule, ...rows.slice(1).map(line)].join('\n');
 };
 
 /** The terminal report: measurements with their baselines and ratios, targets, correctness. */
@@ -152,6 +149,7 @@ export const renderReport = (r: BenchResults): string => {
       '',
       x(ratio(p.eventsPerSecond, rawInsert.rowsPerSecond)),
     ]),
+    ...scalingMeasurements(r.projectionScaling),
   ]);
   const cpu = ck.cpuDuringLoad;
   const rss = table([
@@ -185,6 +183,7 @@ export const renderReport = (r: BenchResults): string => {
       r.audits.replay.equal ? 'pass' : 'FAIL',
       auditDetail(r.audits.replay),
     ],
+    ...scalingChecks(r.projectionScaling),
   ]);
   return [
     `CouponKill benchmark ${r.date} · ${r.machine.cores} cores, ${n(r.machine.memoryMiB)} MiB · ${r.machine.cpu} · node ${r.machine.node}`,
@@ -194,6 +193,9 @@ export const renderReport = (r: BenchResults): string => {
     '',
     rss,
     '',
+    ...scalingTables(r.projectionScaling).flatMap((t) => [t, '']),
+    ...scalingNotes(r.projectionScaling),
+    '',
     targets,
     '',
     checks,
@@ -201,8 +203,3 @@ export const renderReport = (r: BenchResults): string => {
     r.passed ? 'PASSED: every correctness check holds.' : 'FAILED: a correctness check does not hold.',
   ].join('\n');
 };
-
-const auditDetail = (a: BenchResults['audits']['live']): string =>
-  a.equal
-    ? `${n(a.coupons)} coupons, ${n(a.orders)} orders in every read model`
-    : a.mismatches.slice(0, 3).join('; ');

@@ -3,6 +3,7 @@ import type { GateBaseline } from './baselines/redis-gate-benchmark';
 import type { RawInsertBaseline } from './baselines/raw-insert';
 import type { LagSummary } from './lag-sampler';
 import type { LoadResult } from './load/load-plan';
+import type { ProjectionScaling } from './projection-scaling/scaling-results';
 import type { AuditResult } from './read-model-audit';
 import type { ReplayMeasurement } from './replay/run-replay';
 import type { SeckillCheck } from './seckill-checks';
@@ -43,6 +44,8 @@ export interface BenchResults {
     readonly replayStore: { readonly events: number; readonly fillSeconds: number };
     readonly replay: ReplayMeasurement;
   };
+  /** Projection throughput at saturation with 1, 2 and 4 projector replicas, and the previous design's one. */
+  readonly projectionScaling: ProjectionScaling;
   readonly peakRssBytes: Record<string, number>;
   readonly checks: readonly SeckillCheck[];
   readonly audits: { readonly live: AuditResult; readonly replay: AuditResult };

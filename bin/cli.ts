@@ -194,19 +194,29 @@ withSettings('replay')
       .argParser(parseShards)
       .default(undefined, fallsBackTo('COUPONKILL_READ_SHARDS')),
   )
+  .addOption(
+    new Option(
+      '--workers <count>',
+      'writers applying disjoint partitions side by side (1 to 64, at most COUPONKILL_PROJECTION_PARTITIONS)',
+    )
+      .argParser(parseWorkers)
+      .default(2),
+  )
   .option('--dry-run', 'read and count, write nothing')
-  .action(async (options: { projection: ProjectionName[]; shards?: number; dryRun?: boolean }) => {
-    const settings = config();
-    const reports = await (
-      await readTasks()
-    ).runReplay(
-      settings,
-      options.projection,
-      options.shards ?? settings.read.shards,
-      options.dryRun === true,
-    );
-    process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
-  });
+  .action(
+    async (options: { projection: ProjectionName[]; shards?: number; workers: number; dryRun?: boolean }) => {
+      const settings = config();
+      const reports = await (
+        await readTasks()
+      ).runReplay(settings, options.projection, {
+        shards: options.shards ?? settings.read.shards,
+        partitions: settings.projector.partitions,
+        workers: options.workers,
+        dryRun: options.dryRun === true,
+      });
+      process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+    },
+  );
 
 withSettings('events')
   .description('print the events of one stream, one JSON object a line')
@@ -285,6 +295,13 @@ function parseShards(value: string): number {
   if (!Number.isInteger(shards) || shards < 1 || shards > 64)
     throw new InvalidArgumentError('must be a whole number from 1 to 64');
   return shards;
+}
+
+function parseWorkers(value: string): number {
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    throw new InvalidArgumentError('must be a whole number from 1 to 64');
+  return workers;
 }
 
 function parsePort(value: string): number {

@@ -8,6 +8,7 @@ import { migrateEventStore } from '../infra/mysql/event-store-schema';
 import { ensureDatabase } from '../infra/mysql/mysql-pool';
 import { MySqlReadCatalog } from '../infra/mysql/mysql-read-catalog';
 import { MySqlReadShards } from '../infra/mysql/mysql-read-shards';
+import { MySqlPartitionLeases } from '../infra/mysql/mysql-partition-leases';
 import { MySqlRelayCheckpoint } from '../infra/mysql/mysql-relay-checkpoint';
 import { UnreachableDependencyError } from './tasks/cli-errors';
 import { TOKENS } from './tokens';
@@ -225,6 +226,7 @@ export const openReadSide = async (container: Container, options: OpenOptions = 
   );
   await container.get(MySqlReadCatalog).migrate();
   await container.get(MySqlRelayCheckpoint).migrate();
+  await container.get(MySqlPartitionLeases).migrate();
 };
 
 export const closeReadSide = async (container: Container): Promise<void> => {

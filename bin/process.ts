@@ -50,6 +50,17 @@ const lagGauges = (container: Container): void => {
       },
     });
   gauge('projection_lag_events', 'Event-store head position minus the projection checkpoint', (e) => e.lag);
+  new Gauge({
+    name: 'projection_partition_lag_events',
+    help: "Event-store head position minus the checkpoint of each partition of the projection's stream",
+    labelNames: ['projection', 'partition'],
+    registers: [container.get(TOKENS.Metrics)],
+    async collect() {
+      for (const [projection, entry] of Object.entries((await lag.report()).projections))
+        for (const [partition, { lag: behind }] of Object.entries(entry.partitions))
+          this.set({ projection, partition }, behind);
+    },
+  });
   gauge(
     'projection_dead_letters',
     'Events the live generation of each read model set aside because it could not apply them',

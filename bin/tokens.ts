@@ -10,6 +10,7 @@ import type { PasswordHasher } from '../commands/password-hasher-port';
 import type { StockGate } from '../commands/stock-gate-port';
 import type { Config } from '../infra/config/config';
 import type { EventBus } from '../projections/event-bus-port';
+import type { PartitionLeases } from '../projections/partition-leases-port';
 import type { DeadLetters, ReadModelCatalog, ReadShards } from '../projections/read-model-ports';
 import type { RelayCheckpoint } from '../projections/relay';
 
@@ -33,4 +34,5 @@ export const TOKENS = {
   ReadCatalog: token<ReadModelCatalog>('ReadCatalog'),
   RelayCheckpoint: token<RelayCheckpoint>('RelayCheckpoint'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
+  PartitionLeases: token<PartitionLeases>('PartitionLeases'),
 } as const;

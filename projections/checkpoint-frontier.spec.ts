@@ -2,8 +2,16 @@ import type { RecordedEvent } from '../commands/event-store-port';
 import { advanceFrontier, spansOf } from './checkpoint-frontier';
 
 const linked = (previous: number, position: number) => ({
-  event: { position: BigInt(position) } as RecordedEvent,
+  position: BigInt(position),
   previous: BigInt(previous),
+  event: { position: BigInt(position) } as RecordedEvent,
+});
+
+/** A partition's watermark: nothing of it in (previous, position]. */
+const watermark = (previous: number, position: number) => ({
+  position: BigInt(position),
+  previous: BigInt(previous),
+  event: null,
 });
 
 describe('checkpoint frontier', () => {
@@ -34,10 +42,24 @@ describe('checkpoint frontier', () => {
     });
   });
 
+  it('moves an idle partition over a watermark, and joins events that follow it', () => {
+    const idle = advanceFrontier(7n, [], spansOf([watermark(7, 40)]));
+    expect(idle).toEqual({ frontier: 40n, pending: [] });
+    const late = advanceFrontier(idle.frontier, idle.pending, spansOf([linked(40, 44), watermark(44, 60)]));
+    expect(late).toEqual({ frontier: 60n, pending: [] });
+  });
+
+  it('keeps a watermark beyond a gap pending like an event', () => {
+    expect(advanceFrontier(7n, [], spansOf([watermark(12, 40)]))).toEqual({
+      frontier: 7n,
+      pending: [{ after: 12n, upTo: 40n }],
+    });
+  });
+
   it('reaches the same checkpoint whatever order the links arrive in', () => {
     const chain = Array.from({ length: 40 }, (_, i) => linked(i * 3, (i + 1) * 3));
     const shuffled = [...chain].sort(
-      (a, b) => Number((a.event.position * 7919n) % 97n) - Number((b.event.position * 7919n) % 97n),
+      (a, b) => Number((a.position * 7919n) % 97n) - Number((b.position * 7919n) % 97n),
     );
     let state = { frontier: 0n, pending: [] as readonly { after: bigint; upTo: bigint }[] };
     for (let i = 0; i < shuffled.length; i += 5) {

@@ -19,8 +19,8 @@ const union = (spans: readonly Span[]): Span[] => {
   return merged;
 };
 
-export const spansOf = (events: readonly SequencedEvent[]): Span[] =>
-  union(events.map(({ event, previous }) => ({ after: previous, upTo: event.position })));
+export const spansOf = (messages: readonly SequencedEvent[]): Span[] =>
+  union(messages.map(({ position, previous }) => ({ after: previous, upTo: position })));
 
 export interface FrontierAdvance {
   /** Everything up to here is applied: the checkpoint. */

@@ -1,23 +1,38 @@
-import type { Generation, ReadShards } from './read-model-ports';
+import { lowestCheckpoint, type Generation, type ReadShards } from './read-model-ports';
+
+/** What one read depends on in one shard: these partitions' checkpoints there. */
+export interface ShardDependency {
+  readonly shard: number;
+  readonly partitions: readonly number[];
+}
+
+type Checkpoints = ReadonlyMap<number, bigint>;
 
 interface Waiter {
+  readonly partitions: readonly number[];
   readonly min: bigint;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
 
+/** Keeps the highest reading of each partition (a reading never moves a checkpoint back). */
+const raise = (latest: Map<number, bigint>, reading: Checkpoints): void => {
+  for (const [partition, position] of reading)
+    if (position > (latest.get(partition) ?? 0n)) latest.set(partition, position);
+};
+
 /**
- * One shard's checkpoint, watched for every read waiting on it: while anyone waits, one query per `pollMs` (whatever
- * the number of waiters) and each waiter is released as soon as the checkpoint passes its position.
+ * One shard's partition checkpoints, watched for every read waiting on them: while anyone waits, one query per
+ * `pollMs` (whatever the number of waiters) and each waiter is released as soon as its partitions pass its position.
  */
 class ShardWatch {
   private readonly waiters = new Set<Waiter>();
   private polling = false;
-  private inflight: Promise<bigint> | null = null;
-  latest = 0n;
+  private inflight: Promise<Checkpoints> | null = null;
+  readonly latest = new Map<number, bigint>();
 
   constructor(
-    private readonly read: () => Promise<bigint>,
+    private readonly read: () => Promise<Checkpoints>,
     private readonly pollMs: number,
     private readonly onIdle: () => void,
   ) {}
@@ -30,12 +45,12 @@ class ShardWatch {
    * The checkpoint now: while the shard is polled for waiters, its latest reading (at most one poll old); else one
    * read, shared by everyone asking at the same time.
    */
-  current(): Promise<bigint> {
+  current(): Promise<Checkpoints> {
     if (this.polling) return Promise.resolve(this.latest);
     this.inflight ??= this.read()
-      .then((position) => {
-        if (position > this.latest) this.latest = position;
-        return position;
+      .then((reading) => {
+        raise(this.latest, reading);
+        return this.latest;
       })
       .finally(() => {
         this.inflight = null;
@@ -47,11 +62,11 @@ class ShardWatch {
     return this.inflight;
   }
 
-  /** Resolves once the checkpoint is at or past `min`; `cancel` withdraws the wait. */
-  until(min: bigint): { reached: Promise<void>; cancel: () => void } {
+  /** Resolves once every given partition is at or past `min`; `cancel` withdraws the wait. */
+  until(partitions: readonly number[], min: bigint): { reached: Promise<void>; cancel: () => void } {
     let waiter: Waiter | undefined;
     const reached = new Promise<void>((resolve, reject) => {
-      waiter = { min, resolve, reject };
+      waiter = { partitions, min, resolve, reject };
       this.waiters.add(waiter);
     });
     void this.poll();
@@ -69,10 +84,9 @@ class ShardWatch {
     try {
       while (this.waiters.size > 0) {
         try {
-          const position = await this.read();
-          if (position > this.latest) this.latest = position;
+          raise(this.latest, await this.read());
           for (const waiter of this.waiters)
-            if (this.latest >= waiter.min) {
+            if (lowestCheckpoint(this.latest, waiter.partitions) >= waiter.min) {
               this.waiters.delete(waiter);
               waiter.resolve();
             }
@@ -108,8 +122,9 @@ export class CheckpointWaitRefused extends Error {
 }
 
 /**
- * Read-your-writes waiting, shared: one ShardWatch per generation and shard, many waiters on it, and a bound on
- * waiters so that a burst of waiting reads costs a fixed amount instead of a query per read per tick.
+ * Read-your-writes waiting, shared: one ShardWatch per generation and shard (one query reads all its partitions),
+ * many waiters on it, and a bound on waiters so that a burst of waiting reads costs a fixed amount instead of a query
+ * per read per tick.
  */
 export class CheckpointWatch {
   private readonly watches = new Map<string, ShardWatch>();
@@ -132,26 +147,29 @@ export class CheckpointWatch {
   }
 
   /**
-   * Resolves once every given shard of the generation has applied `min`. Rejects with CheckpointWaitRefused when
-   * `deadlineMs` (epoch ms) passes first, or at once when `maxWaiters` reads are waiting already; with the shard's
-   * own error when its checkpoint cannot be read.
+   * Resolves once every given partition of every given shard of the generation has applied `min`. Rejects with
+   * CheckpointWaitRefused when `deadlineMs` (epoch ms) passes first, or at once when `maxWaiters` reads are waiting
+   * already; with the shard's own error when its checkpoints cannot be read.
    */
   async waitFor(
     generation: Generation,
-    shards: readonly number[],
+    dependencies: readonly ShardDependency[],
     min: bigint,
     deadlineMs: number,
   ): Promise<void> {
-    const watches = shards.map((shard) => this.watch(generation, shard));
-    const first = await Promise.all(watches.map((watch) => watch.current()));
-    const lowest = (positions: readonly bigint[]) => positions.reduce((a, b) => (b < a ? b : a));
+    const lowest = (readings: readonly Checkpoints[]): bigint =>
+      dependencies.reduce<bigint | null>((low, { partitions }, i) => {
+        const position = lowestCheckpoint(readings[i] ?? new Map(), partitions);
+        return low === null || position < low ? position : low;
+      }, null) ?? 0n;
+    const first = await Promise.all(dependencies.map(({ shard }) => this.watch(generation, shard).current()));
     if (lowest(first) >= min) return;
     if (this.waiting >= this.options.maxWaiters)
       throw new CheckpointWaitRefused(lowest(first), 'too_many_waiters');
     this.waiting += 1;
     // The watches as they are now: one that went idle meanwhile was replaced, and waiting on it would poll alone.
-    const current = shards.map((shard) => this.watch(generation, shard));
-    const waits = current.map((watch) => watch.until(min));
+    const current = dependencies.map(({ shard }) => this.watch(generation, shard));
+    const waits = current.map((watch, i) => watch.until(dependencies[i]?.partitions ?? [], min));
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -177,7 +195,7 @@ export class CheckpointWatch {
       const created = new ShardWatch(
         () => {
           this.reads += 1;
-          return this.shards.checkpoint(generation, shard);
+          return this.shards.checkpoints(generation, shard);
         },
         this.options.pollMs,
         () => {

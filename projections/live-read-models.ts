@@ -1,5 +1,6 @@
-import { CheckpointWaitRefused, type CheckpointWatch } from './checkpoint-watch';
+import { CheckpointWaitRefused, type CheckpointWatch, type ShardDependency } from './checkpoint-watch';
 import type { LiveGenerations } from './live-generations';
+import { allPartitions } from './partitioning';
 import type { ProjectionName } from './projection';
 import type { Generation, ReadShards } from './read-model-ports';
 
@@ -33,8 +34,8 @@ export class ReadModelMissingError extends Error {
 
 /**
  * What every read model's queries share: the live generation to read, and read-your-writes. A caller may pass the
- * position of a write it made (`minPosition`): the query then waits, up to `waitMs`, until the shards it reads have
- * passed it.
+ * position of a write it made (`minPosition`): the query then waits, up to `waitMs`, until exactly the partitions it
+ * depends on, in the shards it reads, have passed it.
  */
 export class LiveReadModels {
   constructor(
@@ -51,15 +52,36 @@ export class LiveReadModels {
     return generation;
   }
 
-  /** Resolves once every given shard has applied `minPosition` (at once when null); else ReadModelBehindError. */
-  async waitFor(
+  /**
+   * Read-your-writes for a read of one key's rows (`keyHash`: domain/shared/shard-key.ts): resolves once the key's
+   * partition has applied `minPosition` in the key's shard (at once when null); else ReadModelBehindError.
+   */
+  async waitForKey(generation: Generation, keyHash: number, minPosition: bigint | null): Promise<void> {
+    await this.waitFor(
+      generation,
+      [{ shard: keyHash % generation.shards, partitions: [keyHash % generation.partitions] }],
+      minPosition,
+    );
+  }
+
+  /** Read-your-writes for a read across the read model: every partition in every shard. */
+  async waitForAll(generation: Generation, minPosition: bigint | null): Promise<void> {
+    const partitions = allPartitions(generation.partitions);
+    await this.waitFor(
+      generation,
+      Array.from({ length: generation.shards }, (_, shard) => ({ shard, partitions })),
+      minPosition,
+    );
+  }
+
+  private async waitFor(
     generation: Generation,
-    shards: readonly number[],
+    dependencies: readonly ShardDependency[],
     minPosition: bigint | null,
   ): Promise<void> {
     if (minPosition === null) return;
     try {
-      await this.watch.waitFor(generation, shards, minPosition, Date.now() + this.waitMs);
+      await this.watch.waitFor(generation, dependencies, minPosition, Date.now() + this.waitMs);
     } catch (error) {
       if (error instanceof CheckpointWaitRefused)
         throw new ReadModelBehindError(minPosition, error.reached, error.reason);

@@ -98,7 +98,9 @@ export const advanceOrderStatuses = async (
   const stored = new Map(
     (
       await sql.query<{ order_id: string; status: OrderStatus; revision: string }>(
-        `SELECT order_id, status, revision FROM ${table} WHERE order_id IN (?) FOR UPDATE`,
+        // By the primary key only: a locking read waits for every row it scans, and a scan of a small table would
+        // wait for rows another replica's partition holds.
+        `SELECT order_id, status, revision FROM ${table} FORCE INDEX (PRIMARY) WHERE order_id IN (?) FOR UPDATE`,
         [orders.map((o) => o.facts.orderId)],
       )
     ).map((row) => [row.order_id, row]),

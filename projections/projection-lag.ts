@@ -1,7 +1,7 @@
 import type { EventStore } from '../commands/event-store-port';
 import type { ProjectionName } from './projection';
 import type { ProjectionWriter } from './projection-writer';
-import type { DeadLetters } from './read-model-ports';
+import { lowestCheckpoint, type DeadLetters } from './read-model-ports';
 import type { LiveGenerations } from './live-generations';
 
 export interface LagReport {
@@ -10,17 +10,22 @@ export interface LagReport {
     string,
     {
       readonly generation: number | null;
+      /** The slowest partition's checkpoint. */
       readonly checkpoint: string;
+      /** head − checkpoint: the figure autoscaling uses. */
       readonly lag: number;
       /** Events the live generation set aside as dead letters: an incomplete read model, for alerting. */
       readonly deadLetters: number;
+      /** Per partition of the projection's stream: its checkpoint (lowest over shards) and lag. */
+      readonly partitions: Record<string, { readonly checkpoint: string; readonly lag: number }>;
     }
   >;
   readonly maxLag: number;
 }
 
 /**
- * Lag = event-store head − the live generation's checkpoint (the lowest of its shards), per read model. A report costs
+ * Lag = event-store head − the live generation's checkpoint (the lowest of its partitions over its shards), per read
+ * model and per partition. A report costs
  * one query per shard and read model, so concurrent callers share the one being computed, and `report(maxAgeMs)`
  * answers from a recent one.
  */
@@ -58,12 +63,13 @@ export class ProjectionLag {
     const entries = await Promise.all(
       this.projections.map(async (name) => {
         const generation = await this.live.of(name);
-        const [checkpoint, deadLetters] = generation
+        const [checkpoints, deadLetters] = generation
           ? await Promise.all([
-              this.writer.checkpoint(generation),
+              this.writer.checkpoints(generation),
               this.deadLetters.count(name, generation.generation),
             ])
-          : [0n, 0];
+          : [new Map<number, bigint>(), 0];
+        const checkpoint = lowestCheckpoint(checkpoints, [...checkpoints.keys()]);
         return [
           name,
           {
@@ -71,6 +77,12 @@ export class ProjectionLag {
             checkpoint: checkpoint.toString(),
             lag: Number(head - checkpoint),
             deadLetters,
+            partitions: Object.fromEntries(
+              [...checkpoints].map(([partition, position]) => [
+                String(partition),
+                { checkpoint: position.toString(), lag: Number(head - position) },
+              ]),
+            ),
           },
         ] as const;
       }),

@@ -1,4 +1,5 @@
 import type { DecodedEvent } from '../commands/stored-events';
+import { shardOfKey } from '../domain/shared/shard-key';
 import type { SqlExecutor } from './sql-executor-port';
 
 export const PROJECTION_NAMES = ['orders', 'coupons', 'stats'] as const;
@@ -13,8 +14,17 @@ export interface Projection {
   readonly name: ProjectionName;
   tables(suffix: string): string[];
   ddl(suffix: string): string[];
-  /** The shard an event changes, or null when this read model ignores it. */
-  shardOf(event: DecodedEvent, shards: number): number | null;
+  /**
+   * The key of the rows an event changes (a buyer, a coupon), or null when this read model ignores the event. It
+   * decides the event's shard and its partition (projections/partitioning.ts).
+   */
+  keyOf(event: DecodedEvent): string | null;
   /** Applies a shard's share of a batch, in a transaction the caller holds. */
   apply(sql: SqlExecutor, events: readonly DecodedEvent[], suffix: string): Promise<void>;
 }
+
+/** The shard of the read model an event changes, or null when the read model ignores it. */
+export const shardOfEvent = (projection: Projection, event: DecodedEvent, shards: number): number | null => {
+  const key = projection.keyOf(event);
+  return key === null ? null : shardOfKey(key, shards);
+};

@@ -7,6 +7,8 @@ export interface Generation {
   readonly projection: ProjectionName;
   readonly generation: number;
   readonly shards: number;
+  /** Partitions of the projection's stream the generation is fed from (COUPONKILL_PROJECTION_PARTITIONS). */
+  readonly partitions: number;
   /** `building`: being filled by a replay (the projector feeds it new events too); `live`: what queries read. */
   readonly state: 'building' | 'live';
 }
@@ -18,8 +20,8 @@ export interface ReadModelCatalog {
   /** The live and building generations of a projection. */
   current(projection: ProjectionName): Promise<Generation[]>;
   /** Creates the first live generation unless one exists; returns the live one. */
-  ensureLive(projection: ProjectionName, shards: number): Promise<Generation>;
-  startBuilding(projection: ProjectionName, shards: number): Promise<Generation>;
+  ensureLive(projection: ProjectionName, shards: number, partitions: number): Promise<Generation>;
+  startBuilding(projection: ProjectionName, shards: number, partitions: number): Promise<Generation>;
   /** Makes a building generation live; the previous live one is retired and returned. */
   promote(generation: Generation): Promise<Generation | null>;
   abandon(generation: Generation): Promise<void>;
@@ -31,10 +33,25 @@ export interface ReadShards {
   query<Row>(shard: number, sql: string, values?: readonly unknown[]): Promise<Row[]>;
   ensureTables(generation: Generation, ddl: readonly string[]): Promise<void>;
   dropTables(generation: Generation, tables: readonly string[]): Promise<void>;
-  /** Records, inside the shard transaction, the runs of events this batch applied; the checkpoint moves over them. */
-  advanceCheckpoint(sql: SqlExecutor, generation: Generation, applied: readonly Span[]): Promise<void>;
-  /** Every event up to the returned position is applied in this shard (0n when none). */
-  checkpoint(generation: Generation, shard: number): Promise<bigint>;
+  /**
+   * Records, inside the shard transaction, the runs of each partition's sequence this batch applied; each
+   * partition's checkpoint in this shard moves over them. An advance with an `epoch` (its writer's lease on the
+   * partition) is fenced: when a newer owner has written a higher epoch here the whole transaction must fail, so this
+   * throws FencedError naming every such partition; else the stored epoch is raised to it. A replay writes without one.
+   */
+  advanceCheckpoints(
+    sql: SqlExecutor,
+    generation: Generation,
+    advances: readonly PartitionAdvance[],
+  ): Promise<void>;
+  /**
+   * Raises the partition's epoch to `epoch` in every shard of the generation, so that any later write of an older
+   * owner is refused: what a new owner does before it consumes the partition. Waits for a write of the older owner
+   * that holds the row; that write commits first, and is redelivered to the new owner anyway.
+   */
+  fence(generation: Generation, partition: number, epoch: number): Promise<void>;
+  /** Per partition, every event of it up to the position is applied in this shard (0n: nothing yet). */
+  checkpoints(generation: Generation, shard: number): Promise<ReadonlyMap<number, bigint>>;
   /** Resolves when every shard of the map answers; rejects with DependencyUnavailableError naming the first that does not. */
   ping(): Promise<void>;
 }
@@ -58,3 +75,34 @@ export interface DeadLetters {
   /** The first `limit` of them, by position. */
   list(projection: ProjectionName, generation: number, limit: number): Promise<DeadLetter[]>;
 }
+
+/** What one batch applied of one partition: the runs of its sequence, under the writer's lease epoch (null: a replay). */
+export interface PartitionAdvance {
+  readonly partition: number;
+  readonly epoch: number | null;
+  readonly applied: readonly Span[];
+}
+
+/**
+ * Writes of partitions' former owners, after newer owners took them (their leases lapsed): refused, and nothing of
+ * the transaction is written.
+ */
+export class FencedError extends Error {
+  constructor(readonly partitions: readonly number[]) {
+    super(`partition(s) ${partitions.join(', ')} are owned by a newer lease now; the write was refused`);
+    this.name = 'FencedError';
+  }
+}
+
+/** The lowest checkpoint over the given partitions (a missing one counts as 0n: nothing applied). */
+export const lowestCheckpoint = (
+  checkpoints: ReadonlyMap<number, bigint>,
+  partitions: readonly number[],
+): bigint => {
+  let lowest: bigint | null = null;
+  for (const partition of partitions) {
+    const position = checkpoints.get(partition) ?? 0n;
+    if (lowest === null || position < lowest) lowest = position;
+  }
+  return lowest ?? 0n;
+};

@@ -1,18 +1,64 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore, RecordedEvent } from '../commands/event-store-port';
 import { decodeRecorded } from '../commands/stored-events';
-import { sequence } from './event-bus-port';
-import type { Projection } from './projection';
-import type { ProjectionWriter } from './projection-writer';
-import { tableSuffix, type DeadLetter, type ReadModelCatalog, type ReadShards } from './read-model-ports';
+import { allPartitions, routesOf } from './partitioning';
+import { shardOfEvent, type Projection } from './projection';
+import type { PartitionBatch, ProjectionWriter } from './projection-writer';
+import {
+  tableSuffix,
+  type DeadLetter,
+  type Generation,
+  type ReadModelCatalog,
+  type ReadShards,
+} from './read-model-ports';
 
 /** The shard an event would go to, for the dry run's counts; null for one the projection ignores or cannot decode. */
 const shardOfDecodable = (projection: Projection, event: RecordedEvent, shards: number): number | null => {
   try {
-    return projection.shardOf(decodeRecorded(event), shards);
+    return shardOfEvent(projection, decodeRecorded(event), shards);
   } catch {
     return null;
   }
+};
+
+/** How a replay runs. */
+export interface ReplayOptions {
+  readonly shards: number;
+  /** Partitions of the new generation (COUPONKILL_PROJECTION_PARTITIONS): what the projectors will feed it from. */
+  readonly partitions: number;
+  /** Writers applying disjoint groups of partitions side by side (at most `partitions`). */
+  readonly workers: number;
+  readonly dryRun: boolean;
+}
+
+/**
+ * One page of the log for each worker: the events of its partitions, and for each of its partitions the whole page
+ * as applied (a replay reads everything, so a partition without events in the page has still seen all of it).
+ */
+const workerBatches = (
+  projection: Projection,
+  page: readonly RecordedEvent[],
+  after: bigint,
+  upTo: bigint,
+  partitions: number,
+  workers: number,
+): PartitionBatch[][] => {
+  const events = new Map<number, RecordedEvent[]>();
+  for (const event of page)
+    for (const [, partition] of routesOf([projection], event, partitions)) {
+      const share = events.get(partition);
+      if (share) share.push(event);
+      else events.set(partition, [event]);
+    }
+  const batches: PartitionBatch[][] = Array.from({ length: workers }, () => []);
+  for (const partition of allPartitions(partitions))
+    batches[partition % workers]?.push({
+      partition,
+      epoch: null,
+      events: events.get(partition) ?? [],
+      applied: [{ after, upTo }],
+    });
+  return batches;
 };
 
 export interface ReplayProgress {
@@ -25,6 +71,8 @@ export interface ReplayReport {
   readonly projection: string;
   readonly generation: number | null;
   readonly shards: number;
+  readonly partitions: number;
+  readonly workers: number;
   readonly events: number;
   /** Events per shard that the read model keeps (the rest it ignores). */
   readonly perShard: readonly number[];
@@ -56,33 +104,39 @@ export class Replay {
 
   async run(
     projection: Projection,
-    shards: number,
-    dryRun: boolean,
+    options: ReplayOptions,
     progress: (p: ReplayProgress) => void,
   ): Promise<ReplayReport> {
+    const { shards, partitions, dryRun } = options;
+    const workers = Math.max(1, Math.min(options.workers, partitions));
     const started = Date.now();
     const perShard = Array.from({ length: shards }, () => 0);
-    const generation = dryRun ? null : await this.catalog.startBuilding(projection.name, shards);
+    const generation = dryRun ? null : await this.catalog.startBuilding(projection.name, shards, partitions);
     if (generation)
       await this.shards.ensureTables(generation, projection.ddl(tableSuffix(generation.generation)));
     let events = 0;
     const dead: DeadLetter[] = [];
     let total = Number(await this.store.headPosition());
     try {
-      for (let after = 0n; ;) {
-        const page = await this.store.readAll(after, PAGE);
+      let after = 0n;
+      let next = this.store.readAll(after, PAGE);
+      for (;;) {
+        const page = await next;
         if (page.length === 0) break;
+        const upTo = page[page.length - 1]?.position ?? after;
+        // The next page is read while this one is written.
+        next = this.store.readAll(upTo, PAGE);
         for (const event of page) {
           const shard = shardOfDecodable(projection, event, shards);
           if (shard !== null) perShard[shard] = (perShard[shard] ?? 0) + 1;
         }
-        if (generation)
-          dead.push(...(await this.writer.write(projection, generation, sequence(page, after))));
+        if (generation) dead.push(...(await this.write(projection, generation, page, after, upTo, workers)));
         events += page.length;
-        after = page[page.length - 1]?.position ?? after;
+        after = upTo;
         total = Math.max(total, Number(after));
         progress({ projection: projection.name, done: Number(after), total });
       }
+      await next.catch(() => undefined);
     } catch (error) {
       if (generation) await this.catalog.abandon(generation);
       throw error;
@@ -98,6 +152,8 @@ export class Replay {
       projection: projection.name,
       generation: generation?.generation ?? null,
       shards,
+      partitions,
+      workers,
       events,
       perShard,
       seconds: (Date.now() - started) / 1000,
@@ -110,5 +166,19 @@ export class Replay {
         reason: d.reason,
       })),
     };
+  }
+
+  /** A page, each worker's partitions side by side: their rows and checkpoint rows never overlap. */
+  private async write(
+    projection: Projection,
+    generation: Generation,
+    page: readonly RecordedEvent[],
+    after: bigint,
+    upTo: bigint,
+    workers: number,
+  ): Promise<DeadLetter[]> {
+    const batches = workerBatches(projection, page, after, upTo, generation.partitions, workers);
+    const dead = await Promise.all(batches.map((batch) => this.writer.write(projection, generation, batch)));
+    return dead.flat();
   }
 }

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # A real kube-apiserver + etcd on 127.0.0.1 for the operator's integration tests, the way controller-runtime's envtest
-# runs them: no kubelet, no controllers (so no pods and no garbage collector), just the API.
+# runs them: no kubelet, no controllers (so no pods and no garbage collector), just the API. The `keda-*` commands run
+# a second, separate instance that adds what KEDA needs: kube-controller-manager (HPA, deployment and replicaset
+# controllers only), the KEDA operator and the KEDA metrics adapter (APIService v1beta1.external.metrics.k8s.io), all
+# out of cluster as local processes. Separate, so that its controllers never act on the plain instance's objects and
+# each test file can start and stop its own.
 #
 #   build       install etcd and kubectl (Debian), build kube-apiserver from the Go module k8s.io/kubernetes, fetch
 #               the KEDA and ServiceMonitor CRDs from their Go modules; everything cached under $KUBE_CACHE
@@ -10,133 +14,117 @@
 #   env         print `export KUBECONFIG=…` and friends for eval
 #   kubeconfig  print the admin kubeconfig's path
 #
-# Why build: no registry this machine reaches ships a kube-apiserver binary, and Debian's own (1.20) serves no
-# autoscaling/v2. k8s.io/kubernetes ships its staging modules as `replace => ./staging/…`, which `go install` refuses,
-# so a throwaway module requires it and replaces every staging module by its published v0.Y.Z twin.
+#   keda-build       `build`, then kube-controller-manager (same k8s.io/kubernetes module) and KEDA's operator and
+#                    metrics adapter (one `go build` of both); cached like the apiserver
+#   keda-up          the KEDA instance: etcd, kube-apiserver (with the aggregation layer), kube-controller-manager, the
+#                    KEDA operator and the metrics adapter; waits until the APIService is Available
+#   keda-down        stop those five (only ours) and drop the instance's etcd data
+#   keda-status, keda-env, keda-kubeconfig   as status, env, kubeconfig, for the KEDA instance
+#
+# Why build: no registry this machine reaches ships these binaries, and Debian's kube-apiserver (1.20) serves no
+# autoscaling/v2. Builds run niced, one at a time ($KUBE_CACHE/build.lock); wrap the script in the machine's shared
+# heavy-job lock when other heavy jobs may run.
 #
 # Ports (checked free, or ours, before anything is built or started, and checked listening after the start), on
 # 127.0.0.1 unless COUPONKILL_KUBE_HOST says otherwise: COUPONKILL_ETCD_PORT (23790, etcd clients),
-# COUPONKILL_ETCD_PEER_PORT (23800, etcd peers) and COUPONKILL_APISERVER_PORT (16443, kube-apiserver HTTPS).
+# COUPONKILL_ETCD_PEER_PORT (23800, etcd peers) and COUPONKILL_APISERVER_PORT (16443, kube-apiserver HTTPS). The KEDA
+# instance (run dir COUPONKILL_KEDA_RUN_DIR, default $KUBE_CACHE/run-keda): COUPONKILL_KEDA_ETCD_PORT (17379),
+# COUPONKILL_KEDA_ETCD_PEER_PORT (17380), COUPONKILL_KEDA_APISERVER_PORT (17443), COUPONKILL_KCM_PORT (17257,
+# kube-controller-manager HTTPS), COUPONKILL_KEDA_METRICS_PORT (17080) and COUPONKILL_KEDA_HEALTH_PORT (17081, the
+# operator's /metrics and probes), COUPONKILL_KEDA_GRPC_PORT (17666, the operator's metrics gRPC service),
+# COUPONKILL_KEDA_ADAPTER_PORT (17444, the adapter's HTTPS) and COUPONKILL_KEDA_ADAPTER_METRICS_PORT (17082, the
+# adapter's /metrics, on every interface: it has no address flag).
 set -euo pipefail
 
 say() { echo "kube-env: $*" >&2; }
+LIB="$(dirname "$0")/lib"
 # shellcheck source=lib/host.sh
-. "$(dirname "$0")/lib/host.sh"
+. "$LIB/host.sh"
 
 K8S_VERSION="${COUPONKILL_K8S_VERSION:-1.30.14}" # Debian's etcd 3.4.23 is supported up to 1.30
-KEDA_VERSION="${COUPONKILL_KEDA_VERSION:-v2.14.0}"
+KEDA_VERSION="${COUPONKILL_KEDA_VERSION:-v2.21.0}"
 PROM_OPERATOR_VERSION="${COUPONKILL_PROM_OPERATOR_VERSION:-v0.75.0}"
-GO_TOOLCHAIN_FALLBACK="go1.22.12" # only when the machine has no go >= 1.22
 
+COMMAND="${1:-}"
 KUBE_CACHE="${COUPONKILL_KUBE_CACHE:-${COUPONKILL_HOME:-$HOME/.cache/couponkill}/kube}"
-RUN_DIR="${COUPONKILL_KUBE_RUN_DIR:-$KUBE_CACHE/run}"
 HOST="$(host_setting COUPONKILL_KUBE_HOST)"
 CONNECT="$(connect_host "$HOST")"
-ETCD_PORT="$(port_setting COUPONKILL_ETCD_PORT 23790)"
-ETCD_PEER_PORT="$(port_setting COUPONKILL_ETCD_PEER_PORT 23800)"
-APISERVER_PORT="$(port_setting COUPONKILL_APISERVER_PORT 16443)"
+if [[ $COMMAND == keda-* ]]; then
+  INSTANCE=keda
+  RUN_DIR="${COUPONKILL_KEDA_RUN_DIR:-$KUBE_CACHE/run-keda}"
+  ETCD_VAR=COUPONKILL_KEDA_ETCD_PORT ETCD_PEER_VAR=COUPONKILL_KEDA_ETCD_PEER_PORT
+  APISERVER_VAR=COUPONKILL_KEDA_APISERVER_PORT
+  ETCD_PORT="$(port_setting $ETCD_VAR 17379)"
+  ETCD_PEER_PORT="$(port_setting $ETCD_PEER_VAR 17380)"
+  APISERVER_PORT="$(port_setting $APISERVER_VAR 17443)"
+else
+  INSTANCE=plain
+  RUN_DIR="${COUPONKILL_KUBE_RUN_DIR:-$KUBE_CACHE/run}"
+  ETCD_VAR=COUPONKILL_ETCD_PORT ETCD_PEER_VAR=COUPONKILL_ETCD_PEER_PORT APISERVER_VAR=COUPONKILL_APISERVER_PORT
+  ETCD_PORT="$(port_setting $ETCD_VAR 23790)"
+  ETCD_PEER_PORT="$(port_setting $ETCD_PEER_VAR 23800)"
+  APISERVER_PORT="$(port_setting $APISERVER_VAR 16443)"
+fi
 
 # Each server's command line names a directory of this run directory: that is how a pid is known to be ours.
 ETCD_MARKER="--data-dir $RUN_DIR/etcd-data"
 APISERVER_MARKER="--cert-dir $RUN_DIR/pki"
-ETCD_SPECS=("$ETCD_PORT|COUPONKILL_ETCD_PORT|host|etcd clients" "$ETCD_PEER_PORT|COUPONKILL_ETCD_PEER_PORT|host|etcd peers")
-APISERVER_SPECS=("$APISERVER_PORT|COUPONKILL_APISERVER_PORT|host|kube-apiserver")
-distinct_ports "${ETCD_SPECS[@]}" "${APISERVER_SPECS[@]}"
+ETCD_SPECS=("$ETCD_PORT|$ETCD_VAR|host|etcd clients" "$ETCD_PEER_PORT|$ETCD_PEER_VAR|host|etcd peers")
+APISERVER_SPECS=("$APISERVER_PORT|$APISERVER_VAR|host|kube-apiserver")
+KCM_SPECS=() KEDA_OPERATOR_SPECS=() ADAPTER_SPECS=()
+if [ "$INSTANCE" = keda ]; then
+  KCM_PORT="$(port_setting COUPONKILL_KCM_PORT 17257)"
+  KEDA_METRICS_PORT="$(port_setting COUPONKILL_KEDA_METRICS_PORT 17080)"
+  KEDA_HEALTH_PORT="$(port_setting COUPONKILL_KEDA_HEALTH_PORT 17081)"
+  KEDA_GRPC_PORT="$(port_setting COUPONKILL_KEDA_GRPC_PORT 17666)"
+  ADAPTER_PORT="$(port_setting COUPONKILL_KEDA_ADAPTER_PORT 17444)"
+  ADAPTER_METRICS_PORT="$(port_setting COUPONKILL_KEDA_ADAPTER_METRICS_PORT 17082)"
+  KCM_SPECS=("$KCM_PORT|COUPONKILL_KCM_PORT|host|kube-controller-manager")
+  KEDA_OPERATOR_SPECS=("$KEDA_METRICS_PORT|COUPONKILL_KEDA_METRICS_PORT|host|KEDA operator metrics"
+    "$KEDA_HEALTH_PORT|COUPONKILL_KEDA_HEALTH_PORT|host|KEDA operator probes"
+    "$KEDA_GRPC_PORT|COUPONKILL_KEDA_GRPC_PORT|host|KEDA metrics gRPC service")
+  ADAPTER_SPECS=("$ADAPTER_PORT|COUPONKILL_KEDA_ADAPTER_PORT|host|KEDA metrics adapter"
+    "$ADAPTER_METRICS_PORT|COUPONKILL_KEDA_ADAPTER_METRICS_PORT|all|KEDA metrics adapter /metrics")
+fi
+distinct_ports "${ETCD_SPECS[@]}" "${APISERVER_SPECS[@]}" "${KCM_SPECS[@]}" "${KEDA_OPERATOR_SPECS[@]}" "${ADAPTER_SPECS[@]}"
 
 APISERVER_BIN="$KUBE_CACHE/bin/kube-apiserver-v$K8S_VERSION"
+KCM_BIN="$KUBE_CACHE/bin/kube-controller-manager-v$K8S_VERSION"
+KEDA_OPERATOR_BIN="$KUBE_CACHE/bin/keda-operator-$KEDA_VERSION"
+KEDA_ADAPTER_BIN="$KUBE_CACHE/bin/keda-adapter-$KEDA_VERSION"
 CRD_DIR="$KUBE_CACHE/crds"
+KUBECONFIG_PATH="$RUN_DIR/admin.kubeconfig"
 export GOMODCACHE="$KUBE_CACHE/go/mod" GOCACHE="$KUBE_CACHE/go/cache" GOFLAGS="-mod=mod"
 export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}" CGO_ENABLED=0
 
+# shellcheck source=lib/kube-build.sh
+. "$LIB/kube-build.sh"
+# shellcheck source=lib/kube-pki.sh
+. "$LIB/kube-pki.sh"
+# shellcheck source=lib/keda-servers.sh
+. "$LIB/keda-servers.sh"
+
 install_os_packages() {
-  # Any kubectl will do (Debian's is 1.20); do not fight another package that already provides one.
-  install_missing etcd:etcd-server kubectl:kubernetes-client openssl:openssl curl:curl
+  # Any kubectl will do (Debian's is 1.20); do not fight another package that already provides one. flock: util-linux.
+  install_missing etcd:etcd-server kubectl:kubernetes-client openssl:openssl curl:curl flock:util-linux
 }
 
-# k8s 1.30 needs go >= 1.22. The machine's go is used when new enough; otherwise the Go toolchain itself is fetched
-# as the Go module golang.org/toolchain from the module proxy (what GOTOOLCHAIN does, which go < 1.21 cannot).
-# Always niced: the build shares two cores with everything else.
-GO_BIN=""
-resolve_go() {
-  [ -n "$GO_BIN" ] && return 0
-  local minor=0
-  if command -v go >/dev/null; then minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"; fi
-  if [ "${minor:-0}" -ge 22 ]; then
-    GO_BIN="$(command -v go)"
-    return 0
-  fi
-  local dir="$KUBE_CACHE/toolchain/$GO_TOOLCHAIN_FALLBACK"
-  if [ ! -x "$dir/bin/go" ]; then
-    install_missing unzip:unzip
-    local arch zip="$KUBE_CACHE/toolchain/$GO_TOOLCHAIN_FALLBACK.zip"
-    arch="$(dpkg --print-architecture)"
-    mkdir -p "$KUBE_CACHE/toolchain"
-    say "fetching Go $GO_TOOLCHAIN_FALLBACK (module golang.org/toolchain) from the module proxy"
-    curl -fsSL -o "$zip" "${GOPROXY%%,*}/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN_FALLBACK.linux-$arch.zip"
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    unzip -q "$zip" -d "$dir.tmp"
-    mv "$dir.tmp/golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN_FALLBACK.linux-$arch" "$dir"
-    rm -rf "$dir.tmp" "$zip"
-  fi
-  GO_BIN="$dir/bin/go"
-}
-
-go_cmd() {
-  resolve_go
-  GOTOOLCHAIN=local nice -n 10 "$GO_BIN" "$@"
-}
-
-build_apiserver() {
-  [ -x "$APISERVER_BIN" ] && return 0
-  local mod_dir="$KUBE_CACHE/build/k8s-$K8S_VERSION" staging="0.${K8S_VERSION#1.}"
-  mkdir -p "$mod_dir" "$KUBE_CACHE/bin"
-  say "building kube-apiserver v$K8S_VERSION (cold: 4-8 min on 2 cores; cached in $KUBE_CACHE/go)"
-  local k8s_dir
-  k8s_dir="$(cd "$mod_dir" && go_cmd mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
-  {
-    echo "module couponkill.local/kube-apiserver-build"
-    echo
-    echo "go $(sed -n 's/^go //p' "$k8s_dir/go.mod")"
-    echo
-    echo "require k8s.io/kubernetes v$K8S_VERSION"
-    echo
-    sed -n 's#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#replace \1 => \1 v'"$staging"'#p' "$k8s_dir/go.mod"
-  } >"$mod_dir/go.mod"
-  printf 'package main\n\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n' >"$mod_dir/tools.go"
-  (cd "$mod_dir" && go_cmd mod tidy)
-  (cd "$mod_dir" && go_cmd build -trimpath -ldflags "-s -w \
-      -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION \
-      -X k8s.io/component-base/version.gitMajor=1 \
-      -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) \
-      -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION" \
-    -o "$APISERVER_BIN.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
-  mv "$APISERVER_BIN.tmp" "$APISERVER_BIN"
-}
-
-# The CRD YAMLs ship inside the projects' Go module zips (the same files their releases publish).
-fetch_crds() {
-  mkdir -p "$CRD_DIR"
-  local dir
-  if [ ! -s "$CRD_DIR/keda.sh_scaledobjects.yaml" ]; then
-    dir="$(go_cmd mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
-    cp "$dir/config/crd/bases/keda.sh_scaledobjects.yaml" "$dir/config/crd/bases/keda.sh_triggerauthentications.yaml" "$CRD_DIR/"
-  fi
-  if [ ! -s "$CRD_DIR/monitoring.coreos.com_servicemonitors.yaml" ]; then
-    dir="$(go_cmd mod download -json "github.com/prometheus-operator/prometheus-operator@$PROM_OPERATOR_VERSION" |
-      sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
-    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" "$CRD_DIR/"
-  fi
-  chmod -R u+w "$CRD_DIR"
-}
-
+# The lock is taken only when something is missing: a cached build never waits for another script's build.
 cmd_build() {
   install_os_packages
-  build_apiserver
-  fetch_crds
+  [ -x "$APISERVER_BIN" ] || with_build_lock build_k8s "$APISERVER_BIN" kube-apiserver
+  crds_fetched || with_build_lock fetch_crds
   say "ready: $APISERVER_BIN, CRDs in $CRD_DIR"
 }
 
-KUBECONFIG_PATH="$RUN_DIR/admin.kubeconfig"
+keda_built() { [ -x "$APISERVER_BIN" ] && [ -x "$KCM_BIN" ] && [ -x "$KEDA_OPERATOR_BIN" ] && [ -x "$KEDA_ADAPTER_BIN" ]; }
+
+cmd_keda_build() {
+  cmd_build
+  [ -x "$KCM_BIN" ] || with_build_lock build_k8s "$KCM_BIN" kube-controller-manager
+  if [ ! -x "$KEDA_OPERATOR_BIN" ] || [ ! -x "$KEDA_ADAPTER_BIN" ]; then with_build_lock build_keda; fi
+  say "ready: $KCM_BIN, $KEDA_OPERATOR_BIN, $KEDA_ADAPTER_BIN"
+}
 
 write_credentials() {
   mkdir -p "$RUN_DIR/pki"
@@ -152,6 +140,7 @@ write_credentials() {
   fi
   write_kubeconfig "$KUBECONFIG_PATH" admin "$(sed -n '1s/,.*//p' "$RUN_DIR/tokens.csv")"
   write_kubeconfig "$RUN_DIR/operator.kubeconfig" couponkill-operator-test "$(sed -n '2s/,.*//p' "$RUN_DIR/tokens.csv")"
+  write_front_proxy_pki "$RUN_DIR/pki"
 }
 
 write_kubeconfig() {
@@ -194,6 +183,17 @@ cmd_up() {
   local etcd_state=$SERVER_STATE etcd_pid=$SERVER_PID
   check_apiserver
   local apiserver_state=$SERVER_STATE apiserver_pid=$SERVER_PID
+  local kcm_state="" kcm_pid="" operator_state="" operator_pid="" adapter_state="" adapter_pid=""
+  if [ "$INSTANCE" = keda ]; then
+    require_aggregation_layer
+    check_kcm
+    kcm_state=$SERVER_STATE kcm_pid=$SERVER_PID
+    check_keda_operator
+    operator_state=$SERVER_STATE operator_pid=$SERVER_PID
+    check_adapter
+    adapter_state=$SERVER_STATE adapter_pid=$SERVER_PID
+    keda_built || cmd_keda_build
+  fi
   [ -x "$APISERVER_BIN" ] || cmd_build
   mkdir -p "$RUN_DIR"
   write_credentials
@@ -221,7 +221,12 @@ cmd_up() {
         --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$RUN_DIR/pki/sa.pub" \
         --service-account-signing-key-file "$RUN_DIR/pki/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
         --allow-privileged=true --disable-admission-plugins ServiceAccount --enable-priority-and-fairness=false \
-        --storage-media-type application/json
+        --storage-media-type application/json \
+        --requestheader-client-ca-file "$RUN_DIR/pki/front-proxy-ca.crt" \
+        --requestheader-allowed-names front-proxy-client --requestheader-username-headers X-Remote-User \
+        --requestheader-group-headers X-Remote-Group --requestheader-extra-headers-prefix X-Remote-Extra- \
+        --proxy-client-cert-file "$RUN_DIR/pki/front-proxy-client.crt" \
+        --proxy-client-key-file "$RUN_DIR/pki/front-proxy-client.key"
       apiserver_pid=$SPAWNED_PID
       ;&
     starting) await_ports kube-apiserver "$apiserver_pid" 90 "$HOST" "$RUN_DIR/kube-apiserver.log" "${APISERVER_SPECS[@]}" ;;
@@ -229,11 +234,14 @@ cmd_up() {
   wait_until 90 apiserver_ready ||
     abort_started "kube-apiserver (pid $apiserver_pid) is not ready on $CONNECT:$APISERVER_PORT (see $RUN_DIR/kube-apiserver.log)"
   install_crds
+  if [ "$INSTANCE" = keda ]; then
+    keda_stack_up "$kcm_state" "$kcm_pid" "$operator_state" "$operator_pid" "$adapter_state" "$adapter_pid"
+  fi
   say "up: KUBECONFIG=$KUBECONFIG_PATH"
 }
 
 install_crds() {
-  [ -d "$CRD_DIR" ] || fetch_crds
+  crds_fetched || with_build_lock fetch_crds
   local f
   for f in "$CRD_DIR"/*.yaml; do
     kubectl --kubeconfig "$KUBECONFIG_PATH" apply --server-side --force-conflicts -f "$f" >/dev/null
@@ -242,8 +250,8 @@ install_crds() {
     crd/scaledobjects.keda.sh crd/servicemonitors.monitoring.coreos.com >/dev/null
 }
 
-
 cmd_down() {
+  [ "$INSTANCE" = plain ] || keda_stack_down
   stop_pidfile kube-apiserver "$RUN_DIR/kube-apiserver.pid" "$APISERVER_MARKER"
   stop_pidfile etcd "$RUN_DIR/etcd.pid" "$ETCD_MARKER"
   rm -rf "$RUN_DIR/etcd-data"
@@ -253,23 +261,26 @@ cmd_down() {
 cmd_status() {
   status_report etcd "$RUN_DIR/etcd.pid" "$ETCD_MARKER" "$HOST" "${ETCD_SPECS[@]}"
   status_report kube-apiserver "$RUN_DIR/kube-apiserver.pid" "$APISERVER_MARKER" "$HOST" "${APISERVER_SPECS[@]}"
+  [ "$INSTANCE" = plain ] || keda_stack_status
 }
 
 cmd_env() {
   echo "export KUBECONFIG=$KUBECONFIG_PATH"
   echo "export COUPONKILL_KUBE_OPERATOR_KUBECONFIG=$RUN_DIR/operator.kubeconfig"
   echo "export COUPONKILL_KUBE_CRD_DIR=$CRD_DIR"
+  [ "$INSTANCE" = plain ] || echo "export COUPONKILL_KEDA_EXTERNAL_METRICS_API=$ADAPTER_APISERVICE"
 }
 
-case "${1:-}" in
+case "$COMMAND" in
   build) cmd_build ;;
-  up) cmd_up ;;
-  down) cmd_down ;;
-  status) cmd_status ;;
-  env) cmd_env ;;
-  kubeconfig) echo "$KUBECONFIG_PATH" ;;
+  keda-build) cmd_keda_build ;;
+  up | keda-up) cmd_up ;;
+  down | keda-down) cmd_down ;;
+  status | keda-status) cmd_status ;;
+  env | keda-env) cmd_env ;;
+  kubeconfig | keda-kubeconfig) echo "$KUBECONFIG_PATH" ;;
   *)
-    echo "usage: $0 build|up|down|status|env|kubeconfig" >&2
+    echo "usage: $0 build|up|down|status|env|kubeconfig|keda-build|keda-up|keda-down|keda-status|keda-env|keda-kubeconfig" >&2
     exit 2
     ;;
 esac

@@ -2,6 +2,7 @@
 # RocketMQ 5 for development and tests: the name server and the proxy in local mode (with its embedded broker), run
 # from the Maven Central jars, cached outside the repo. Small heaps and small mapped files.
 # Usage: scripts/rocketmq.sh up|down|status|env|provision <topic> <group>...
+#        scripts/rocketmq.sh provision-projections <topic> <groupPrefix> <partitions> <projection>...
 #
 # Ports (each checked free, or ours, before anything is fetched or started, and checked listening after the start):
 #   COUPONKILL_ROCKETMQ_NAMESRV_PORT    9876   name server
@@ -138,11 +139,14 @@ java_run() {
     -cp "$DIST/lib/*" "$@"
 }
 
-admin() {
+# An admin client's JVM: small, quick to start, logging into our state directory.
+admin_java() {
   java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Drocketmq.home.dir="$DIST" \
     -Drmq.logback.configurationFile="$DIST/conf/logback.xml" -Drocketmq.log.file="$STATE/logs/admin.log" \
-    -cp "$DIST/lib/*" org.apache.rocketmq.tools.command.MQAdminStartup "$@" -n "$NAMESRV"
+    -cp "$DIST/lib/*" "$@"
 }
+
+admin() { admin_java org.apache.rocketmq.tools.command.MQAdminStartup "$@" -n "$NAMESRV"; }
 
 # A FIFO topic (the proxy refuses FIFO sends to a NORMAL one), its NORMAL dead-letter topic `<topic>-DLQ`, and
 # orderly groups (FIFO delivery per message group). Each mqadmin call is a JVM: they run side by side.
@@ -183,6 +187,22 @@ provision() {
   fi
 }
 
+# Partitioned projections: per projection and partition p of P a FIFO topic `<topic>-<projection>-<p>of<P>` read by
+# one orderly group `<groupPrefix>-projector-<projection>-<p>of<P>`, and the NORMAL `<topic>-DLQ`. Hundreds of objects,
+# so one JVM does it all through the admin API (a Java 17 single-file program, compiled at launch) rather than one
+# mqadmin JVM per object; it commits offset 0 for the groups of new topics for the reason given above `run_all`.
+provision_projections() {
+  [[ ${3:-} =~ ^[0-9]+$ ]] || die "partitions must be a whole number, not '${3:-}'"
+  admin_java "$(dirname "$0")/rocketmq/ProvisionProjections.java" "$NAMESRV" DefaultCluster "$@" ||
+    die "could not provision the projection topics and groups of $1 (see above and $STATE/logs/admin.log)"
+}
+
+# The default names' partitioned topics and groups (idempotent: a rerun creates nothing and moves no offset).
+provision_defaults() {
+  provision_projections "$DEFAULT_TOPIC" "$DEFAULT_GROUP_PREFIX" "${COUPONKILL_PROJECTION_PARTITIONS:-16}" orders coupons \
+    stats >"$STATE/logs/provision-projections.out"
+}
+
 # Our name server (or proxy) as it is now: `server_check` by name.
 check_namesrv() { server_check namesrv "$STATE/namesrv.pid" "$NAMESRV_MARKER" "$HOST" "${NAMESRV_SPECS[@]}"; }
 check_proxy() { server_check proxy "$STATE/proxy.pid" "$PROXY_MARKER" "$HOST" "${PROXY_SPECS[@]}"; }
@@ -194,7 +214,11 @@ up() {
   local namesrv_state=$SERVER_STATE namesrv_pid=$SERVER_PID
   check_proxy
   local proxy_state=$SERVER_STATE proxy_pid=$SERVER_PID
-  if [ "$namesrv_state" = up ] && [ "$proxy_state" = up ]; then return 0; fi
+  if [ "$namesrv_state" = up ] && [ "$proxy_state" = up ]; then
+    # Running already: the default topics may still be missing (an `up` that failed while provisioning them).
+    provision_defaults
+    return 0
+  fi
   fetch_jars
   write_config
   local started=$SECONDS logdir="$STATE/logs"
@@ -214,8 +238,7 @@ up() {
       ;&
     starting) await_ports proxy "$proxy_pid" 120 "$HOST" "$logdir/proxy.out and proxy.log" "${PROXY_SPECS[@]}" ;;
   esac
-  provision "$DEFAULT_TOPIC" "$DEFAULT_GROUP_PREFIX-projector-orders" "$DEFAULT_GROUP_PREFIX-projector-coupons" \
-    "$DEFAULT_GROUP_PREFIX-projector-stats"
+  provision_defaults
   say "RocketMQ $VERSION up in $((SECONDS - started)) s: name server $NAMESRV, proxy gRPC $CONNECT:$GRPC_PORT," \
     "remoting $REMOTING_PORT, broker $BROKER_PORT (fast $FAST_PORT, HA $HA_PORT)"
 }
@@ -241,8 +264,15 @@ case "${1:-}" in
     write_config
     provision "$@"
     ;;
+  provision-projections)
+    [ $# -ge 5 ] || die "usage: $0 provision-projections <topic> <groupPrefix> <partitions> <projection>..."
+    shift
+    fetch_jars
+    write_config
+    provision_projections "$@"
+    ;;
   *)
-    echo "usage: $0 up|down|status|env|provision <topic> <group>..." >&2
+    echo "usage: $0 up|down|status|env|provision <topic> <group>...|provision-projections <topic> <groupPrefix> <partitions> <projection>..." >&2
     exit 2
     ;;
 esac

@@ -26,7 +26,9 @@ echo "== build (integration tests run the compiled CLI as a child process)"
 npx tsc -p tsconfig.build.json
 bash scripts/lint-openapi.sh # both APIs' OpenAPI documents, written from the build, linted (Redocly)
 
-bash scripts/kube-env.sh build # kube-apiserver + etcd for test/operator.int.ts (built once, cached under ~/.cache)
+# kube-apiserver + etcd for test/operator.int.ts, and kube-controller-manager + KEDA for test/keda.int.ts (built once,
+# cached under ~/.cache; cold: ~25 min on two cores)
+bash scripts/kube-env.sh keda-build
 echo "== tests"
 # Two cores: integration files share one MariaDB and Redis, two workers keep both busy without thrashing.
 npx jest --ci --maxWorkers=2 "$@"

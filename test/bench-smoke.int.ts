@@ -11,7 +11,8 @@ describe('npm run bench -- --quick (smoke, no timing assertions)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'couponkill-bench-smoke-')), 'results.json');
     const args = [
       ...['--quick', '--stock', '200', '--requests', '400', '--connections', '8', '--baseline-seconds', '1'],
-      ...['--redis-requests', '2000', '--raw-insert-rows', '2000', '--replay-events', '2000', '--out', out],
+      ...['--redis-requests', '2000', '--raw-insert-rows', '2000', '--replay-events', '2000'],
+      ...['--scaling-events', '2000', '--out', out],
     ];
     const child = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

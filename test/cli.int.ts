@@ -141,6 +141,9 @@ describe('couponkill CLI', () => {
     const unknown = await runCli(['migrate', '--colour'], envOf(env.config));
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown option '--colour'");
+    const workers = await runCli(['replay', '--workers', '0'], envOf(env.config));
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toContain("option '--workers <count>' argument '0' is invalid");
   });
 
   it('names a --dotenv file that does not exist', async () => {

@@ -203,6 +203,44 @@ spec:
       expect(result.stderr).toContain('spec.listenBacklog');
       expect(result.stderr).not.toContain('spec.pod.sysctls[0]');
     });
+
+    it('refuses more projector replicas than partitions, by KEDA or by hand', async () => {
+      const seckill = (name: string, spec: string) => `
+apiVersion: ops.couponkill.io/v1
+kind: Seckill
+metadata: { name: ${name}, namespace: ${NS} }
+spec:
+  image: couponkill:test
+${spec}
+`;
+      const tooMany = await k(
+        ['apply', '-f', '-'],
+        seckill('too-many', '  scaling: { keda: { enabled: true, maxReplicaCount: 17 } }'),
+      );
+      expect(tooMany.code).not.toBe(0);
+      expect(tooMany.stderr).toContain('scaling.keda.maxReplicaCount must not exceed projections.partitions');
+      const byHand = await k(
+        ['apply', '-f', '-'],
+        seckill('by-hand', '  projections: { partitions: 4 }\n  services: { projector: { replicas: 5 } }'),
+      );
+      expect(byHand.code).not.toBe(0);
+      expect(byHand.stderr).toContain('services.projector.replicas');
+      const badCount = await k(
+        ['apply', '-f', '-'],
+        seckill('bad-count', '  projections: { partitions: 0 }'),
+      );
+      expect(badCount.code).not.toBe(0);
+      expect(badCount.stderr).toContain('spec.projections.partitions');
+      const fits = await k(
+        ['apply', '--dry-run=server', '-f', '-'],
+        seckill(
+          'fits',
+          '  projections: { partitions: 32 }\n  scaling: { keda: { enabled: true, maxReplicaCount: 32 } }',
+        ),
+      );
+      expect(fits.stderr).toBe('');
+      expect(fits.code).toBe(0);
+    });
   });
 
   describe('controller', () => {

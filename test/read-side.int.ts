@@ -1,6 +1,8 @@
 import { MySqlReadCatalog } from '../infra/mysql/mysql-read-catalog';
 import { MySqlReadShards } from '../infra/mysql/mysql-read-shards';
+import { spansOf } from '../projections/checkpoint-frontier';
 import { sequence } from '../projections/event-bus-port';
+import { allPartitions, routesOf } from '../projections/partitioning';
 import { PROJECTION_NAMES } from '../projections/projection';
 import { ProjectionWriter } from '../projections/projection-writer';
 import { PROJECTIONS } from '../projections/projections';
@@ -9,7 +11,8 @@ import { Replay } from '../projections/replay';
 import { tableSuffix } from '../projections/read-model-ports';
 import { TOKENS } from '../bin/tokens';
 import { request, tokenFor } from './support/http-client';
-import { provisionRocketMq, ROCKETMQ_ENDPOINTS } from './support/rocketmq-env';
+import { pool } from './support/pool';
+import { provisionRocketMqProjections, ROCKETMQ_ENDPOINTS } from './support/rocketmq-env';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
 interface Truth {
@@ -20,14 +23,18 @@ interface Truth {
   orders: Map<string, { userId: string; couponId: string; status: string }>;
 }
 
+/** Few partitions: this file is about the answers, test/projector-scale-out.int.ts about the partitions. */
+const PARTITIONS = 4;
+
 /** The same system on each bus; RocketMQ delivers streams out of global order, which the answers must not show. */
 const buses: [string, () => Promise<Record<string, string>>][] = [
-  ['Redis Streams', () => Promise.resolve({})],
+  ['Redis Streams', () => Promise.resolve({ COUPONKILL_PROJECTION_PARTITIONS: String(PARTITIONS) })],
   [
     'RocketMQ 5',
     async () => {
-      const { topic, groupPrefix } = await provisionRocketMq(PROJECTION_NAMES.map((p) => `projector-${p}`));
+      const { topic, groupPrefix } = await provisionRocketMqProjections(PARTITIONS, PROJECTION_NAMES);
       return {
+        COUPONKILL_PROJECTION_PARTITIONS: String(PARTITIONS),
         COUPONKILL_BUS: 'rocketmq',
         COUPONKILL_ROCKETMQ_ENDPOINTS: ROCKETMQ_ENDPOINTS,
         COUPONKILL_ROCKETMQ_TOPIC: topic,
@@ -219,14 +226,16 @@ describe.each(buses)(
         body: { quantity: 50 },
       });
       const won: { orderId: string; userId: string }[] = [];
-      await Promise.all(
-        Array.from({ length: 2400 }, async (_, i) => {
+      await pool(
+        Array.from({ length: 2400 }, (_, i) => i),
+        128,
+        async (i) => {
           const userId = users[i % users.length]!;
           const r = await request(writeUrl, 'POST', `/api/v1/seckill/${coupons[i % 3]}`, {
             token: tokenFor(userId),
           });
           if (r.status === 201) won.push({ orderId: String(r.body.orderId), userId });
-        }),
+        },
       );
       await Promise.all(
         won
@@ -320,7 +329,11 @@ describe.each(buses)(
         app.container.get(ProjectionWriter),
       );
       for (const name of PROJECTION_NAMES) {
-        const report = await replay.run(PROJECTIONS[name], 3, false, () => undefined);
+        const report = await replay.run(
+          PROJECTIONS[name],
+          { shards: 3, partitions: PARTITIONS, workers: 2, dryRun: false },
+          () => undefined,
+        );
         expect(report.shards).toBe(3);
         // Hundreds of buyers spread over every shard; a handful of coupons may not.
         if (name !== 'coupons') expect(report.perShard.every((n) => n > 0)).toBe(true);
@@ -334,15 +347,30 @@ describe.each(buses)(
       const shards = app.container.get(MySqlReadShards);
       const writer = app.container.get(ProjectionWriter);
       const all = sequence(await app.container.get(TOKENS.EventStore).readAll(0n, 100_000), 0n);
-      const head = all[all.length - 1]?.event.position;
+      const head = all[all.length - 1]?.position;
       const scrambled = [...all].reverse().flatMap((e, i) => (i % 2 === 0 ? [e, e] : [e]));
       for (const name of PROJECTION_NAMES) {
-        const generation = await catalog.startBuilding(name, 2);
-        await shards.ensureTables(generation, PROJECTIONS[name].ddl(tableSuffix(generation.generation)));
-        for (let i = 0; i < scrambled.length; i += 300)
-          await writer.write(PROJECTIONS[name], generation, scrambled.slice(i, i + 300));
-        // The checkpoint waited for the gap at the start, then moved over everything at once.
-        expect(await writer.checkpoint(generation)).toBe(head);
+        const projection = PROJECTIONS[name];
+        const generation = await catalog.startBuilding(name, 2, PARTITIONS);
+        await shards.ensureTables(generation, projection.ddl(tableSuffix(generation.generation)));
+        for (let i = 0; i < scrambled.length; i += 300) {
+          const chunk = scrambled.slice(i, i + 300);
+          // Each partition gets its own events of the chunk; the rest of the chunk is nothing for it to apply.
+          await writer.write(
+            projection,
+            generation,
+            allPartitions(PARTITIONS).map((partition) => ({
+              partition,
+              epoch: null,
+              events: chunk.flatMap(({ event: e }) =>
+                e && routesOf([projection], e, PARTITIONS).some(([, p]) => p === partition) ? [e] : [],
+              ),
+              applied: spansOf(chunk),
+            })),
+          );
+        }
+        // Each checkpoint waited for the gap at the start, then moved over everything at once.
+        expect(new Set((await writer.checkpoints(generation)).values())).toEqual(new Set([head]));
         await catalog.promote(generation);
       }
       await new Promise((r) => setTimeout(r, 1100));

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Container } from 'inversify';
 import { createMySqlPool } from '../../infra/mysql/mysql-pool';
 import { MySqlReadCatalog } from '../../infra/mysql/mysql-read-catalog';
+import { MySqlPartitionLeases } from '../../infra/mysql/mysql-partition-leases';
 import { MySqlReadShards, shardMap } from '../../infra/mysql/mysql-read-shards';
 import { MySqlRelayCheckpoint } from '../../infra/mysql/mysql-relay-checkpoint';
 import { RedisStreamsBus } from '../../infra/redis/redis-streams-bus';
@@ -22,6 +24,9 @@ import { StatsQueries } from '../../projections/stats/stats-queries';
 import { TOKENS } from '../tokens';
 import { singletons } from './singletons';
 
+/** The relay trims what every projector acknowledged from the Redis streams this often. */
+const TRIM_EVERY_MS = 10_000;
+
 /** Makes the projector of one read model (a process may run several). */
 export type ProjectorFactory = (projection: ProjectionName) => Projector;
 export const ProjectorFactory = Symbol.for('couponkill.ProjectorFactory');
@@ -35,6 +40,7 @@ export const bindReadSide = (container: Container): void => {
       ? new RocketMqBus(
           {
             ...bus.rocketmq,
+            partitions: get(TOKENS.Config).projector.partitions,
             deadLetterTopic: `${bus.rocketmq.topic}-DLQ`,
             invisibleMs: bus.claimIdleMs,
             maxDeliveries: bus.maxDeliveries,
@@ -46,6 +52,8 @@ export const bindReadSide = (container: Container): void => {
           prefix: redis.keyPrefix,
           claimIdleMs: bus.claimIdleMs,
           maxDeliveries: bus.maxDeliveries,
+          partitions: get(TOKENS.Config).projector.partitions,
+          trimEveryMs: TRIM_EVERY_MS,
         });
   });
   single(MySqlReadShards, (get) => {
@@ -66,6 +74,8 @@ export const bindReadSide = (container: Container): void => {
   single(MySqlRelayCheckpoint, (get) => new MySqlRelayCheckpoint(get(TOKENS.CatalogPool), 'default'));
   single(TOKENS.RelayCheckpoint, (get) => get(MySqlRelayCheckpoint));
   single(TOKENS.DeadLetters, (get) => get(MySqlReadCatalog));
+  single(MySqlPartitionLeases, (get) => new MySqlPartitionLeases(get(TOKENS.CatalogPool)));
+  single(TOKENS.PartitionLeases, (get) => get(MySqlPartitionLeases));
   single(ProjectionWriter, (get) => new ProjectionWriter(get(TOKENS.ReadShards), get(TOKENS.DeadLetters)));
   single(LiveGenerations, (get) => new LiveGenerations(get(TOKENS.ReadCatalog)));
   single(CheckpointWatch, (get) => {
@@ -119,9 +129,18 @@ export const bindReadSide = (container: Container): void => {
   single(
     Relay,
     (get) =>
-      new Relay(get(TOKENS.EventStore), get(TOKENS.Bus), get(TOKENS.RelayCheckpoint), get(TOKENS.Logger), {
-        batchSize: 1000,
-      }),
+      new Relay(
+        get(TOKENS.EventStore),
+        get(TOKENS.Bus),
+        get(TOKENS.RelayCheckpoint),
+        PROJECTION_NAMES.map((name) => PROJECTIONS[name]),
+        get(TOKENS.Logger),
+        {
+          batchSize: 1000,
+          partitions: get(TOKENS.Config).projector.partitions,
+          watermarkMs: get(TOKENS.Config).relay.watermarkMs,
+        },
+      ),
   );
   single(
     Replay,
@@ -141,21 +160,41 @@ export const bindReadSide = (container: Container): void => {
       labelNames: ['projection'],
       registers: [get(TOKENS.Metrics)],
     });
-    return (name) =>
-      new Projector(
+    const { projector } = config;
+    // One member name per process: a restarted replica is a new member, never mistaken for its former self.
+    const member = `${projector.consumerName}-${randomBytes(4).toString('hex')}`;
+    const running = new Map<ProjectionName, Projector>();
+    new Gauge({
+      name: 'projector_owned_partitions',
+      help: "Partitions of each projection's stream this replica consumes now (they move when replicas join or leave)",
+      labelNames: ['projection'],
+      registers: [get(TOKENS.Metrics)],
+      collect() {
+        for (const [projection, one] of running) this.set({ projection }, one.partitions.length);
+      },
+    });
+    return (name) => {
+      const made = new Projector(
         PROJECTIONS[name],
         get(TOKENS.Bus),
         get(TOKENS.ReadCatalog),
         get(TOKENS.ReadShards),
         get(ProjectionWriter),
+        get(TOKENS.PartitionLeases),
         get(TOKENS.Logger),
         {
-          consumerName: config.projector.consumerName,
-          batchSize: config.projector.batchSize,
+          member,
+          batchSize: projector.batchSize,
           waitMs: 500,
           initialShards: config.read.shards,
+          partitions: projector.partitions,
+          leaseMs: projector.leaseMs,
+          heartbeatMs: Math.max(100, Math.floor(projector.leaseMs / 6)),
         },
         () => deadLetters.inc({ projection: name }),
       );
+      running.set(name, made);
+      return made;
+    };
   });
 };

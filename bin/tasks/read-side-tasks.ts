@@ -1,7 +1,7 @@
 import type { Config } from '../../infra/config/config';
 import type { ProjectionName } from '../../projections/projection';
 import { PROJECTIONS } from '../../projections/projections';
-import { Replay, type ReplayReport } from '../../projections/replay';
+import { Replay, type ReplayOptions, type ReplayReport } from '../../projections/replay';
 import { createContainer } from '../container';
 import { closeReadSide, closeWriteSide, openReadSide, openWriteSide } from '../lifecycle';
 import { TOKENS } from '../tokens';
@@ -31,8 +31,7 @@ const withReadSide = async <T>(
 export const runReplay = (
   config: Config,
   names: readonly ProjectionName[],
-  shards: number,
-  dryRun: boolean,
+  options: ReplayOptions,
 ): Promise<ReplayReport[]> =>
   withReadSide(config, async (container) => {
     const replay = container.get(Replay);
@@ -40,11 +39,12 @@ export const runReplay = (
     for (const name of names) {
       const progress = startProgress(name, 'positions');
       const report = await replay
-        .run(PROJECTIONS[name], shards, dryRun, ({ done, total }) => progress.update(done, total))
+        .run(PROJECTIONS[name], options, ({ done, total }) => progress.update(done, total))
         .finally(() => progress.stop());
       reports.push(report);
       process.stderr.write(
         `${name}: ${report.dryRun ? 'would write' : 'replayed'} ${report.events} events into ${report.shards} shards ` +
+          `(${report.partitions} partitions, ${report.workers} workers) ` +
           `(${report.perShard.join(' / ')} kept per shard) in ${report.seconds.toFixed(1)} s` +
           `${report.generation === null ? '' : `, now live as generation ${report.generation}`}\n`,
       );

@@ -11,7 +11,9 @@ export const keyHash16 = (key: string): number => {
   return ((hash >>> 16) ^ hash) & 0xffff;
 };
 
+/** The key hash an order id carries: its buyer's (the last four hex digits). */
+export const keyHashOfOrder = (orderId: string): number => Number.parseInt(orderId.slice(-4), 16);
+
 export const shardOfKey = (key: string, shards: number): number => keyHash16(key) % shards;
 
-export const shardOfOrder = (orderId: string, shards: number): number =>
-  Number.parseInt(orderId.slice(-4), 16) % shards;
+export const shardOfOrder = (orderId: string, shards: number): number => keyHashOfOrder(orderId) % shards;

@@ -175,6 +175,17 @@ export const configSchema = z
       .max(60_000)
       .default(3000)
       .meta({ description: "a seckill's append not stored by then is not stored at all (503), in ms" }),
+    COUPONKILL_PROJECTION_PARTITIONS: positiveInt.max(256).default(16).meta({
+      description:
+        "partitions of each projection's stream: the most projector replicas that share its work (relay, projectors and replays must agree; changing it is a replay)",
+    }),
+    COUPONKILL_PROJECTOR_LEASE_MS: positiveInt.min(1000).max(300_000).default(6000).meta({
+      description:
+        'a projector replica that stops heartbeating loses its partitions after this, in ms (heartbeats every sixth of it)',
+    }),
+    COUPONKILL_RELAY_WATERMARK_MS: positiveInt.min(10).max(10_000).default(100).meta({
+      description: 'an idle partition is told how far the log has moved this often, in ms',
+    }),
     COUPONKILL_PROJECTOR_BATCH: positiveInt
       .max(5000)
       .default(500)
@@ -220,7 +231,9 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)
       .optional()
-      .meta({ description: "this process's name in consumer groups" }),
+      .meta({
+        description: "prefix of this process's member name in projector groups (default: the host name)",
+      }),
   })
   .refine((c) => c.COUPONKILL_EVENT_STORE !== 'eventstoredb' || c.COUPONKILL_ESDB_CONNECTION_STRING, {
     message: 'is required when COUPONKILL_EVENT_STORE=eventstoredb',

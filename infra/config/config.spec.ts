@@ -39,6 +39,25 @@ describe('configuration', () => {
     ]);
   });
 
+  it('bounds the partition count, the lease and the watermark interval', () => {
+    expect(loadConfig(secret).projector).toMatchObject({ partitions: 16, leaseMs: 6000 });
+    expect(loadConfig(secret).relay).toEqual({ watermarkMs: 100 });
+    const problems = problemsOf({
+      ...secret,
+      COUPONKILL_PROJECTION_PARTITIONS: '257',
+      COUPONKILL_PROJECTOR_LEASE_MS: '500',
+      COUPONKILL_RELAY_WATERMARK_MS: 'often',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'COUPONKILL_PROJECTION_PARTITIONS',
+      'COUPONKILL_PROJECTOR_LEASE_MS',
+      'COUPONKILL_RELAY_WATERMARK_MS',
+    ]);
+    expect(problemsOf({ ...secret, COUPONKILL_PROJECTION_PARTITIONS: '0' })).toEqual([
+      expect.stringMatching(/^COUPONKILL_PROJECTION_PARTITIONS: /),
+    ]);
+  });
+
   it('wants both administrator settings or neither', () => {
     expect(problemsOf({ ...secret, COUPONKILL_ADMIN_USERNAME: 'root' })).toEqual([
       expect.stringMatching(/^COUPONKILL_ADMIN_PASSWORD: /),

@@ -58,7 +58,15 @@ export interface Config {
     /** Reads waiting for read-your-writes at once; past it they are answered 503 READ_MODEL_BEHIND at once. */
     readonly maxWaiters: number;
   };
-  readonly projector: { readonly batchSize: number; readonly consumerName: string };
+  readonly projector: {
+    readonly batchSize: number;
+    /** Prefix of the member name each projector process takes (a random suffix makes it unique per process). */
+    readonly consumerName: string;
+    /** Partitions of each projection's stream. */
+    readonly partitions: number;
+    readonly leaseMs: number;
+  };
+  readonly relay: { readonly watermarkMs: number };
   readonly bus: {
     readonly kind: 'redis' | 'rocketmq';
     readonly claimIdleMs: number;
@@ -143,7 +151,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
     projector: {
       batchSize: c.COUPONKILL_PROJECTOR_BATCH,
       consumerName: c.COUPONKILL_CONSUMER_NAME ?? hostname(),
+      partitions: c.COUPONKILL_PROJECTION_PARTITIONS,
+      leaseMs: c.COUPONKILL_PROJECTOR_LEASE_MS,
     },
+    relay: { watermarkMs: c.COUPONKILL_RELAY_WATERMARK_MS },
     bus: {
       kind: c.COUPONKILL_BUS,
       claimIdleMs: c.COUPONKILL_BUS_CLAIM_IDLE_MS,

@@ -1,6 +1,7 @@
 import { DependencyUnavailableError } from '../../commands/dependency-error';
 import { InvalidInputError } from '../../commands/invalid-input-error';
 import { UndecodableEventError } from '../../domain/shared/upcaster';
+import { FencedError } from '../../projections/read-model-ports';
 
 /**
  * MySQL/MariaDB errors caused by a value in the statement rather than by the server (MariaDB error reference,
@@ -41,12 +42,15 @@ export const isValueError = (error: unknown): boolean => {
 
 /**
  * What a failed statement means for its caller: InvalidInputError when a value caused it, else
- * DependencyUnavailableError naming the database (an outage, a timeout, a lost connection).
+ * DependencyUnavailableError naming the database (an outage, a timeout, a lost connection). Errors this project
+ * raises on purpose inside a transaction (a fenced write, an undecodable event, an earlier classification) keep their
+ * meaning: wrapped as an outage, a fenced batch would be retried forever instead of being left to the new owner.
  */
 export const classifySqlError = (error: unknown, dependency: string): Error =>
   error instanceof InvalidInputError ||
   error instanceof DependencyUnavailableError ||
-  error instanceof UndecodableEventError
+  error instanceof UndecodableEventError ||
+  error instanceof FencedError
     ? error
     : isValueError(error)
       ? new InvalidInputError(`${dependency} cannot hold a value of this request`, { cause: error })

@@ -11,6 +11,7 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS read_model_generations (
   projection VARCHAR(32) CHARACTER SET ascii NOT NULL,
   generation INT NOT NULL,
   shards INT NOT NULL,
+  partitions INT NOT NULL DEFAULT 0,
   state VARCHAR(16) CHARACTER SET ascii NOT NULL,
   changed_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   PRIMARY KEY (projection, generation)
@@ -40,6 +41,14 @@ export class MySqlReadCatalog implements ReadModelCatalog, DeadLetters {
   async migrate(): Promise<void> {
     await this.pool.query(SCHEMA);
     await this.pool.query(DEAD_LETTERS);
+    // Generations from before partitioned streams keep 0: a projector refuses them until a replay rebuilds them.
+    const [columns] = await this.pool.query<RowDataPacket[]>(
+      "SHOW COLUMNS FROM read_model_generations LIKE 'partitions'",
+    );
+    if (columns.length === 0)
+      await this.pool.query(
+        'ALTER TABLE read_model_generations ADD COLUMN partitions INT NOT NULL DEFAULT 0 AFTER shards',
+      );
   }
 
   async record(generation: Generation, letters: readonly DeadLetter[]): Promise<void> {
@@ -88,29 +97,31 @@ export class MySqlReadCatalog implements ReadModelCatalog, DeadLetters {
 
   async current(projection: ProjectionName): Promise<Generation[]> {
     const [rows] = await this.pool.query<RowDataPacket[]>(
-      "SELECT projection, generation, shards, state FROM read_model_generations WHERE projection = ? AND state IN ('live', 'building') ORDER BY generation",
+      "SELECT projection, generation, shards, partitions, state FROM read_model_generations WHERE projection = ? AND state IN ('live', 'building') ORDER BY generation",
       [projection],
     );
     return rows.map((r) => ({
       projection,
       generation: Number(r.generation),
       shards: Number(r.shards),
+      partitions: Number(r.partitions),
       state: r.state as Generation['state'],
     }));
   }
 
-  async ensureLive(projection: ProjectionName, shards: number): Promise<Generation> {
+  async ensureLive(projection: ProjectionName, shards: number, partitions: number): Promise<Generation> {
     await this.pool.query(
-      `INSERT IGNORE INTO read_model_generations (projection, generation, shards, state)
-       SELECT ?, 1, ?, 'live' FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM read_model_generations WHERE projection = ?)`,
-      [projection, shards, projection],
+      `INSERT IGNORE INTO read_model_generations (projection, generation, shards, partitions, state)
+       SELECT ?, 1, ?, ?, 'live' FROM DUAL
+       WHERE NOT EXISTS (SELECT 1 FROM read_model_generations WHERE projection = ?)`,
+      [projection, shards, partitions, projection],
     );
     const live = (await this.current(projection)).find((g) => g.state === 'live');
     if (!live) throw new Error(`projection ${projection} has no live generation`);
     return live;
   }
 
-  async startBuilding(projection: ProjectionName, shards: number): Promise<Generation> {
+  async startBuilding(projection: ProjectionName, shards: number, partitions: number): Promise<Generation> {
     const connection = await this.pool.getConnection();
     try {
       await connection.beginTransaction();
@@ -124,11 +135,11 @@ export class MySqlReadCatalog implements ReadModelCatalog, DeadLetters {
         [projection],
       );
       await connection.query(
-        "INSERT INTO read_model_generations (projection, generation, shards, state) VALUES (?, ?, ?, 'building')",
-        [projection, generation, shards],
+        "INSERT INTO read_model_generations (projection, generation, shards, partitions, state) VALUES (?, ?, ?, ?, 'building')",
+        [projection, generation, shards, partitions],
       );
       await connection.commit();
-      return { projection, generation, shards, state: 'building' };
+      return { projection, generation, shards, partitions, state: 'building' };
     } catch (error) {
       await connection.rollback();
       throw error;

@@ -1,7 +1,12 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { DependencyUnavailableError } from '../../commands/dependency-error';
 import { advanceFrontier, type Span } from '../../projections/checkpoint-frontier';
-import type { Generation, ReadShards } from '../../projections/read-model-ports';
+import {
+  FencedError,
+  type Generation,
+  type PartitionAdvance,
+  type ReadShards,
+} from '../../projections/read-model-ports';
 import type { SqlExecutor } from '../../projections/sql-executor-port';
 import { classifySqlError } from './mysql-errors';
 import { createMySqlPool, ensureDatabase } from './mysql-pool';
@@ -28,27 +33,44 @@ export const shardMap = (baseUrl: string, explicit: readonly string[]): ShardMap
   },
 });
 
-const CHECKPOINTS = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
+/**
+ * Per generation and partition: everything of the partition up to `position` is applied in this shard; `epoch` is the
+ * highest lease epoch that wrote or fenced it (a write under a lower one is refused).
+ */
+const CHECKPOINTS = `CREATE TABLE IF NOT EXISTS projection_partition_checkpoints (
   projection VARCHAR(32) CHARACTER SET ascii NOT NULL,
   generation INT NOT NULL,
+  partition_no SMALLINT UNSIGNED NOT NULL,
   position BIGINT NOT NULL,
-  PRIMARY KEY (projection, generation)
+  epoch BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (projection, generation, partition_no)
 ) ENGINE=InnoDB`;
 
-/** Runs applied beyond a gap in the checkpoint (a bus that delivers streams out of global order leaves some). */
-const PENDING_SPANS = `CREATE TABLE IF NOT EXISTS projection_pending_spans (
+/** Runs applied beyond a gap in a partition's checkpoint (a bus that redelivers out of order leaves some). */
+const PENDING_SPANS = `CREATE TABLE IF NOT EXISTS projection_partition_spans (
   projection VARCHAR(32) CHARACTER SET ascii NOT NULL,
   generation INT NOT NULL,
+  partition_no SMALLINT UNSIGNED NOT NULL,
   after_position BIGINT NOT NULL,
   up_to_position BIGINT NOT NULL,
-  PRIMARY KEY (projection, generation, after_position)
+  PRIMARY KEY (projection, generation, partition_no, after_position)
 ) ENGINE=InnoDB`;
+
+const BOOKKEEPING = ['projection_partition_checkpoints', 'projection_partition_spans'] as const;
 
 const spanList = (spans: readonly Span[]): string =>
   spans
     .map((s) => `${s.after}-${s.upTo}`)
     .sort()
     .join();
+
+interface CheckpointRow {
+  partition_no: number;
+  position: string;
+  epoch: string;
+  after_position: string | null;
+  up_to_position: string | null;
+}
 
 export class MySqlReadShards implements ReadShards {
   private readonly pools = new Map<number, Promise<Pool>>();
@@ -89,13 +111,19 @@ export class MySqlReadShards implements ReadShards {
   }
 
   async ensureTables(generation: Generation, ddl: readonly string[]): Promise<void> {
+    const rows = Array.from({ length: generation.partitions }, (_, partition) => [
+      generation.projection,
+      generation.generation,
+      partition,
+    ]);
     for (let shard = 0; shard < generation.shards; shard++) {
       for (const statement of [CHECKPOINTS, PENDING_SPANS, ...ddl]) await this.ddl(shard, statement);
-      await this.query(
-        shard,
-        'INSERT IGNORE INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, 0)',
-        [generation.projection, generation.generation],
-      );
+      if (rows.length > 0)
+        await this.query(
+          shard,
+          'INSERT IGNORE INTO projection_partition_checkpoints (projection, generation, partition_no, position) VALUES ?',
+          [rows.map((row) => [...row, 0])],
+        );
     }
   }
 
@@ -112,7 +140,7 @@ export class MySqlReadShards implements ReadShards {
   async dropTables(generation: Generation, tables: readonly string[]): Promise<void> {
     for (let shard = 0; shard < generation.shards; shard++) {
       if (tables.length > 0) await this.query(shard, `DROP TABLE IF EXISTS ${tables.join(', ')}`);
-      for (const table of ['projection_checkpoints', 'projection_pending_spans'])
+      for (const table of BOOKKEEPING)
         await this.query(shard, `DELETE FROM ${table} WHERE projection = ? AND generation = ?`, [
           generation.projection,
           generation.generation,
@@ -120,49 +148,98 @@ export class MySqlReadShards implements ReadShards {
     }
   }
 
-  async advanceCheckpoint(sql: SqlExecutor, generation: Generation, applied: readonly Span[]): Promise<void> {
+  async advanceCheckpoints(
+    sql: SqlExecutor,
+    generation: Generation,
+    advances: readonly PartitionAdvance[],
+  ): Promise<void> {
+    if (advances.length === 0) return;
     const key = [generation.projection, generation.generation];
-    // The checkpoint row's lock serialises writers of this generation in this shard.
-    const rows = await sql.query<{
-      position: string;
-      after_position: string | null;
-      up_to_position: string | null;
-    }>(
-      `SELECT c.position, p.after_position, p.up_to_position FROM projection_checkpoints c
-       LEFT JOIN projection_pending_spans p ON p.projection = c.projection AND p.generation = c.generation
-       WHERE c.projection = ? AND c.generation = ? FOR UPDATE`,
-      key,
+    const partitions = advances.map((a) => a.partition);
+    // The checkpoint rows' locks serialise writers of a partition in this shard (one owner, and a fencing new one).
+    // The primary key is forced: on a table of a few rows the optimiser would scan it, and a locking read waits for
+    // every row it scans, so one replica's slow batch would hold up every other replica's (test/partition-fencing).
+    const rows = await sql.query<CheckpointRow>(
+      `SELECT c.partition_no, c.position, c.epoch, p.after_position, p.up_to_position
+       FROM projection_partition_checkpoints c FORCE INDEX (PRIMARY)
+       LEFT JOIN projection_partition_spans p FORCE INDEX (PRIMARY)
+         ON p.projection = c.projection AND p.generation = c.generation AND p.partition_no = c.partition_no
+       WHERE c.projection = ? AND c.generation = ? AND c.partition_no IN (?) FOR UPDATE`,
+      [...key, partitions],
     );
-    const frontier = BigInt(rows[0]?.position ?? '0');
-    const pending = rows.flatMap((r) =>
-      r.after_position === null || r.up_to_position === null
-        ? []
-        : [{ after: BigInt(r.after_position), upTo: BigInt(r.up_to_position) }],
-    );
-    const next = advanceFrontier(frontier, pending, applied);
-    if (spanList(next.pending) !== spanList(pending)) {
-      if (pending.length > 0)
-        await sql.query('DELETE FROM projection_pending_spans WHERE projection = ? AND generation = ?', key);
-      if (next.pending.length > 0)
-        await sql.query(
-          'INSERT INTO projection_pending_spans (projection, generation, after_position, up_to_position) VALUES ?',
-          [next.pending.map((s) => [...key, s.after.toString(), s.upTo.toString()])],
-        );
+    const stored = new Map<number, { frontier: bigint; epoch: number; pending: Span[] }>();
+    for (const row of rows) {
+      const partition = row.partition_no;
+      const entry = stored.get(partition) ?? {
+        frontier: BigInt(row.position),
+        epoch: Number(row.epoch),
+        pending: [],
+      };
+      if (row.after_position !== null && row.up_to_position !== null)
+        entry.pending.push({ after: BigInt(row.after_position), upTo: BigInt(row.up_to_position) });
+      stored.set(partition, entry);
     }
-    await sql.query(
-      `INSERT INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, ?)
-       ON DUPLICATE KEY UPDATE position = VALUES(position)`,
-      [...key, next.frontier.toString()],
+    const fenced = advances.filter(
+      ({ partition, epoch }) => epoch !== null && epoch < (stored.get(partition)?.epoch ?? 0),
+    );
+    if (fenced.length > 0) throw new FencedError(fenced.map((a) => a.partition));
+    const updates: unknown[][] = [];
+    for (const { partition, epoch, applied } of advances) {
+      const {
+        frontier,
+        epoch: storedEpoch,
+        pending,
+      } = stored.get(partition) ?? {
+        frontier: 0n,
+        epoch: 0,
+        pending: [],
+      };
+      const next = advanceFrontier(frontier, pending, applied);
+      const nextEpoch = epoch === null ? storedEpoch : Math.max(epoch, storedEpoch);
+      if (spanList(next.pending) !== spanList(pending)) {
+        if (pending.length > 0)
+          await sql.query(
+            'DELETE FROM projection_partition_spans WHERE projection = ? AND generation = ? AND partition_no = ?',
+            [...key, partition],
+          );
+        if (next.pending.length > 0)
+          await sql.query(
+            `INSERT INTO projection_partition_spans
+               (projection, generation, partition_no, after_position, up_to_position) VALUES ?`,
+            [next.pending.map((s) => [...key, partition, s.after.toString(), s.upTo.toString()])],
+          );
+      }
+      if (next.frontier !== frontier || nextEpoch !== storedEpoch || !stored.has(partition))
+        updates.push([...key, partition, next.frontier.toString(), nextEpoch]);
+    }
+    if (updates.length > 0)
+      await sql.query(
+        `INSERT INTO projection_partition_checkpoints (projection, generation, partition_no, position, epoch) VALUES ?
+         ON DUPLICATE KEY UPDATE position = VALUES(position), epoch = VALUES(epoch)`,
+        [updates],
+      );
+  }
+
+  async fence(generation: Generation, partition: number, epoch: number): Promise<void> {
+    await Promise.all(
+      Array.from({ length: generation.shards }, (_, shard) =>
+        this.query(
+          shard,
+          `INSERT INTO projection_partition_checkpoints (projection, generation, partition_no, position, epoch)
+           VALUES (?, ?, ?, 0, ?) ON DUPLICATE KEY UPDATE epoch = GREATEST(epoch, VALUES(epoch))`,
+          [generation.projection, generation.generation, partition, epoch],
+        ),
+      ),
     );
   }
 
-  async checkpoint(generation: Generation, shard: number): Promise<bigint> {
-    const rows = await this.query<{ position: string }>(
+  async checkpoints(generation: Generation, shard: number): Promise<ReadonlyMap<number, bigint>> {
+    const rows = await this.query<{ partition_no: number; position: string }>(
       shard,
-      'SELECT position FROM projection_checkpoints WHERE projection = ? AND generation = ?',
+      'SELECT partition_no, position FROM projection_partition_checkpoints WHERE projection = ? AND generation = ?',
       [generation.projection, generation.generation],
     );
-    return BigInt(rows[0]?.position ?? '0');
+    return new Map(rows.map((r) => [r.partition_no, BigInt(r.position)]));
   }
 
   /** Shard 0 and every shard this process has opened. */

@@ -1,46 +1,66 @@
 import type { Redis } from 'ioredis';
-import type { RecordedEvent } from '../../commands/event-store-port';
 import type { Logger } from '../../commands/logger-port';
-import { sequence, type BusConsumer, type BusMessage, type EventBus } from '../../projections/event-bus-port';
-import { decodeSequenced, encodeSequenced } from '../messaging/sequenced-event-codec';
+import type { BusConsumer, EventBus, PartitionMessages } from '../../projections/event-bus-port';
+import type { ProjectionName } from '../../projections/projection';
+import { encodeSequenced } from '../messaging/sequenced-event-codec';
+import { RedisStreamsConsumer, type PartitionStream } from './redis-streams-consumer';
 
 export interface RedisStreamsBusOptions {
   readonly prefix: string;
-  /** A message held this long by a consumer that stopped answering is handed to another. */
+  /** A message held this long by a consumer that stopped answering is handed to the partition's owner. */
   readonly claimIdleMs: number;
   /** Deliveries after which a message goes to the dead-letter stream. */
   readonly maxDeliveries: number;
+  /** Partitions of each projection's stream (COUPONKILL_PROJECTION_PARTITIONS). */
+  readonly partitions: number;
+  /** How often the relay trims what every consumer has acknowledged (ms). */
+  readonly trimEveryMs: number;
 }
 
-type StreamEntries = [id: string, fields: string[]][];
+/** The consumer group of a projection: one per projection, over all of its partition streams. */
+export const groupOf = (projection: ProjectionName): string => `projector-${projection}`;
 
 /**
- * The embedded bus: one Redis stream holds every event in global order; each projection is a consumer group. Redis
- * keeps what a consumer holds until it acks; a consumer that died has its messages claimed after `claimIdleMs`.
+ * The embedded bus: one Redis stream per projection and partition (`<prefix>:bus:<projection>:<p>of<P>`, so a
+ * partition count change starts new streams instead of mixing two layouts), one consumer group per projection. The
+ * group is made with the stream, at its start, so nothing is trimmed before its projector first reads. Redis keeps
+ * what a consumer holds until it acks; the partition's new owner claims it (RedisStreamsConsumer).
  */
 export class RedisStreamsBus implements EventBus {
+  /** Streams whose group exists, and the projection of each. */
+  private readonly grouped = new Map<string, ProjectionName>();
+  private trimmedAt = Date.now();
+
   constructor(
     private readonly redis: Redis,
     private readonly logger: Logger,
     private readonly options: RedisStreamsBusOptions,
   ) {}
 
-  get streamKey(): string {
-    return `${this.options.prefix}:bus:events`;
+  streamOf(projection: ProjectionName, partition: number): string {
+    return `${this.options.prefix}:bus:${projection}:${String(partition)}of${String(this.options.partitions)}`;
   }
 
   get deadLetterKey(): string {
     return `${this.options.prefix}:bus:dead`;
   }
 
-  async publish(events: readonly RecordedEvent[], previous: bigint): Promise<void> {
-    if (events.length === 0) return;
+  async publish(batch: readonly PartitionMessages[]): Promise<void> {
+    if (batch.length === 0) return;
+    await Promise.all(batch.map(({ projection, partition }) => this.ensureGroup(projection, partition)));
     const pipeline = this.redis.pipeline();
-    for (const linked of sequence(events, previous))
-      pipeline.xadd(this.streamKey, '*', 'e', encodeSequenced(linked));
+    for (const { projection, partition, messages } of batch)
+      for (const message of messages)
+        pipeline.xadd(this.streamOf(projection, partition), '*', 'e', encodeSequenced(message));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
+    if (Date.now() - this.trimmedAt >= this.options.trimEveryMs) {
+      this.trimmedAt = Date.now();
+      await this.trim().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not trim the bus streams; retrying later'),
+      );
+    }
   }
 
   /** The Redis connection belongs to the process; consumers close their own. */
@@ -48,151 +68,60 @@ export class RedisStreamsBus implements EventBus {
     await Promise.resolve();
   }
 
-  async consumer(group: string, consumerName: string): Promise<BusConsumer> {
-    try {
-      await this.redis.xgroup('CREATE', this.streamKey, group, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!(error instanceof Error && error.message.includes('BUSYGROUP'))) throw error;
-    }
+  async consumer(
+    projection: ProjectionName,
+    partitions: readonly number[],
+    consumerName: string,
+  ): Promise<BusConsumer> {
+    await Promise.all(partitions.map((partition) => this.ensureGroup(projection, partition)));
+    const streams: PartitionStream[] = partitions.map((partition) => ({
+      partition,
+      key: this.streamOf(projection, partition),
+    }));
     // Blocking reads get a connection of their own, so they never hold up other commands.
     const connection = this.redis.duplicate();
     if (connection.status === 'wait') await connection.connect();
-    return new RedisStreamsConsumer(
-      connection,
-      this.logger,
-      this.streamKey,
-      this.deadLetterKey,
-      group,
-      consumerName,
-      this.options,
-    );
+    return new RedisStreamsConsumer(connection, this.logger, streams, this.deadLetterKey, {
+      group: groupOf(projection),
+      name: consumerName,
+      claimIdleMs: this.options.claimIdleMs,
+      maxDeliveries: this.options.maxDeliveries,
+    });
   }
-}
 
-class RedisStreamsConsumer implements BusConsumer {
-  private ownPendingDone = false;
-
-  constructor(
-    private readonly redis: Redis,
-    private readonly logger: Logger,
-    private readonly stream: string,
-    private readonly deadLetters: string,
-    private readonly group: string,
-    private readonly name: string,
-    private readonly options: RedisStreamsBusOptions,
-  ) {}
-
-  async receive(max: number, waitMs: number): Promise<BusMessage[]> {
+  private async ensureGroup(projection: ProjectionName, partition: number): Promise<void> {
+    const stream = this.streamOf(projection, partition);
+    if (this.grouped.has(stream)) return;
     try {
-      return await this.receiveFromRedis(max, waitMs);
+      await this.redis.xgroup('CREATE', stream, groupOf(projection), '0', 'MKSTREAM');
     } catch (error) {
-      // A read that failed on our side (a timeout after a pause, a dropped connection) may have been delivered on
-      // Redis's: its messages now wait in our pending list, which `>` never returns. Read that list first next time.
-      this.ownPendingDone = false;
-      throw error;
+      if (!(error instanceof Error && error.message.includes('BUSYGROUP'))) throw error;
     }
+    this.grouped.set(stream, projection);
   }
 
-  private async receiveFromRedis(max: number, waitMs: number): Promise<BusMessage[]> {
-    if (!this.ownPendingDone) {
-      // After a restart under the same name, what this consumer held comes back first, in order.
-      const own = await this.read(max, '0');
-      if (own.length > 0) return own;
-      this.ownPendingDone = true;
+  /**
+   * Drops what the group has acknowledged: entries before both its oldest pending one and its last delivered one
+   * (XTRIM MINID, approximate so Redis trims whole nodes). Streams stay bounded by the consumers' lag.
+   */
+  private async trim(): Promise<void> {
+    for (const [stream, projection] of this.grouped) {
+      const group = groupOf(projection);
+      const [groups, pending] = await Promise.all([
+        this.redis.xinfo('GROUPS', stream) as Promise<unknown[][]>,
+        this.redis.xpending(stream, group) as Promise<[number, string | null, string | null, unknown]>,
+      ]);
+      const info = groups.map(fieldsOf).find((g) => g.name === group);
+      const delivered = typeof info?.['last-delivered-id'] === 'string' ? info['last-delivered-id'] : null;
+      const oldestPending = pending[1];
+      const keep = oldestPending ?? delivered;
+      if (keep && keep !== '0-0') await this.redis.xtrim(stream, 'MINID', '~', keep);
     }
-    const claimed = await this.claimAbandoned(max);
-    if (claimed.length > 0) return claimed;
-    return this.read(max, '>', waitMs);
-  }
-
-  async ack(messages: readonly BusMessage[]): Promise<void> {
-    if (messages.length > 0) await this.redis.xack(this.stream, this.group, ...messages.map((m) => m.id));
-  }
-
-  async close(): Promise<void> {
-    this.redis.disconnect();
-    await Promise.resolve();
-  }
-
-  private async read(max: number, from: '0' | '>', waitMs?: number): Promise<BusMessage[]> {
-    const reply = (
-      waitMs === undefined
-        ? await this.redis.xreadgroup(
-            'GROUP',
-            this.group,
-            this.name,
-            'COUNT',
-            max,
-            'STREAMS',
-            this.stream,
-            from,
-          )
-        : await this.redis.xreadgroup(
-            'GROUP',
-            this.group,
-            this.name,
-            'COUNT',
-            max,
-            'BLOCK',
-            waitMs,
-            'STREAMS',
-            this.stream,
-            from,
-          )
-    ) as [string, StreamEntries][] | null;
-    return toMessages(reply?.[0]?.[1] ?? []);
-  }
-
-  /** Takes over messages another consumer held too long; a message delivered too often goes to the dead letters. */
-  private async claimAbandoned(max: number): Promise<BusMessage[]> {
-    const pending = (await this.redis.xpending(
-      this.stream,
-      this.group,
-      'IDLE',
-      this.options.claimIdleMs,
-      '-',
-      '+',
-      max,
-    )) as [string, string, number, number][];
-    const poisoned = pending
-      .filter(([, , , deliveries]) => deliveries >= this.options.maxDeliveries)
-      .map(([id]) => id);
-    if (poisoned.length > 0) await this.deadLetter(poisoned);
-    const claimable = pending
-      .filter(([, , , deliveries]) => deliveries < this.options.maxDeliveries)
-      .map(([id]) => id);
-    if (claimable.length === 0) return [];
-    const entries = (await this.redis.xclaim(
-      this.stream,
-      this.group,
-      this.name,
-      this.options.claimIdleMs,
-      ...claimable,
-    )) as StreamEntries;
-    return toMessages(entries);
-  }
-
-  private async deadLetter(ids: readonly string[]): Promise<void> {
-    const entries = (await this.redis.xclaim(this.stream, this.group, this.name, 0, ...ids)) as StreamEntries;
-    for (const [id, fields] of entries) {
-      await this.redis.xadd(this.deadLetters, '*', 'group', this.group, 'id', id, ...fields);
-      const event = fields[1] ? decodeSequenced(fields[1]).event : null;
-      this.logger.error(
-        {
-          group: this.group,
-          busId: id,
-          eventId: event?.metadata.eventId,
-          position: event?.position.toString(),
-        },
-        'message dead-lettered after repeated failures',
-      );
-    }
-    await this.redis.xack(this.stream, this.group, ...ids);
   }
 }
 
-const toMessages = (entries: StreamEntries): BusMessage[] =>
-  entries.flatMap(([id, fields]) => {
-    const payload = fields[fields.indexOf('e') + 1];
-    return payload ? [{ id, ...decodeSequenced(payload) }] : [];
-  });
+const fieldsOf = (entry: unknown[]): Record<string, unknown> => {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < entry.length; i += 2) fields[String(entry[i])] = entry[i + 1];
+  return fields;
+};

@@ -1,7 +1,8 @@
 import { SimpleConsumer, type MessageView, type Producer } from 'rocketmq-client-nodejs';
 import { DependencyUnavailableError } from '../../commands/dependency-error';
+import type { RecordedEvent } from '../../commands/event-store-port';
 import type { Logger } from '../../commands/logger-port';
-import type { BusConsumer, BusMessage } from '../../projections/event-bus-port';
+import type { BusConsumer, BusMessage, SequencedEvent } from '../../projections/event-bus-port';
 import { decodeSequenced } from '../messaging/sequenced-event-codec';
 import { rocketMqLogger } from './rocketmq-logger';
 import { clientSettings, type RocketMqBusOptions } from './rocketmq-options';
@@ -12,10 +13,18 @@ const MAX_BATCH = 32;
 /** A released message becomes visible again this soon (the proxy's smallest allowed change is about a second). */
 const RELEASE_AFTER_MS = 1000;
 
+/** Which partition a consumer reads: its topic and its group. */
+export interface PartitionSubscription {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+}
+
 /**
- * One member of an orderly consumer group. What it received stays invisible to the group for `invisibleMs`; unacked
- * (a crash, a failed batch) it is delivered again, to any member. After `maxDeliveries` it is moved to the
- * dead-letter topic, logged with its event id, and acknowledged, so the stream behind it moves on.
+ * The reader of one partition: the one member of its orderly consumer group. What it received stays invisible for
+ * `invisibleMs`; unacked (a crash, a failed batch, a fenced writer) it is delivered again, to whichever replica owns
+ * the partition by then. After `maxDeliveries` it is moved to the dead-letter topic, logged with its event id, and
+ * acknowledged, so the stream behind it moves on.
  */
 export class RocketMqConsumer implements BusConsumer {
   private readonly held = new Map<string, MessageView>();
@@ -23,34 +32,31 @@ export class RocketMqConsumer implements BusConsumer {
 
   private constructor(
     private readonly client: SimpleConsumer,
-    private readonly group: string,
+    private readonly subscription: PartitionSubscription,
     private readonly options: RocketMqBusOptions,
     private readonly producer: () => Promise<Producer>,
     private readonly logger: Logger,
-    private readonly onClose: () => void,
   ) {}
 
   static async start(
-    group: string,
-    consumerName: string,
+    subscription: PartitionSubscription,
     options: RocketMqBusOptions,
     producer: () => Promise<Producer>,
     logger: Logger,
-    onClose: () => void,
   ): Promise<RocketMqConsumer> {
+    const { group, topic } = subscription;
     const client = await startClient(
       () =>
         new SimpleConsumer({
           ...clientSettings(options),
           consumerGroup: group,
-          subscriptions: new Map([[options.topic, '*']]),
+          subscriptions: new Map([[topic, '*']]),
           awaitDuration: options.awaitMs,
           // Failed receives are thrown to the projector, which logs them with its back-off.
           logger: { ...rocketMqLogger(logger), error: () => undefined },
         }),
     );
-    logger.info({ group, consumerName, clientId: client.clientId }, 'RocketMQ consumer started');
-    return new RocketMqConsumer(client, group, options, producer, logger, onClose);
+    return new RocketMqConsumer(client, subscription, options, producer, logger);
   }
 
   /** Waits as long as the client's long poll (`awaitMs`), whatever `waitMs` asks. */
@@ -64,10 +70,17 @@ export class RocketMqConsumer implements BusConsumer {
     }
     const messages: BusMessage[] = [];
     for (const view of views) {
-      if ((view.deliveryAttempt ?? 1) > this.options.maxDeliveries) await this.deadLetter(view);
+      let message: SequencedEvent | null = null;
+      try {
+        message = decodeSequenced(view.body.toString());
+      } catch {
+        // Nothing but the relay writes these topics: a message that does not decode is set aside, never retried.
+      }
+      if (message === null || (view.deliveryAttempt ?? 1) > this.options.maxDeliveries)
+        await this.deadLetter(view);
       else {
         this.held.set(view.messageId, view);
-        messages.push({ id: view.messageId, ...decodeSequenced(view.body.toString()) });
+        messages.push({ id: view.messageId, partition: this.subscription.partition, ...message });
       }
     }
     return messages;
@@ -89,7 +102,6 @@ export class RocketMqConsumer implements BusConsumer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.onClose();
     // Hand back what was received and not acknowledged, so the group need not wait out the invisible time.
     await Promise.allSettled(
       [...this.held.values()].map((view) => this.client.changeInvisibleDuration(view, RELEASE_AFTER_MS)),
@@ -99,16 +111,21 @@ export class RocketMqConsumer implements BusConsumer {
   }
 
   private async deadLetter(view: MessageView): Promise<void> {
-    const { event } = decodeSequenced(view.body.toString());
+    const { group } = this.subscription;
+    let event: RecordedEvent | null = null;
+    try {
+      ({ event } = decodeSequenced(view.body.toString()));
+    } catch {
+      // Set aside all the same, and logged without its event.
+    }
     try {
       const producer = await this.producer();
       await producer.send({
         topic: this.options.deadLetterTopic,
         body: view.body,
-        tag: event.type,
-        keys: [event.metadata.eventId],
+        ...(event ? { tag: event.type, keys: [event.metadata.eventId] } : {}),
         properties: new Map([
-          ['group', this.group],
+          ['group', group],
           ['originalMessageId', view.messageId],
           ['deliveries', String(view.deliveryAttempt ?? 0)],
         ]),
@@ -119,10 +136,10 @@ export class RocketMqConsumer implements BusConsumer {
     }
     this.logger.error(
       {
-        group: this.group,
+        group,
         busId: view.messageId,
-        eventId: event.metadata.eventId,
-        position: event.position.toString(),
+        eventId: event?.metadata.eventId,
+        position: event?.position.toString(),
         deliveries: view.deliveryAttempt,
       },
       'message dead-lettered after repeated failures',

@@ -1,11 +1,16 @@
 export interface RocketMqBusOptions {
   /** The proxy's gRPC endpoints, `host:port[;host:port]`. */
   readonly endpoints: string;
-  /** A FIFO topic (`message.type=FIFO`). */
+  /**
+   * Prefix of the FIFO topics (`message.type=FIFO`), one per projection and partition:
+   * `<topic>-<projection>-<p>of<P>` (scripts/rocketmq.sh provision-projections makes them).
+   */
   readonly topic: string;
+  /** Partitions of each projection's stream (COUPONKILL_PROJECTION_PARTITIONS). */
+  readonly partitions: number;
   /** A NORMAL topic that receives messages no consumer could handle. */
   readonly deadLetterTopic: string;
-  /** Consumer groups are `<groupPrefix>-<group>`, created orderly beforehand (scripts/rocketmq.sh provision). */
+  /** Orderly consumer groups `<groupPrefix>-projector-<projection>-<p>of<P>`, one per topic, made beforehand. */
   readonly groupPrefix: string;
   /** How long a received message stays invisible to the group: longer than a batch takes. */
   readonly invisibleMs: number;
@@ -27,3 +32,11 @@ export const clientSettings = (options: RocketMqBusOptions) => ({
   requestTimeout: options.requestTimeoutMs,
   ...(options.credentials ? { sessionCredentials: options.credentials } : {}),
 });
+
+/** The topic of one partition of a projection's stream. */
+export const topicOf = (options: RocketMqBusOptions, projection: string, partition: number): string =>
+  `${options.topic}-${projection}-${String(partition)}of${String(options.partitions)}`;
+
+/** The consumer group of one partition: only its owner (by the projector's lease) ever connects to it. */
+export const groupOf = (options: RocketMqBusOptions, projection: string, partition: number): string =>
+  `${options.groupPrefix}-projector-${projection}-${String(partition)}of${String(options.partitions)}`;

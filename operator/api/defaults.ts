@@ -54,7 +54,12 @@ export interface ResolvedService {
   envFrom: EnvFromSource[];
 }
 
+/** The CRD's default partition count, which the app's COUPONKILL_PROJECTION_PARTITIONS default matches. */
+export const DEFAULT_PARTITIONS = 16;
+
 export interface ResolvedSpec {
+  /** Partitions of each projection's stream. */
+  partitions: number;
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   services: Record<ServiceName, ResolvedService>;
   sysctls: Sysctl[];
@@ -102,7 +107,9 @@ export function withDefaults(spec: SeckillSpec): ResolvedSpec {
   const keda = spec.scaling?.keda ?? {};
   const monitoring = spec.monitoring ?? {};
   const monitoringOn = monitoring.enabled ?? true;
+  const partitions = spec.projections?.partitions ?? DEFAULT_PARTITIONS;
   return {
+    partitions,
     imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
     services: {
       writeApi: service('writeApi'),
@@ -123,7 +130,8 @@ export function withDefaults(spec: SeckillSpec): ResolvedSpec {
     keda: {
       enabled: keda.enabled ?? false,
       minReplicaCount: keda.minReplicaCount ?? 0,
-      maxReplicaCount: keda.maxReplicaCount ?? 1,
+      // As many replicas as there are partitions to share; more would own nothing (the CRD refuses them).
+      maxReplicaCount: keda.maxReplicaCount ?? partitions,
       lagThreshold: keda.lagThreshold ?? 1000,
       activationLagThreshold: keda.activationLagThreshold ?? 0,
       pollingInterval: keda.pollingInterval ?? 30,

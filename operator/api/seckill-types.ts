@@ -122,8 +122,15 @@ export interface PodSpec {
   sysctls?: Sysctl[];
 }
 
+/** How the read models are fed. */
+export interface ProjectionsSpec {
+  /** Partitions of each projection's stream (COUPONKILL_PROJECTION_PARTITIONS): the most projector replicas useful. */
+  partitions?: number;
+}
+
 export interface SeckillSpec {
   image: string;
+  projections?: ProjectionsSpec;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   services?: Partial<Record<ServiceName, ServiceSpec>>;
   pod?: PodSpec;

@@ -426,7 +426,7 @@ describe('desired state of a Seckill', () => {
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'flash-projector' },
           minReplicaCount: 0,
-          maxReplicaCount: 1,
+          maxReplicaCount: 16, // one replica per partition at most: the partition count
           pollingInterval: 30,
           cooldownPeriod: 300,
           triggers: [
@@ -462,6 +462,25 @@ describe('desired state of a Seckill', () => {
         removed: [],
         changed: ['ScaledObject/flash-projector'],
       });
+    });
+
+    it('caps the projector at the partition count, which every read-side process is told', () => {
+      const spec = { projections: { partitions: 4 }, scaling: { keda: { enabled: true } } };
+      const objects = objectsOf(spec);
+      expect(get(objects, 'ScaledObject/flash-projector')).toMatchObject({ spec: { maxReplicaCount: 4 } });
+      for (const name of ['flash-relay', 'flash-projector', 'flash-read-api'])
+        expect(envValue(container(objects, name), 'COUPONKILL_PROJECTION_PARTITIONS')).toEqual({
+          name: 'COUPONKILL_PROJECTION_PARTITIONS',
+          value: '4',
+        });
+      // A partition count change is a replay, so it restarts every read-side process.
+      expect(changes(spec, kedaOn).changed).toEqual(
+        expect.arrayContaining([
+          'Deployment/flash-relay',
+          'Deployment/flash-projector',
+          'ScaledObject/flash-projector',
+        ]),
+      );
     });
 
     it('follows the read API’s ops port, never its public port', () => {

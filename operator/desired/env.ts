@@ -47,8 +47,10 @@ export function middlewareEnv(spec: ResolvedSpec, service: ServiceName): Contain
   const m = spec.middleware;
   const env: ContainerEnvVar[] = [
     ...listenerEnv(spec, service),
-    // Pod name: a restarted projector pod gets its unacknowledged bus messages back only under a stable name.
+    // Pod name: a projector replica's member name in its group starts with it, so logs and lease rows name the pod.
     { name: 'COUPONKILL_CONSUMER_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    // Relay, projectors and replays (a Job on any role's image) must agree on it.
+    plain('COUPONKILL_PROJECTION_PARTITIONS', String(spec.partitions)),
     ...endpoint('COUPONKILL_REDIS_URL', m.redis),
     ...(m.redis?.keyPrefix ? [plain('COUPONKILL_REDIS_KEY_PREFIX', m.redis.keyPrefix)] : []),
     ...(m.eventStore?.kind === 'eventstoredb'

@@ -63,6 +63,26 @@ describe('LeaderElector', () => {
     await Promise.all([a.elector.stop(), b.elector.stop()]);
   });
 
+  it('hands the Lease back when stop() comes while a round is renewing it', async () => {
+    const api = new FakeLeases();
+    const clock = { t: 0 };
+    const a = candidate(api, 'a', clock);
+    await a.elector.tick();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const read = api.readLease.bind(api);
+    api.readLease = async () => {
+      await gate;
+      return read();
+    };
+    a.elector.run();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the round is waiting for its read
+    const stopping = a.elector.stop();
+    open();
+    await stopping;
+    expect(api.lease).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+  });
+
   it('takes over a lease its holder stopped renewing, after leaseDuration on its own clock', async () => {
     const api = new FakeLeases();
     const clock = { t: 0 };

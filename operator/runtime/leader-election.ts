@@ -34,6 +34,8 @@ export class LeaderElector {
   private lastRenew = 0;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The round in flight: stop() waits for it, or its read could see the released Lease and take it again. */
+  private round: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly api: LeaseApi,
@@ -57,13 +59,21 @@ export class LeaderElector {
 
   run(): void {
     this.stopped = false;
-    void this.tick();
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.round = this.tick();
+    }, ms);
+    this.timer.unref(); // the ops server keeps the process alive, not the election loop
   }
 
   /** Stops campaigning; a leader hands the Lease back (holder cleared, 1 s duration) so a standby takes over now. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.round;
     if (!this.leading) return;
     this.leading = false;
     try {
@@ -90,7 +100,11 @@ export class LeaderElector {
     } catch (error) {
       this.log.debug({ err: String(error) }, 'lease update failed');
     }
-    if (this.stopped as boolean) return;
+    if (this.stopped as boolean) {
+      // stop() is waiting for this round: a Lease it just took is handed back there too.
+      if (acquired) this.leading = true;
+      return;
+    }
     const now = this.clock.now();
     if (acquired) {
       this.lastRenew = now;
@@ -108,8 +122,7 @@ export class LeaderElector {
       this.callbacks.onStoppedLeading();
       return;
     }
-    this.timer = setTimeout(() => void this.tick(), this.retryPeriodMs);
-    this.timer.unref(); // the ops server keeps the process alive, not the election loop
+    this.schedule(this.retryPeriodMs);
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {

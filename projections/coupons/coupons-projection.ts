@@ -1,7 +1,6 @@
 import type { DecodedEvent } from '../../commands/stored-events';
 import type { CouponEvent } from '../../domain/coupon/coupon-events';
 import { assertNever } from '../../domain/shared/event';
-import { shardOfKey } from '../../domain/shared/shard-key';
 import { ADD_COUNTS, advanceOrderStatuses, counterDeltas, orderStateDdl } from '../order-status';
 import type { Projection } from '../projection';
 import type { SqlExecutor } from '../sql-executor-port';
@@ -49,10 +48,7 @@ export const couponsProjection: Projection = {
     // Tables made before coupons had descriptions gain the column (ensureTables accepts one that exists already).
     `ALTER TABLE ${couponsTable(suffix)} ADD COLUMN description TEXT NULL AFTER name`,
   ],
-  shardOf: (event, shards) => {
-    const couponId = couponOf(event);
-    return couponId === null ? null : shardOfKey(couponId, shards);
-  },
+  keyOf: couponOf,
   apply: async (sql: SqlExecutor, events: readonly DecodedEvent[], suffix: string) => {
     const table = couponsTable(suffix);
     for (const { event, recorded } of events) {

@@ -1,4 +1,4 @@
-import { shardOfKey } from '../../domain/shared/shard-key';
+import { keyHash16 } from '../../domain/shared/shard-key';
 import { isoOf, type LiveReadModels, type Row } from '../live-read-models';
 import { tableSuffix } from '../read-model-ports';
 import { COUPON_COLUMNS, couponsTable } from './coupons-tables';
@@ -46,8 +46,9 @@ export class CouponsQueries {
 
   async coupon(couponId: string, minPosition: bigint | null): Promise<CouponView | null> {
     const generation = await this.models.generation('coupons');
-    const shard = shardOfKey(couponId, generation.shards);
-    await this.models.waitFor(generation, [shard], minPosition);
+    const key = keyHash16(couponId);
+    const shard = key % generation.shards;
+    await this.models.waitForKey(generation, key, minPosition);
     const rows = await this.models.shards.query<Row>(
       shard,
       `SELECT ${COUPON_COLUMNS} FROM ${couponsTable(tableSuffix(generation.generation))} WHERE coupon_id = ? AND name IS NOT NULL`,
@@ -64,7 +65,7 @@ export class CouponsQueries {
   ): Promise<{ items: CouponView[]; nextCursor: string | null }> {
     const generation = await this.models.generation('coupons');
     const all = Array.from({ length: generation.shards }, (_, s) => s);
-    await this.models.waitFor(generation, all, minPosition);
+    await this.models.waitForAll(generation, minPosition);
     const pages = await Promise.all(
       all.map((shard) =>
         this.models.shards.query<Row>(

@@ -1,6 +1,5 @@
 import type { DecodedEvent } from '../../commands/stored-events';
 import { assertNever } from '../../domain/shared/event';
-import { shardOfKey } from '../../domain/shared/shard-key';
 import { advanceOrderStatuses, orderStateDdl } from '../order-status';
 import type { Projection } from '../projection';
 import type { SqlExecutor } from '../sql-executor-port';
@@ -44,10 +43,7 @@ export const ordersProjection: Projection = {
     // User ids are case-sensitive: tables made with the case-insensitive default collation are corrected.
     `ALTER TABLE ${ordersTable(suffix)} MODIFY user_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL`,
   ],
-  shardOf: (event, shards) => {
-    const buyer = buyerOf(event);
-    return buyer === null ? null : shardOfKey(buyer, shards);
-  },
+  keyOf: buyerOf,
   apply: async (sql: SqlExecutor, events: readonly DecodedEvent[], suffix: string) => {
     const transitions = await advanceOrderStatuses(sql, ordersStateTable(suffix), events);
     const rows = transitions.filter((t) => t.before !== t.after || t.placedAt);

@@ -1,4 +1,4 @@
-import { shardOfKey, shardOfOrder } from '../../domain/shared/shard-key';
+import { keyHash16, keyHashOfOrder } from '../../domain/shared/shard-key';
 import { isoOf, type LiveReadModels, type Row } from '../live-read-models';
 import type { OrderStatus } from '../order-status';
 import { tableSuffix } from '../read-model-ports';
@@ -30,8 +30,9 @@ export class OrdersQueries {
 
   async order(orderId: string, minPosition: bigint | null): Promise<OrderView | null> {
     const generation = await this.models.generation('orders');
-    const shard = shardOfOrder(orderId, generation.shards);
-    await this.models.waitFor(generation, [shard], minPosition);
+    const key = keyHashOfOrder(orderId);
+    const shard = key % generation.shards;
+    await this.models.waitForKey(generation, key, minPosition);
     const rows = await this.models.shards.query<Row>(
       shard,
       `SELECT ${ORDER_COLUMNS} FROM ${ordersTable(tableSuffix(generation.generation))} WHERE order_id = ?`,
@@ -47,8 +48,9 @@ export class OrdersQueries {
     minPosition: bigint | null,
   ): Promise<{ items: OrderView[]; nextCursor: string | null }> {
     const generation = await this.models.generation('orders');
-    const shard = shardOfKey(userId, generation.shards);
-    await this.models.waitFor(generation, [shard], minPosition);
+    const key = keyHash16(userId);
+    const shard = key % generation.shards;
+    await this.models.waitForKey(generation, key, minPosition);
     const conditions = ['user_id = ?', 'order_id < ?'];
     const values: unknown[] = [userId, filter.cursor ?? 'g'];
     if (filter.status) {

@@ -1,6 +1,5 @@
 import type { DecodedEvent } from '../../commands/stored-events';
 import { assertNever } from '../../domain/shared/event';
-import { shardOfKey } from '../../domain/shared/shard-key';
 import { ADD_COUNTS, advanceOrderStatuses, counterDeltas, orderStateDdl } from '../order-status';
 import type { Projection } from '../projection';
 import type { SqlExecutor } from '../sql-executor-port';
@@ -41,10 +40,7 @@ export const statsProjection: Projection = {
     // User ids are case-sensitive: tables made with the case-insensitive default collation are corrected.
     `ALTER TABLE ${statsTable(suffix)} MODIFY user_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL`,
   ],
-  shardOf: (event, shards) => {
-    const buyer = buyerOf(event);
-    return buyer === null ? null : shardOfKey(buyer, shards);
-  },
+  keyOf: buyerOf,
   apply: async (sql: SqlExecutor, events: readonly DecodedEvent[], suffix: string) => {
     const transitions = await advanceOrderStatuses(sql, statsStateTable(suffix), events);
     const deltas = counterDeltas(transitions, (f) => `${f.userId}\u0000${f.couponId}`);

@@ -1,4 +1,4 @@
-import { shardOfKey } from '../../domain/shared/shard-key';
+import { keyHash16 } from '../../domain/shared/shard-key';
 import type { LiveReadModels, Row } from '../live-read-models';
 import { tableSuffix } from '../read-model-ports';
 import { statsTable } from './stats-tables';
@@ -16,8 +16,9 @@ export class StatsQueries {
 
   async userCouponStats(userId: string, minPosition: bigint | null): Promise<CouponStatsView[]> {
     const generation = await this.models.generation('stats');
-    const shard = shardOfKey(userId, generation.shards);
-    await this.models.waitFor(generation, [shard], minPosition);
+    const key = keyHash16(userId);
+    const shard = key % generation.shards;
+    await this.models.waitForKey(generation, key, minPosition);
     const rows = await this.models.shards.query<Row>(
       shard,
       `SELECT coupon_id, placed, cancelled, used FROM ${statsTable(tableSuffix(generation.generation))} WHERE user_id = ? ORDER BY coupon_id DESC`,

@@ -13,6 +13,18 @@ const projectionLag = z
     checkpoint: positionString,
     lag: z.number().int().meta({ description: 'head − checkpoint: events the read model has not applied' }),
     deadLetters: z.number().int().min(0).meta({ description: 'events the live generation set aside' }),
+    partitions: z
+      .record(
+        z.string().regex(/^\d+$/),
+        z.strictObject({
+          checkpoint: positionString,
+          lag: z.number().int().meta({ description: "head − the partition's checkpoint" }),
+        }),
+      )
+      .meta({
+        description:
+          "per partition of the projection's stream (keys 0 … partitions−1): its checkpoint, the lowest over the shards",
+      }),
   })
   .meta({ id: 'ProjectionLag' });
 

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '../../commands/event-store-port';
 import type { AnyDomainEvent } from '../../domain/domain-events';
 import { MySqlReadShards, shardMap } from '../../infra/mysql/mysql-read-shards';
-import { sequence } from '../../projections/event-bus-port';
 import type { Projection } from '../../projections/projection';
 import { ProjectionWriter } from '../../projections/projection-writer';
 import {
@@ -103,10 +102,14 @@ export const ProjectionSpecification = {
               projection: projection.name,
               generation: generationNumber,
               shards: options.shards,
+              partitions: 1,
               state: 'live',
             };
             await shards.ensureTables(generation, projection.ddl(tableSuffix(generationNumber)));
-            for (const batch of batches) await writer.write(projection, generation, sequence(batch, 0n));
+            for (const events of batches)
+              await writer.write(projection, generation, [
+                { partition: 0, epoch: null, events, applied: [] },
+              ]);
             return generation;
           };
           const inOrder = await build(1, [events]);

@@ -1,0 +1,173 @@
+# Builds for scripts/kube-env.sh: the Go toolchain, kube-apiserver and kube-controller-manager (one k8s.io/kubernetes
+# module setup), the KEDA operator and metrics adapter, and the CRDs. Sourced after kube-env.sh sets KUBE_CACHE,
+# K8S_VERSION, KEDA_VERSION, PROM_OPERATOR_VERSION, CRD_DIR and the *_BIN paths.
+# Every build is skipped when its binary is cached, runs niced, and holds $KUBE_CACHE/build.lock so that two scripts
+# (two jest workers, say) never build at once: the second waits, then finds the binary. That lock is not the machine's
+# shared heavy-job lock, which a caller may already hold around this script (taking it again here would deadlock).
+# shellcheck shell=bash
+
+GO_TOOLCHAIN_FALLBACK="1.22.12" # only to download modules when the machine has no go at all
+
+# Whether version $1 (1.26.8) >= $2 (1.26.0).
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
+
+# The go a go.mod asks for: its `toolchain` line (go1.26.1 → 1.26.1), else its `go` line.
+go_mod_needs() {
+  local toolchain
+  toolchain="$(sed -n 's/^toolchain go//p' "$1")"
+  if [ -n "$toolchain" ]; then echo "$toolchain"; else sed -n 's/^go //p' "$1"; fi
+}
+
+# Sets GO_BIN to a go >= $1: the machine's when new enough; otherwise that exact release, fetched as the Go module
+# golang.org/toolchain from the module proxy (what GOTOOLCHAIN does, which a go older than 1.21 cannot).
+GO_BIN=""
+resolve_go() {
+  local need=$1 have="" arch dir zip
+  if command -v go >/dev/null; then
+    have="$(go env GOVERSION)"
+    have="${have#go}"
+    have="${have%% *}"
+  fi
+  if [ -n "$have" ] && version_ge "$have" "$need"; then
+    GO_BIN="$(command -v go)"
+    return 0
+  fi
+  dir="$KUBE_CACHE/toolchain/go$need"
+  if [ ! -x "$dir/bin/go" ]; then
+    install_missing unzip:unzip
+    arch="$(dpkg --print-architecture)"
+    zip="$KUBE_CACHE/toolchain/go$need.zip"
+    mkdir -p "$KUBE_CACHE/toolchain"
+    say "fetching Go go$need (module golang.org/toolchain) from the module proxy"
+    curl -fsSL -o "$zip" "${GOPROXY%%,*}/golang.org/toolchain/@v/v0.0.1-go$need.linux-$arch.zip"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    unzip -q "$zip" -d "$dir.tmp"
+    mv "$dir.tmp/golang.org/toolchain@v0.0.1-go$need.linux-$arch" "$dir"
+    rm -rf "$dir.tmp" "$zip"
+  fi
+  GO_BIN="$dir/bin/go"
+}
+
+# Always niced: builds share two cores with everything else. GOTOOLCHAIN=local: resolve_go chose the toolchain.
+go_cmd() {
+  [ -n "$GO_BIN" ] || resolve_go "$GO_TOOLCHAIN_FALLBACK"
+  GOTOOLCHAIN=local nice -n 10 "$GO_BIN" "$@"
+}
+
+# The directory of a downloaded module: `module_dir k8s.io/kubernetes@v1.30.14`.
+module_dir() { go_cmd mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'; }
+
+# Runs a command holding the build lock (flock from util-linux; fd 9 stays private to this script).
+with_build_lock() {
+  mkdir -p "$KUBE_CACHE"
+  (
+    flock 9
+    "$@"
+  ) 9>"$KUBE_CACHE/build.lock"
+}
+
+# k8s.io/kubernetes ships its staging modules as `replace => ./staging/…`, which `go install` refuses: a throwaway
+# module requires it and replaces each staging module by its published v0.Y.Z twin. Both binaries come from it.
+K8S_MOD_DIR="$KUBE_CACHE/build/k8s-$K8S_VERSION"
+k8s_module() {
+  local staging="0.${K8S_VERSION#1.}" k8s_dir tools
+  tools='package main
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+)'
+  # Written once per version; a module from before kube-controller-manager was added gets the import and a tidy.
+  if [ -s "$K8S_MOD_DIR/go.sum" ] && [ "$(cat "$K8S_MOD_DIR/tools.go" 2>/dev/null)" = "$tools" ]; then
+    resolve_go "$(go_mod_needs "$K8S_MOD_DIR/go.mod")"
+    return 0
+  fi
+  mkdir -p "$K8S_MOD_DIR"
+  k8s_dir="$(cd "$K8S_MOD_DIR" && module_dir "k8s.io/kubernetes@v$K8S_VERSION")"
+  resolve_go "$(go_mod_needs "$k8s_dir/go.mod")"
+  if [ ! -s "$K8S_MOD_DIR/go.mod" ]; then
+    {
+      echo "module couponkill.local/kube-apiserver-build"
+      echo
+      echo "go $(sed -n 's/^go //p' "$k8s_dir/go.mod")"
+      echo
+      echo "require k8s.io/kubernetes v$K8S_VERSION"
+      echo
+      sed -n 's#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#replace \1 => \1 v'"$staging"'#p' "$k8s_dir/go.mod"
+    } >"$K8S_MOD_DIR/go.mod"
+  fi
+  echo "$tools" >"$K8S_MOD_DIR/tools.go"
+  (cd "$K8S_MOD_DIR" && go_cmd mod tidy)
+}
+
+# `build_k8s <binary path> <cmd name>`: kube-apiserver or kube-controller-manager, version-stamped like a release.
+build_k8s() {
+  local bin=$1 cmd=$2
+  [ -x "$bin" ] && return 0
+  k8s_module
+  mkdir -p "$(dirname "$bin")"
+  say "building $cmd v$K8S_VERSION (cold: 4-8 min on 2 cores; cached in $KUBE_CACHE/go)"
+  (cd "$K8S_MOD_DIR" && go_cmd build -trimpath -ldflags "-s -w \
+      -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION \
+      -X k8s.io/component-base/version.gitMajor=1 \
+      -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) \
+      -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION" \
+    -o "$bin.tmp" "k8s.io/kubernetes/cmd/$cmd")
+  mv "$bin.tmp" "$bin"
+}
+
+# KEDA's go.mod has a `replace` and an `exclude`, so `go install …@v2.21.0` is refused: a throwaway module repeats
+# them, takes both commands as `tool`s (which pins every dependency to KEDA's own versions), and one `go build`
+# compiles both, so the packages they share compile once.
+KEDA_MOD_DIR="$KUBE_CACHE/build/keda-$KEDA_VERSION"
+build_keda() {
+  [ -x "$KEDA_OPERATOR_BIN" ] && [ -x "$KEDA_ADAPTER_BIN" ] && return 0
+  local keda_dir module=github.com/kedacore/keda/v2 out="$KEDA_MOD_DIR/out"
+  mkdir -p "$KEDA_MOD_DIR" "$(dirname "$KEDA_OPERATOR_BIN")"
+  keda_dir="$(cd "$KEDA_MOD_DIR" && module_dir "$module@$KEDA_VERSION")"
+  resolve_go "$(go_mod_needs "$keda_dir/go.mod")"
+  if grep -Eq '^\s*(replace|exclude)\b.*=>\s*\.' "$keda_dir/go.mod"; then
+    die "KEDA $KEDA_VERSION's go.mod replaces a module by a local path: this build cannot repeat that"
+  fi
+  if [ ! -s "$KEDA_MOD_DIR/go.sum" ]; then
+    {
+      echo "module couponkill.local/keda-build"
+      echo
+      echo "go $(sed -n 's/^go //p' "$keda_dir/go.mod")"
+      echo
+      # Single-line and block forms alike.
+      awk '/^(replace|exclude) \($/ { block = 1 } block { print; if ($0 ~ /^\)/) block = 0; next }
+           /^(replace|exclude) / { print }' "$keda_dir/go.mod"
+    } >"$KEDA_MOD_DIR/go.mod"
+    (cd "$KEDA_MOD_DIR" && go_cmd get -tool "$module/cmd/operator@$KEDA_VERSION" "$module/cmd/adapter@$KEDA_VERSION")
+  fi
+  say "building KEDA $KEDA_VERSION operator and metrics adapter (cold: ~15-20 min on 2 cores, ~3 GB RAM)"
+  rm -rf "$out" && mkdir -p "$out"
+  (cd "$KEDA_MOD_DIR" && go_cmd build -trimpath -ldflags "-s -w -X $module/version.Version=$KEDA_VERSION" \
+    -o "$out/" "$module/cmd/operator" "$module/cmd/adapter")
+  mv "$out/operator" "$KEDA_OPERATOR_BIN"
+  mv "$out/adapter" "$KEDA_ADAPTER_BIN"
+}
+
+# The CRD YAMLs ship inside the projects' Go module zips (the same files their releases publish). A version file per
+# project refetches them when the version changes.
+fetch_crds() {
+  mkdir -p "$CRD_DIR"
+  local dir
+  if [ "$(cat "$CRD_DIR/.keda-version" 2>/dev/null)" != "$KEDA_VERSION" ]; then
+    dir="$(module_dir "github.com/kedacore/keda/v2@$KEDA_VERSION")"
+    rm -f "$CRD_DIR"/keda.sh_*.yaml "$CRD_DIR"/eventing.keda.sh_*.yaml
+    cp "$dir"/config/crd/bases/*.yaml "$CRD_DIR/"
+    echo "$KEDA_VERSION" >"$CRD_DIR/.keda-version"
+  fi
+  if [ ! -s "$CRD_DIR/monitoring.coreos.com_servicemonitors.yaml" ]; then
+    dir="$(module_dir "github.com/prometheus-operator/prometheus-operator@$PROM_OPERATOR_VERSION")"
+    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" "$CRD_DIR/"
+  fi
+  chmod -R u+w "$CRD_DIR"
+}
+
+crds_fetched() {
+  [ "$(cat "$CRD_DIR/.keda-version" 2>/dev/null)" = "$KEDA_VERSION" ] &&
+    [ -s "$CRD_DIR/monitoring.coreos.com_servicemonitors.yaml" ]
+}
