@@ -205,7 +205,7 @@ describe('service scripts', () => {
     const mysqlPort = Number(ports.COUPONKILL_MYSQL_PORT);
 
     const up = await run('services.sh', ['up'], servicesEnv, 60_000);
-    expect(up).toMatchObject({ code: 0 });
+    if (up.code !== 0) throw new Error(`services.sh up exited ${String(up.code)}: ${up.stderr}`);
     expect(up.stderr).toContain(`Redis started on 127.0.0.1:${redisPort}`);
     expect(up.stderr).toContain(`MariaDB started on 127.0.0.1:${mysqlPort}`);
     expect(listenAddresses(redisPort)).toEqual(['127.0.0.1']);

@@ -5,17 +5,24 @@ import type { Config } from '../../infra/config/config';
 
 export const CLI = resolve(__dirname, '../../dist/bin/cli.js');
 
-export const freePort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
-      );
+/**
+ * A port free now, for a server a test starts a moment later: picked outside the kernel's ephemeral range
+ * (net.ipv4.ip_local_port_range, 32768–60999 by default), where the local port of any outgoing connection of a test
+ * running beside it could take it before the server binds (a port the kernel hands out for `listen(0)` is in that
+ * range).
+ */
+export const freePort = async (): Promise<number> => {
+  for (;;) {
+    // 24000–27999 holds none of the fixed ports of the service scripts (etcd 23790, bench 28000–28999, …).
+    const port = 24_000 + Math.floor(Math.random() * 4_000);
+    const free = await new Promise<boolean>((done) => {
+      const server = createServer();
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
     });
-  });
+    if (free) return port;
+  }
+};
 
 /** The environment that reproduces a test's config in a child process. */
 export const envOf = (config: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
