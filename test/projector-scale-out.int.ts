@@ -12,6 +12,8 @@ import { createTestEnv, type TestEnv } from './support/test-env';
 const PARTITIONS = 6;
 /** Short leases so that a SIGKILLed replica's partitions move within seconds; the heartbeat is a sixth of it. */
 const LEASE_MS = 2000;
+/** A phase sells, rebalances and audits: a few minutes on a busy two-core CI machine with RocketMQ's JVMs. */
+const PHASE_MS = 360_000;
 /** RocketMQ: how long a killed replica's received messages stay invisible (its invisible time). */
 const INVISIBLE_MS = 3000;
 
@@ -188,103 +190,123 @@ describe.each(buses)(
       expect(audit.orders).toBeGreaterThan(0);
     };
 
-    it('one replica owns every partition and builds exact read models', async () => {
-      await startReplica('solo');
-      await awaitShares(['solo'], 30_000);
-      await sale(500);
-      await awaitZeroLag();
-      await expectExactReadModels();
-      const body = await lag();
-      for (const name of PROJECTION_NAMES)
-        expect(
-          Object.keys((body.projections as Record<string, { partitions: object }>)[name]!.partitions),
-        ).toHaveLength(PARTITIONS);
-    });
+    it(
+      'one replica owns every partition and builds exact read models',
+      async () => {
+        await startReplica('solo');
+        await awaitShares(['solo'], 30_000);
+        await sale(500);
+        await awaitZeroLag();
+        await expectExactReadModels();
+        const body = await lag();
+        for (const name of PROJECTION_NAMES)
+          expect(
+            Object.keys((body.projections as Record<string, { partitions: object }>)[name]!.partitions),
+          ).toHaveLength(PARTITIONS);
+      },
+      PHASE_MS,
+    );
 
-    it('two replicas that join share the partitions within a bounded time, and the read models stay exact', async () => {
-      await Promise.all([startReplica('second'), startReplica('third')]);
-      const ms = await awaitShares(['solo', 'second', 'third'], LEASE_MS * 4);
-      console.log(`rebalance 1 → 3 replicas (${_bus}): ${ms} ms`);
-      await sale(500);
-      await awaitZeroLag();
-      await expectExactReadModels();
-    });
+    it(
+      'two replicas that join share the partitions within a bounded time, and the read models stay exact',
+      async () => {
+        await Promise.all([startReplica('second'), startReplica('third')]);
+        const ms = await awaitShares(['solo', 'second', 'third'], LEASE_MS * 4);
+        console.log(`rebalance 1 → 3 replicas (${_bus}): ${ms} ms`);
+        await sale(500);
+        await awaitZeroLag();
+        await expectExactReadModels();
+      },
+      PHASE_MS,
+    );
 
-    it('replicas apply batches side by side: one held in its transaction does not hold up the others', async () => {
-      // A long transaction of replica "second" on its partition's checkpoint row in shard 0 (what a slow batch does).
-      const [leases] = await catalog.query<RowDataPacket[]>(
-        `SELECT partition_no, owner FROM projection_leases WHERE projection = 'orders' ORDER BY partition_no`,
-      );
-      const ownerOf = (p: number) => String(leases.find((r) => Number(r.partition_no) === p)?.owner ?? '');
-      const held = leases.map((r) => Number(r.partition_no)).find((p) => ownerOf(p).startsWith('second-'))!;
-      const others = leases
-        .map((r) => Number(r.partition_no))
-        .filter((p) => !ownerOf(p).startsWith('second-'));
-      const [live] = await catalog.query<RowDataPacket[]>(
-        `SELECT generation FROM read_model_generations WHERE projection = 'orders' AND state = 'live'`,
-      );
-      const generation = Number(live[0]!.generation);
-      const shard = await createConnection({ uri: `${env.config.read.databaseUrl}_0` });
-      const checkpoints = async () => {
-        const [cps] = await shard.query<RowDataPacket[]>(
-          `SELECT partition_no, position FROM projection_partition_checkpoints
+    it(
+      'replicas apply batches side by side: one held in its transaction does not hold up the others',
+      async () => {
+        // A long transaction of replica "second" on its partition's checkpoint row in shard 0 (what a slow batch does).
+        const [leases] = await catalog.query<RowDataPacket[]>(
+          `SELECT partition_no, owner FROM projection_leases WHERE projection = 'orders' ORDER BY partition_no`,
+        );
+        const ownerOf = (p: number) => String(leases.find((r) => Number(r.partition_no) === p)?.owner ?? '');
+        const held = leases.map((r) => Number(r.partition_no)).find((p) => ownerOf(p).startsWith('second-'))!;
+        const others = leases
+          .map((r) => Number(r.partition_no))
+          .filter((p) => !ownerOf(p).startsWith('second-'));
+        const [live] = await catalog.query<RowDataPacket[]>(
+          `SELECT generation FROM read_model_generations WHERE projection = 'orders' AND state = 'live'`,
+        );
+        const generation = Number(live[0]!.generation);
+        const shard = await createConnection({ uri: `${env.config.read.databaseUrl}_0` });
+        const checkpoints = async () => {
+          const [cps] = await shard.query<RowDataPacket[]>(
+            `SELECT partition_no, position FROM projection_partition_checkpoints
            WHERE projection = 'orders' AND generation = ?`,
-          [generation],
-        );
-        return new Map(cps.map((r) => [Number(r.partition_no), BigInt(String(r.position))]));
-      };
-      const locker = await createConnection({ uri: `${env.config.read.databaseUrl}_0` });
-      try {
-        const before = await checkpoints();
-        await locker.beginTransaction();
-        await locker.query(
-          `SELECT position FROM projection_partition_checkpoints
+            [generation],
+          );
+          return new Map(cps.map((r) => [Number(r.partition_no), BigInt(String(r.position))]));
+        };
+        const locker = await createConnection({ uri: `${env.config.read.databaseUrl}_0` });
+        try {
+          const before = await checkpoints();
+          await locker.beginTransaction();
+          await locker.query(
+            `SELECT position FROM projection_partition_checkpoints
            WHERE projection = 'orders' AND generation = ? AND partition_no = ? FOR UPDATE`,
-          [generation, held],
-        );
-        await sale(150);
-        // Every partition the other replicas own moves on, while the held one cannot commit.
-        const deadline = Date.now() + 60_000;
-        let now = await checkpoints();
-        while (Date.now() < deadline && !others.every((p) => now.get(p)! > before.get(p)!)) {
-          await sleep(200);
-          now = await checkpoints();
+            [generation, held],
+          );
+          await sale(150);
+          // Every partition the other replicas own moves on, while the held one cannot commit.
+          const deadline = Date.now() + 60_000;
+          let now = await checkpoints();
+          while (Date.now() < deadline && !others.every((p) => now.get(p)! > before.get(p)!)) {
+            await sleep(200);
+            now = await checkpoints();
+          }
+          expect(others.filter((p) => now.get(p)! <= before.get(p)!)).toEqual([]);
+          expect(now.get(held)).toBe(before.get(held));
+        } finally {
+          await locker.rollback();
+          await locker.end();
+          await shard.end();
         }
-        expect(others.filter((p) => now.get(p)! <= before.get(p)!)).toEqual([]);
-        expect(now.get(held)).toBe(before.get(held));
-      } finally {
-        await locker.rollback();
-        await locker.end();
-        await shard.end();
-      }
-      await awaitZeroLag();
-      await expectExactReadModels();
-    });
+        await awaitZeroLag();
+        await expectExactReadModels();
+      },
+      PHASE_MS,
+    );
 
-    it('a replica SIGKILLed mid-batch loses its partitions to the others after its lease; nothing is lost or doubled', async () => {
-      const selling = sale(800);
-      // Kill while the sale is on and the replicas have work in hand.
-      for (let i = 0; i < 200 && ((await lag()) as { maxLag: number }).maxLag < 20; i++) await sleep(25);
-      await stopReplica('second', 'SIGKILL');
-      const killedAt = Date.now();
-      await awaitShares(['solo', 'third'], LEASE_MS * 4);
-      console.log(`rebalance after SIGKILL (${_bus}): ${Date.now() - killedAt} ms`);
-      await selling;
-      await startReplica('fourth');
-      await awaitShares(['solo', 'third', 'fourth'], LEASE_MS * 4);
-      await sale(300);
-      await awaitZeroLag(180_000);
-      await expectExactReadModels();
-    });
+    it(
+      'a replica SIGKILLed mid-batch loses its partitions to the others after its lease; nothing is lost or doubled',
+      async () => {
+        const selling = sale(800);
+        // Kill while the sale is on and the replicas have work in hand.
+        for (let i = 0; i < 200 && ((await lag()) as { maxLag: number }).maxLag < 20; i++) await sleep(25);
+        await stopReplica('second', 'SIGKILL');
+        const killedAt = Date.now();
+        await awaitShares(['solo', 'third'], LEASE_MS * 4);
+        console.log(`rebalance after SIGKILL (${_bus}): ${Date.now() - killedAt} ms`);
+        await selling;
+        await startReplica('fourth');
+        await awaitShares(['solo', 'third', 'fourth'], LEASE_MS * 4);
+        await sale(300);
+        await awaitZeroLag(180_000);
+        await expectExactReadModels();
+      },
+      PHASE_MS,
+    );
 
-    it('a replica that stops cleanly hands its partitions over at once, without waiting for its lease', async () => {
-      const stoppedAt = Date.now();
-      await stopReplica('third', 'SIGTERM');
-      const ms = await awaitShares(['solo', 'fourth'], LEASE_MS);
-      console.log(`rebalance after SIGTERM (${_bus}): ${Date.now() - stoppedAt} ms (${ms} ms after exit)`);
-      await sale(200);
-      await awaitZeroLag();
-      await expectExactReadModels();
-    });
+    it(
+      'a replica that stops cleanly hands its partitions over at once, without waiting for its lease',
+      async () => {
+        const stoppedAt = Date.now();
+        await stopReplica('third', 'SIGTERM');
+        const ms = await awaitShares(['solo', 'fourth'], LEASE_MS);
+        console.log(`rebalance after SIGTERM (${_bus}): ${Date.now() - stoppedAt} ms (${ms} ms after exit)`);
+        await sale(200);
+        await awaitZeroLag();
+        await expectExactReadModels();
+      },
+      PHASE_MS,
+    );
   },
 );
