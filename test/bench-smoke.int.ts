@@ -34,5 +34,6 @@ describe('npm run bench -- --quick (smoke, no timing assertions)', () => {
       replay: expect.objectContaining({ equal: true }),
     });
     expect(results.couponkill.load.accepted).toBe(200);
-  });
+    // Every stage starts its own processes: the scale-out stage alone starts a relay and 1 + 2 + 4 projectors.
+  }, 360_000);
 });
