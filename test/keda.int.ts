@@ -10,7 +10,12 @@ import {
   type KedaEnv,
 } from './support/keda-env';
 import { eventually, kubectl, kubectlJson } from './support/kube-env';
-import { ensureBuilt, startOperator, type RunningOperator } from './support/kube-operator';
+import {
+  ensureBuilt,
+  OPERATOR_TEST_BINDINGS,
+  startOperator,
+  type RunningOperator,
+} from './support/kube-operator';
 import { startCouponKillLagSource, type LagSource } from './support/lag-source';
 
 /**
@@ -89,23 +94,7 @@ function describeKedaScaling(makeLagSource: () => Promise<LagSource>): void {
       await k(['apply', '-f', resolve(ROOT, 'operator/config/manager/namespace.yaml')]);
       await k(['apply', '-f', resolve(ROOT, 'operator/config/rbac')]);
       await k(['create', 'namespace', NS]);
-      // The operator's test identity gets exactly what the manifests give the operator's ServiceAccount.
-      await k(
-        ['apply', '-f', '-'],
-        `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: couponkill-operator-test }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: couponkill-operator }
-subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: couponkill-operator-test }]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: couponkill-operator-test, namespace: couponkill-system }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: couponkill-operator-leader-election }
-subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: couponkill-operator-test }]
-`,
-      );
+      await k(['apply', '-f', '-'], OPERATOR_TEST_BINDINGS);
       operator = await startOperator({
         kubeconfig: env.operatorKubeconfig,
         identity: `keda-test-${suffix}`,

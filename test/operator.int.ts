@@ -10,7 +10,12 @@ import {
   startKubeEnv,
   type KubeEnv,
 } from './support/kube-env';
-import { ensureBuilt, startOperator, type RunningOperator } from './support/kube-operator';
+import {
+  ensureBuilt,
+  OPERATOR_TEST_BINDINGS,
+  startOperator,
+  type RunningOperator,
+} from './support/kube-operator';
 
 /**
  * The operator against a real kube-apiserver + etcd (scripts/kube-env.sh), run as its own process from dist/ with
@@ -88,21 +93,7 @@ describe('Seckill operator (real kube-apiserver)', () => {
       const result = await k(args);
       if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
     }
-    // The test's operator identity gets exactly what the manifests give the operator's ServiceAccount.
-    const bindings = `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: couponkill-operator-test }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: couponkill-operator }
-subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: couponkill-operator-test }]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: couponkill-operator-test, namespace: couponkill-system }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: couponkill-operator-leader-election }
-subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: couponkill-operator-test }]
-`;
-    const bound = await k(['apply', '-f', '-'], bindings);
+    const bound = await k(['apply', '-f', '-'], OPERATOR_TEST_BINDINGS);
     if (bound.code !== 0) throw new Error(bound.stderr);
 
     const lagPort = await freePort();

@@ -7,6 +7,7 @@ import { provisionRocketMqProjections, ROCKETMQ_ENDPOINTS } from './support/rock
 import { envOf, freePort, startCliServer } from './support/child-process';
 import { pool } from './support/pool';
 import { request, tokenFor } from './support/http-client';
+import { waitForZeroLag } from './support/projection-lag';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
 const PARTITIONS = 6;
@@ -146,16 +147,9 @@ describe.each(buses)(
     };
 
     const lag = async () => (await request(app.urls.readApi!, 'GET', '/api/v1/projections/lag')).body;
-    const awaitZeroLag = async (withinMs = 120_000): Promise<void> => {
-      const deadline = Date.now() + withinMs;
-      let last: unknown;
-      while (Date.now() < deadline) {
-        last = await lag();
-        if ((last as { maxLag?: number }).maxLag === 0) return;
-        await sleep(200);
-      }
-      throw new Error(`projections did not catch up: ${JSON.stringify(last)}`);
-    };
+    /** At least `withinMs`: the polls are 100 ms apart, plus their own time. */
+    const awaitZeroLag = (withinMs = 120_000): Promise<void> =>
+      waitForZeroLag(app.urls.readApi!, withinMs / 100);
 
     /** Seckills by many buyers over the coupons, then cancels and uses of some of the orders won. */
     let wave = 0;

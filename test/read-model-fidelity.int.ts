@@ -2,6 +2,7 @@ import { startRoles, type RunningProcess } from '../bin/process';
 import { TOKENS } from '../bin/tokens';
 import { shardOfKey } from '../domain/shared/shard-key';
 import { request, tokenFor, type JsonResponse } from './support/http-client';
+import { waitForZeroLag } from './support/projection-lag';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
 const EARLIEST = '2000-01-01T00:00:00.000Z';
@@ -173,17 +174,6 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
 
   const head = () => app.container.get(TOKENS.EventStore).headPosition();
 
-  const waitForZeroLag = async (): Promise<void> => {
-    let last: unknown;
-    for (let i = 0; i < 600; i++) {
-      const lag = await request(readUrl, 'GET', '/api/v1/projections/lag');
-      if (lag.status === 200 && lag.body.maxLag === 0) return;
-      last = lag.body;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`projections did not catch up: ${JSON.stringify(last)}`);
-  };
-
   const seckill = async (couponId: string, userId: string): Promise<JsonResponse> => {
     const placed = await request(writeUrl, 'POST', `/api/v1/seckill/${couponId}`, {
       token: tokenFor(userId),
@@ -344,7 +334,7 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
 
   it('shows every coupon, order and statistic in every read model exactly as the write API answered it', async () => {
     expect(coupons.size).toBe(ACCEPTED.length);
-    await waitForZeroLag();
+    await waitForZeroLag(readUrl);
     const byCoupon = tally(orders.values(), (o) => o.couponId);
 
     const views = new Map<string, unknown>();
@@ -595,7 +585,7 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     await act(upperOrder, 'use');
     const lowerOrders = [await buy(couponId, lower), await buy(couponId, lower)];
     await act(lowerOrders[0]!, 'cancel');
-    await waitForZeroLag();
+    await waitForZeroLag(readUrl);
 
     // User ids are case-sensitive, so the read models compare them byte for byte (ascii_bin): under the default
     // ascii_general_ci one buyer's list showed the other's orders, and both buyers' statistics shared one row.

@@ -11,6 +11,7 @@ import { Replay } from '../projections/replay';
 import { tableSuffix } from '../projections/read-model-ports';
 import { TOKENS } from '../bin/tokens';
 import { request, tokenFor } from './support/http-client';
+import { waitForZeroLag } from './support/projection-lag';
 import { pool } from './support/pool';
 import { provisionRocketMqProjections, ROCKETMQ_ENDPOINTS } from './support/rocketmq-env';
 import { createTestEnv, type TestEnv } from './support/test-env';
@@ -55,18 +56,6 @@ describe.each(buses)(
     let readUrl: string;
     const admin = tokenFor('admin', 'admin');
     const users = Array.from({ length: 300 }, (_, i) => `reader-${i}`);
-
-    const waitForZeroLag = async (): Promise<void> => {
-      let last: unknown;
-      // Generous: CI machines have two cores shared by MariaDB, Redis and RocketMQ's JVMs.
-      for (let i = 0; i < 600; i++) {
-        const lag = await request(readUrl, 'GET', '/api/v1/projections/lag');
-        if (lag.status === 200 && lag.body.maxLag === 0) return;
-        last = lag.body;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`projections did not catch up: ${JSON.stringify(last)}`);
-    };
 
     const truth = async (): Promise<Truth> => {
       const store = app.container.get(TOKENS.EventStore);
@@ -252,7 +241,7 @@ describe.each(buses)(
           ),
       );
       await request(writeUrl, 'POST', `/api/v1/coupons/${coupons[2]}/close`, { token: admin });
-      await waitForZeroLag();
+      await waitForZeroLag(readUrl);
       // A whole sale and its settling, on two cores shared with the other suite CI runs beside this one.
     }, 300_000);
     afterAll(async () => {
@@ -293,7 +282,7 @@ describe.each(buses)(
     });
 
     it('exports projection lag, back to 0 after the load', async () => {
-      await waitForZeroLag();
+      await waitForZeroLag(readUrl);
       const metrics = await (await fetch(`${app.urls.ops}/metrics`)).text();
       for (const name of PROJECTION_NAMES)
         expect(metrics).toContain(`projection_lag_events{projection="${name}",role="all-in-one"} 0`);

@@ -11,6 +11,25 @@ export function ensureBuilt(): void {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }
 
+/**
+ * The bindings that give the test's operator identity (user `couponkill-operator-test`, in the kube-env scripts'
+ * operator kubeconfig) exactly what the manifests in operator/config/rbac give the operator's ServiceAccount, so a test
+ * proves those manifests suffice. Apply after operator/config/rbac and operator/config/manager/namespace.yaml.
+ */
+export const OPERATOR_TEST_BINDINGS = `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: couponkill-operator-test }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: couponkill-operator }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: couponkill-operator-test }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: couponkill-operator-test, namespace: couponkill-system }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: couponkill-operator-leader-election }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: couponkill-operator-test }]
+`;
+
 export interface RunningOperator {
   identity: string;
   metricsUrl: string;
