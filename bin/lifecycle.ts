@@ -186,8 +186,9 @@ export const openWriteSide = async (container: Container, options: OpenOptions =
         await migrateEventStore(container.get(TOKENS.EventStorePool));
       } else {
         const url = config.eventStore.esdbConnectionString ?? '';
+        // The adapter itself: its own error says why, where the breaker would only say it is open.
         await reach('EventStoreDB', url, 'COUPONKILL_ESDB_CONNECTION_STRING', () =>
-          container.get(TOKENS.EventStore).ping(),
+          container.get(TOKENS.EventStoreAdapter).ping(),
         );
       }
       // The first attempt connects; after a failure ioredis keeps reconnecting by itself, and later attempts look

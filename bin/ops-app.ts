@@ -5,9 +5,12 @@ import { errorHandler, notFound } from '../infra/http/error-handler';
 import { toReadApiError } from '../read-api/error-mapping';
 import { opsRoutes, type ReadinessCheck } from '../infra/http/ops-routes';
 import type { ProjectionLag } from '../projections/projection-lag';
+import type { CircuitBreakers } from '../infra/resilience/circuit-breakers';
 
 export interface OpsDependencies {
   readonly readiness: readonly ReadinessCheck[];
+  /** Their states are part of readiness. */
+  readonly breakers: CircuitBreakers;
   readonly registry: Registry;
   /** Served at /api/v1/projections/lag when the process has the read side (what KEDA and autoscalers poll). */
   readonly lag: ProjectionLag | null;
@@ -18,11 +21,11 @@ export interface OpsDependencies {
  * The ops listener of every process: liveness, readiness (dependency names and errors), Prometheus metrics and
  * projection lag. It binds COUPONKILL_OPS_HOST (127.0.0.1 by default), never the public API ports.
  */
-export const createOpsApp = ({ readiness, registry, lag, logger }: OpsDependencies): Express => {
+export const createOpsApp = ({ readiness, breakers, registry, lag, logger }: OpsDependencies): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(opsRoutes(readiness, registry));
+  app.use(opsRoutes(readiness, registry, () => breakers.reports()));
   if (lag) {
     app.get('/api/v1/projections/lag', async (_req, res) => {
       res.json(await lag.report());

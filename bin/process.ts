@@ -1,6 +1,7 @@
 import type { Container } from 'inversify';
 import { Gauge } from 'prom-client';
 import { JwtTokens } from '../infra/auth/jwt-tokens';
+import { CircuitBreakers } from '../infra/resilience/circuit-breakers';
 import type { Config, ProcessRole } from '../infra/config/config';
 import type { ReadinessCheck } from '../infra/http/ops-routes';
 import { listen, type Listening } from '../infra/http/listen';
@@ -140,6 +141,7 @@ export const startRoles = async (
   const ops = await listen(
     createOpsApp({
       readiness,
+      breakers: container.get(CircuitBreakers),
       registry: container.get(TOKENS.Metrics),
       lag: readSide ? container.get(ProjectionLag) : null,
       logger,

@@ -9,6 +9,7 @@ import type { IdGenerator } from '../commands/id-generator-port';
 import type { PasswordHasher } from '../commands/password-hasher-port';
 import type { StockGate } from '../commands/stock-gate-port';
 import type { Config } from '../infra/config/config';
+import type { HasAppendQueue } from '../infra/resilience/append-queue-stats';
 import type { EventBus } from '../projections/event-bus-port';
 import type { PartitionLeases } from '../projections/partition-leases-port';
 import type { DeadLetters, ReadModelCatalog, ReadShards } from '../projections/read-model-ports';
@@ -23,13 +24,18 @@ export const TOKENS = {
   Metrics: token<Registry>('Metrics'),
   Redis: token<Redis>('Redis'),
   EventStorePool: token<Pool>('EventStorePool'),
+  /** The configured adapter itself (MySQL or EventStoreDB), without its circuit breaker: for start-up checks. */
+  EventStoreAdapter: token<EventStore & HasAppendQueue>('EventStoreAdapter'),
+  /** The event store every handler uses: the adapter behind its circuit breaker. */
   EventStore: token<EventStore>('EventStore'),
+  /** The stock gate behind the circuit breaker of Redis. */
   StockGate: token<StockGate>('StockGate'),
   Clock: token<Clock>('Clock'),
   Ids: token<IdGenerator>('Ids'),
   PasswordHasher: token<PasswordHasher>('PasswordHasher'),
   Bus: token<EventBus>('Bus'),
   CatalogPool: token<Pool>('CatalogPool'),
+  /** The read shards, each behind a circuit breaker of its own. */
   ReadShards: token<ReadShards>('ReadShards'),
   ReadCatalog: token<ReadModelCatalog>('ReadCatalog'),
   RelayCheckpoint: token<RelayCheckpoint>('RelayCheckpoint'),

@@ -1,4 +1,6 @@
 import type { EventMetadata } from '../domain/shared/event';
+import { CircuitOpenError } from './dependency-error';
+import { OverloadedError } from './overloaded-error';
 
 /** `no_stream`: must not exist; `stream_exists`: must exist; a bigint: the revision of the stream's last event. */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
@@ -58,7 +60,8 @@ export interface CatchUpBatch {
 export interface EventStore {
   /**
    * Appends atomically under optimistic concurrency. Appending events whose ids are already stored in that stream at
-   * the same place is an idempotent success that returns the original result.
+   * the same place is an idempotent success that returns the original result. An append the store cannot take now is
+   * refused at once, unsent (see `admitAppend`).
    */
   append(
     streamId: string,
@@ -79,6 +82,13 @@ export interface EventStore {
    * (the iteration throws; resubscribe from the last `resumeFrom` handled).
    */
   subscribeAll(after: LogPosition, maxBatch: number, signal: AbortSignal): AsyncIterable<CatchUpBatch>;
+  /**
+   * Throws, at once and without I/O, what an append started now would be refused with before anything is sent:
+   * OverloadedError while the store's append queue is full, CircuitOpenError while its circuit breaker is open.
+   * A caller with costly work to do before its append (a seckill takes a unit of stock first) asks here, so that the
+   * work is not done for an append that cannot happen. Returns when an append would be tried.
+   */
+  admitAppend(): void;
   /** Position of the newest event (0n when empty). */
   headPosition(): Promise<bigint>;
   ping(): Promise<void>;
@@ -95,3 +105,10 @@ export class WrongExpectedRevisionError extends Error {
     this.name = 'WrongExpectedRevisionError';
   }
 }
+
+/**
+ * True for an append refused before anything of it was sent (a full queue, an open circuit breaker): it can never be
+ * stored later, so whatever was done for it may be undone at once, without fencing its stream.
+ */
+export const refusedUnsent = (error: unknown): boolean =>
+  error instanceof OverloadedError || error instanceof CircuitOpenError;

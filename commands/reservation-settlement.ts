@@ -51,6 +51,20 @@ export class ReservationSettlement {
     );
   }
 
+  /**
+   * Returns the unit of a reservation whose append was refused before anything of it was sent (`refusedUnsent`: a
+   * full queue, an open circuit breaker). No OrderPlaced can ever land for it, so the unit goes back now, without the
+   * fence `settle` writes (which the store could not take now anyway). When the gate cannot be reached either, the
+   * reservation stays pending for the reconciler, as with `settleLater`.
+   */
+  async releaseUnsent({ couponId, orderId }: PendingReservation): Promise<void> {
+    try {
+      await this.release(couponId, orderId);
+    } catch (error) {
+      this.logger.warn({ err: error, orderId }, 'could not release reservation now; the reconciler will');
+    }
+  }
+
   private async fence({ couponId, orderId, userId }: PendingReservation, reason: string): Promise<boolean> {
     const now = this.clock.now();
     const events = orderDecider.decide(

@@ -5,19 +5,22 @@ import {
   at,
   couponClosed,
   couponCreated,
+  eventStoreDown,
   HandlerSpecification,
   loadGate,
   lost,
   orderCancelled,
   orderPlaced,
+  redisDown,
   reserved,
   seckillAbandoned,
   SPEC_NOW,
   type World,
 } from '../test/support/handler-specification';
 import { GATE_KEYS } from '../test/support/in-memory/in-memory-stock-gate';
-import { DependencyUnavailableError } from './dependency-error';
+import { CircuitOpenError, DependencyUnavailableError } from './dependency-error';
 import { GateRecoveringError } from './gate-recovery';
+import { OverloadedError } from './overloaded-error';
 import { SeckillInProgressError, SeckillRefusedError } from './seckill-errors';
 import { idempotencyField } from './stock-gate-port';
 
@@ -337,4 +340,104 @@ describe('SeckillHandler', () => {
           },
         ));
   });
+
+  describe('when the event store cannot take an append now, it is asked before the gate', () => {
+    const untouched = {
+      gate: {
+        [couponId]: {
+          status: 'active',
+          totalStock: 3,
+          sold: 0,
+          buyers: {},
+          idempotencyKeys: {},
+          pending: [],
+        },
+      },
+      // Nothing was reserved, so nothing had to be given back.
+      and: (w: World) => expect(w.settlements).toEqual([]),
+    };
+
+    it('its circuit breaker is open: answers 503 at once and takes no stock', () =>
+      spec
+        .given(couponCreated(coupon), loadGate, eventStoreDown)
+        .when(seckill('u-1', 'k-1'))
+        .thenThrows(
+          CircuitOpenError,
+          {
+            dependency: 'event store',
+            message: expect.stringContaining('circuit breaker open') as unknown,
+          },
+          untouched,
+        ));
+
+    it('its append queue is full: answers OVERLOADED with its Retry-After and takes no stock', () =>
+      spec
+        .given(couponCreated(coupon), loadGate, (w: World) => w.store.fillAppendQueue(2))
+        .when(seckill('u-1', 'k-1'))
+        .thenThrows(OverloadedError, { retryAfterSeconds: 2 }, untouched));
+
+    it('and sells again once a probe finds the store back, the order being the probe', () =>
+      HandlerSpecification.for({ breaker: { halfOpenAfterMs: 20 } })
+        .given(couponCreated(coupon), loadGate, eventStoreDown, (w: World) => {
+          w.store.reconnect();
+          return new Promise((resolve) => setTimeout(resolve, 30));
+        })
+        .when(seckill('u-1'))
+        .then({
+          events: [orderPlaced(order('o-1', 'u-1'))],
+          result: expect.objectContaining({ orderId: 'o-1', status: 'PLACED' }),
+          gate: { [couponId]: expect.objectContaining({ sold: 1, pending: ['o-1'] }) },
+          and: (w) => expect(w.storeBreaker.state).toBe('closed'),
+        }));
+  });
+
+  describe('when the append is refused unsent after the reservation (the gate answered first)', () => {
+    const released = {
+      // No fence: nothing was sent, so no OrderPlaced can land later.
+      events: [],
+      gate: {
+        [couponId]: {
+          status: 'active',
+          totalStock: 3,
+          sold: 0,
+          buyers: {},
+          idempotencyKeys: {},
+          pending: [],
+        },
+      },
+      and: (w: World) => expect(w.settlements).toEqual(['released']),
+    };
+
+    it('by a queue that filled meanwhile: gives the unit back at once and answers OVERLOADED', () =>
+      spec
+        .given(couponCreated(coupon), loadGate, (w: World) =>
+          w.store.failNextAppend(
+            (_, events) => events[0]?.type === 'OrderPlaced',
+            () => new OverloadedError('event store append queue', 1),
+          ),
+        )
+        .when(seckill('u-1', 'k-1'))
+        .thenThrows(OverloadedError, {}, released));
+
+    it('by a breaker that opened meanwhile: gives the unit back at once and answers 503', () =>
+      spec
+        .given(couponCreated(coupon), loadGate, (w: World) =>
+          w.store.failNextAppend(
+            (_, events) => events[0]?.type === 'OrderPlaced',
+            () => new CircuitOpenError('event store', 'connect ECONNREFUSED'),
+          ),
+        )
+        .when(seckill('u-1', 'k-1'))
+        .thenThrows(CircuitOpenError, { dependency: 'event store' }, released));
+  });
+
+  it("answers 503 at once when Redis's circuit breaker is open, asking neither the gate nor the store", () =>
+    spec
+      .given(couponCreated(coupon), loadGate, redisDown)
+      .when(seckill('u-1'))
+      .thenThrows(
+        CircuitOpenError,
+        { dependency: 'redis' },
+        { and: (w) => expect(w.storeBreaker.state).toBe('closed') },
+      ));
 });

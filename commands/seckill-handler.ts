@@ -5,7 +5,7 @@ import { fold } from '../domain/shared/event';
 import type { Clock } from './clock-port';
 import { withMetadata, type CommandContext } from './command-context';
 import { DependencyUnavailableError } from './dependency-error';
-import type { EventStore } from './event-store-port';
+import { refusedUnsent, type EventStore } from './event-store-port';
 import { GateRecoveringError, type GateRecovery } from './gate-recovery';
 import type { IdGenerator } from './id-generator-port';
 import type { ReservationSettlement } from './reservation-settlement';
@@ -42,8 +42,11 @@ export interface SeckillResult {
 
 /**
  * The hot path: one gate round trip (window, limit, stock, buyer, atomically), then one append to a fresh order
- * stream. A reservation whose append fails is fenced and released at once when the store still answers, otherwise
- * by the reconciler once it does.
+ * stream. The event store is asked first whether it would take an append now (its circuit breaker, its append queue):
+ * when it would not, the buyer is answered at once and no stock is taken, so an outage or an overload never turns
+ * into false SOLD_OUT answers. A reservation whose append is refused unsent anyway (the queue filled or the breaker
+ * opened during the gate's round trip) is released at once; one whose append fails is fenced and released at once
+ * when the store still answers, otherwise by the reconciler once it does.
  */
 export class SeckillHandler {
   constructor(
@@ -57,6 +60,7 @@ export class SeckillHandler {
   ) {}
 
   async handle(request: SeckillRequest, context: CommandContext): Promise<SeckillResult> {
+    this.store.admitAppend();
     const orderId = this.ids.orderId(request.userId);
     const now = this.clock.now();
     const outcome = await this.reserveLoadingCoupon({ ...request, orderId, nowMs: now.getTime() });
@@ -83,10 +87,12 @@ export class SeckillHandler {
       );
       return { orderId, couponId, userId, status: 'PLACED', position: position.toString(), replayed: false };
     } catch (error) {
-      this.settlement.settleLater(
-        { couponId, orderId, userId, reservedAtMs: now.getTime() },
-        'append failed',
-      );
+      const reservation = { couponId, orderId, userId, reservedAtMs: now.getTime() };
+      if (refusedUnsent(error)) {
+        await this.settlement.releaseUnsent(reservation);
+        throw error;
+      }
+      this.settlement.settleLater(reservation, 'append failed');
       throw error instanceof DependencyUnavailableError
         ? error
         : new DependencyUnavailableError('event store', error);

@@ -6,6 +6,8 @@ import { MySqlPartitionLeases } from '../../infra/mysql/mysql-partition-leases';
 import { MySqlReadShards, shardMap } from '../../infra/mysql/mysql-read-shards';
 import { MySqlRelayCheckpoint } from '../../infra/mysql/mysql-relay-checkpoint';
 import { RedisStreamsBus } from '../../infra/redis/redis-streams-bus';
+import { BreakingReadShards } from '../../infra/resilience/breaking-read-shards';
+import { CircuitBreakers } from '../../infra/resilience/circuit-breakers';
 import { RocketMqBus } from '../../infra/rocketmq/rocketmq-bus';
 import { CouponsQueries } from '../../projections/coupons/coupons-queries';
 import { Counter, Gauge } from 'prom-client';
@@ -60,7 +62,10 @@ export const bindReadSide = (container: Container): void => {
     const { read } = get(TOKENS.Config);
     return new MySqlReadShards(shardMap(read.databaseUrl, read.shardUrls), 8);
   });
-  single(TOKENS.ReadShards, (get) => get(MySqlReadShards));
+  single(TOKENS.ReadShards, (get) => {
+    const breakers = get(CircuitBreakers);
+    return new BreakingReadShards(get(MySqlReadShards), (shard) => breakers.of(`read shard ${shard}`));
+  });
   single(TOKENS.CatalogPool, (get) =>
     createMySqlPool({
       url: get(TOKENS.Config).read.databaseUrl,

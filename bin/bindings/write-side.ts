@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import { hostname } from 'node:os';
-import { Counter } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { CouponHandlers } from '../../commands/coupon-handlers';
 import { DEFAULT_RECOVERY_OPTIONS, GateRecovery } from '../../commands/gate-recovery';
 import { GateSync } from '../../commands/gate-sync';
@@ -18,8 +18,41 @@ import { MySqlEventStore } from '../../infra/mysql/mysql-event-store';
 import { createMySqlPool } from '../../infra/mysql/mysql-pool';
 import { createRedisClient } from '../../infra/redis/redis-client';
 import { RedisStockGate } from '../../infra/redis/redis-stock-gate';
+import type { HasAppendQueue } from '../../infra/resilience/append-queue-stats';
+import { BreakingEventStore } from '../../infra/resilience/breaking-event-store';
+import { BreakingStockGate } from '../../infra/resilience/breaking-stock-gate';
+import { CircuitBreakers } from '../../infra/resilience/circuit-breakers';
 import { TOKENS } from '../tokens';
 import { singletons } from './singletons';
+
+/** The append queue of the event store on /metrics: its depth, its bound and the appends it shed. */
+const appendQueueMetrics = (adapter: HasAppendQueue, registry: Registry): void => {
+  new Gauge({
+    name: 'event_store_append_queue_depth',
+    help: 'Appends waiting for the event store now (group-commit queue; EventStoreDB: appends in flight)',
+    registers: [registry],
+    collect() {
+      this.set(adapter.appendQueue.depth);
+    },
+  });
+  new Gauge({
+    name: 'event_store_append_queue_limit',
+    help: 'Appends that may wait for the event store before more are refused with 503 OVERLOADED',
+    registers: [registry],
+    collect() {
+      this.set(adapter.appendQueue.limit);
+    },
+  });
+  new Counter({
+    name: 'event_store_appends_shed_total',
+    help: 'Appends refused at once (503 OVERLOADED) because the append queue was full; shed seckills took no stock',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(adapter.appendQueue.shed);
+    },
+  });
+};
 
 /**
  * The write side's object graph: adapters bound to their ports, then the command handlers on top. The caller binds
@@ -39,15 +72,43 @@ export const bindWriteSide = (container: Container): void => {
       lockWaitTimeoutSeconds: eventStore.lockWaitSeconds,
     });
   });
-  single(TOKENS.EventStore, (get) => {
-    const { eventStore } = get(TOKENS.Config);
-    return eventStore.kind === 'eventstoredb' && eventStore.esdbConnectionString
-      ? new EventStoreDbEventStore({ connectionString: eventStore.esdbConnectionString })
-      : new MySqlEventStore(get(TOKENS.EventStorePool), { maxBatchAppends: eventStore.batchMax });
+  single(
+    CircuitBreakers,
+    (get) =>
+      new CircuitBreakers(get(TOKENS.Config).admission.breaker, get(TOKENS.Logger), get(TOKENS.Metrics)),
+  );
+  single(TOKENS.EventStoreAdapter, (get) => {
+    const { eventStore, admission } = get(TOKENS.Config);
+    const bound = {
+      retryAfterSeconds: admission.overloadRetryAfterSeconds,
+      max: admission.eventStoreQueueMax,
+    };
+    const adapter =
+      eventStore.kind === 'eventstoredb' && eventStore.esdbConnectionString
+        ? new EventStoreDbEventStore({
+            connectionString: eventStore.esdbConnectionString,
+            maxPendingAppends: bound.max,
+            overloadRetryAfterSeconds: bound.retryAfterSeconds,
+          })
+        : new MySqlEventStore(get(TOKENS.EventStorePool), {
+            maxBatchAppends: eventStore.batchMax,
+            maxQueuedAppends: bound.max,
+            overloadRetryAfterSeconds: bound.retryAfterSeconds,
+          });
+    appendQueueMetrics(adapter, get(TOKENS.Metrics));
+    return adapter;
   });
   single(
+    TOKENS.EventStore,
+    (get) => new BreakingEventStore(get(TOKENS.EventStoreAdapter), get(CircuitBreakers).of('event store')),
+  );
+  single(
     TOKENS.StockGate,
-    (get) => new RedisStockGate(get(TOKENS.Redis), get(TOKENS.Config).redis.keyPrefix),
+    (get) =>
+      new BreakingStockGate(
+        new RedisStockGate(get(TOKENS.Redis), get(TOKENS.Config).redis.keyPrefix),
+        get(CircuitBreakers).of('redis'),
+      ),
   );
   single(TOKENS.Clock, () => new SystemClock());
   single(TOKENS.Ids, () => new UuidV7Ids());

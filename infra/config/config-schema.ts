@@ -79,6 +79,37 @@ export const configSchema = z
     COUPONKILL_EVENT_STORE_LOCK_WAIT_SECONDS: positiveInt
       .default(5)
       .meta({ description: "how long an append waits for MySQL's lock, in seconds" }),
+    COUPONKILL_EVENT_STORE_QUEUE_MAX: positiveInt.max(1_000_000).optional().meta({
+      description:
+        'appends waiting for the event store (the group-commit queue; EventStoreDB: appends in flight); more are refused at once with 503 OVERLOADED',
+      shownDefault:
+        'COUPONKILL_EVENT_STORE_BATCH_MAX × COUPONKILL_EVENT_STORE_POOL_SIZE (5000 with their defaults)',
+    }),
+    COUPONKILL_OVERLOAD_RETRY_AFTER_SECONDS: positiveInt
+      .max(3600)
+      .default(1)
+      .meta({ description: 'Retry-After of a 503 OVERLOADED, in seconds' }),
+    COUPONKILL_BREAKER_CONSECUTIVE_FAILURES: positiveInt.max(10_000).default(5).meta({
+      description:
+        'this many failures of a dependency in a row open its circuit breaker (calls are refused at once)',
+    }),
+    COUPONKILL_BREAKER_FAILURE_RATIO: z.coerce.number().gt(0).lt(1).default(0.5).meta({
+      description:
+        "a share of failed calls (above 0, below 1) over the breaker's window that opens it too, once it saw COUPONKILL_BREAKER_MIN_CALLS there",
+    }),
+    COUPONKILL_BREAKER_WINDOW_MS: positiveInt
+      .min(1000)
+      .max(600_000)
+      .default(10_000)
+      .meta({ description: "the breaker's window for the failure ratio, in ms" }),
+    COUPONKILL_BREAKER_MIN_CALLS: positiveInt
+      .max(1_000_000)
+      .default(20)
+      .meta({ description: 'calls in the window before the failure ratio may open a breaker' }),
+    COUPONKILL_BREAKER_HALF_OPEN_AFTER_MS: positiveInt.min(100).max(600_000).default(2000).meta({
+      description:
+        'an open breaker lets one call through as a probe after this, in ms: its success closes it, its failure keeps it open',
+    }),
     COUPONKILL_JWT_SECRET: z
       .string({ message: 'is required (at least 32 characters)' })
       .min(32, 'must be at least 32 characters')

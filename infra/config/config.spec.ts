@@ -73,4 +73,41 @@ describe('configuration', () => {
       password: 'long-enough-password',
     });
   });
+
+  it('keeps the admission settings in one object, the queue bound sized from the group commits by default', () => {
+    expect(loadConfig(secret).admission).toEqual({
+      breaker: {
+        consecutiveFailures: 5,
+        failureRatio: 0.5,
+        windowMs: 10_000,
+        minimumCalls: 20,
+        halfOpenAfterMs: 2000,
+      },
+      eventStoreQueueMax: 5000,
+      overloadRetryAfterSeconds: 1,
+    });
+    expect(
+      loadConfig({
+        ...secret,
+        COUPONKILL_EVENT_STORE_BATCH_MAX: '100',
+        COUPONKILL_EVENT_STORE_POOL_SIZE: '4',
+      }).admission.eventStoreQueueMax,
+    ).toBe(400);
+    expect(
+      loadConfig({ ...secret, COUPONKILL_EVENT_STORE_QUEUE_MAX: '64' }).admission.eventStoreQueueMax,
+    ).toBe(64);
+    const problems = problemsOf({
+      ...secret,
+      COUPONKILL_BREAKER_FAILURE_RATIO: '1',
+      COUPONKILL_BREAKER_HALF_OPEN_AFTER_MS: '10',
+      COUPONKILL_EVENT_STORE_QUEUE_MAX: '0',
+      COUPONKILL_BREAKER_CONSECUTIVE_FAILURES: 'many',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'COUPONKILL_BREAKER_CONSECUTIVE_FAILURES',
+      'COUPONKILL_BREAKER_FAILURE_RATIO',
+      'COUPONKILL_BREAKER_HALF_OPEN_AFTER_MS',
+      'COUPONKILL_EVENT_STORE_QUEUE_MAX',
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import type { BreakerSettings } from '../resilience/dependency-breaker';
 import { configSchema, type RawConfig } from './config-schema';
 
 /** The process roles, each with its own default ops port. */
@@ -13,6 +14,19 @@ export const DEFAULT_OPS_PORTS: Readonly<Record<ProcessRole, number>> = {
   relay: 9083,
   'all-in-one': 9080,
 };
+
+/**
+ * Admission control, in one object: the circuit breakers in front of the dependencies and the bound of the event
+ * store's append queue. Read once at start today; the live configuration to come replaces this object as a whole.
+ */
+export interface AdmissionSettings {
+  /** Every dependency's breaker (the event store, Redis, each read shard) opens and probes by these. */
+  readonly breaker: BreakerSettings;
+  /** Appends waiting for the event store before more are refused at once with 503 OVERLOADED. */
+  readonly eventStoreQueueMax: number;
+  /** Retry-After of a 503 OVERLOADED, in seconds. */
+  readonly overloadRetryAfterSeconds: number;
+}
 
 export interface Config {
   readonly host: string;
@@ -50,6 +64,7 @@ export interface Config {
   readonly reconciler: { readonly graceMs: number; readonly intervalMs: number };
   readonly readApiPort: number;
   readonly seckill: { readonly appendTimeoutMs: number };
+  readonly admission: AdmissionSettings;
   readonly read: {
     readonly databaseUrl: string;
     readonly shardUrls: readonly string[];
@@ -141,6 +156,20 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
     reconciler: { graceMs: c.COUPONKILL_RECONCILE_GRACE_MS, intervalMs: c.COUPONKILL_RECONCILE_INTERVAL_MS },
     readApiPort: c.COUPONKILL_READ_API_PORT,
     seckill: { appendTimeoutMs: c.COUPONKILL_SECKILL_APPEND_TIMEOUT_MS },
+    admission: {
+      breaker: {
+        consecutiveFailures: c.COUPONKILL_BREAKER_CONSECUTIVE_FAILURES,
+        failureRatio: c.COUPONKILL_BREAKER_FAILURE_RATIO,
+        windowMs: c.COUPONKILL_BREAKER_WINDOW_MS,
+        minimumCalls: c.COUPONKILL_BREAKER_MIN_CALLS,
+        halfOpenAfterMs: c.COUPONKILL_BREAKER_HALF_OPEN_AFTER_MS,
+      },
+      // Ten group commits' worth with the defaults: a queued append waits for at most about that many commits.
+      eventStoreQueueMax:
+        c.COUPONKILL_EVENT_STORE_QUEUE_MAX ??
+        c.COUPONKILL_EVENT_STORE_BATCH_MAX * c.COUPONKILL_EVENT_STORE_POOL_SIZE,
+      overloadRetryAfterSeconds: c.COUPONKILL_OVERLOAD_RETRY_AFTER_SECONDS,
+    },
     read: {
       databaseUrl: c.COUPONKILL_READ_DATABASE_URL,
       shardUrls: c.COUPONKILL_READ_SHARD_URLS,

@@ -12,6 +12,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import { DependencyUnavailableError } from '../../commands/dependency-error';
+import { OverloadedError } from '../../commands/overloaded-error';
 import type {
   AppendOptions,
   AppendResult,
@@ -22,6 +23,7 @@ import type {
   LogPosition,
   RecordedEvent,
 } from '../../commands/event-store-port';
+import type { AppendQueueStats, HasAppendQueue } from '../resilience/append-queue-stats';
 import { bufferedBatches } from './buffered-batches';
 import { EVENT_STORE, toPortError } from './esdb-errors';
 import { isSystemEventType, toEventData, toRecordedEvent, type EsdbStoredEvent } from './event-mapping';
@@ -33,6 +35,13 @@ export interface EventStoreDbEventStoreOptions {
   readonly connectionString: string;
   /** Events read from `$all` per request while paging past EventStoreDB's own ($-prefixed) events. */
   readonly readPageSize?: number;
+  /**
+   * Most appends sent and not answered yet (the client queues what the connection cannot carry at once): past it an
+   * append is refused at once with OverloadedError. Unbounded when not given.
+   */
+  readonly maxPendingAppends?: number;
+  /** The Retry-After of that refusal, in seconds (1 when not given). */
+  readonly overloadRetryAfterSeconds?: number;
 }
 
 const DEFAULT_READ_PAGE_SIZE = 500;
@@ -41,15 +50,33 @@ const DEFAULT_READ_PAGE_SIZE = 500;
  * The EventStore port on EventStoreDB (gRPC client 6.x). Appends carry our event ids, so a retried append with a
  * non-`any` expected revision is deduplicated by the server; the global log is `$all` without EventStoreDB's own
  * events; the catch-up subscription is `subscribeToAll` with `excludeSystemEvents()`, resumed exclusively from the
- * {commit, prepare} of the last event handled.
+ * {commit, prepare} of the last event handled. Appends in flight are bounded (`maxPendingAppends`), as the embedded
+ * store bounds its queue.
  */
-export class EventStoreDbEventStore implements EventStore {
+export class EventStoreDbEventStore implements EventStore, HasAppendQueue {
   private readonly client: EventStoreDBClient;
   private readonly readPageSize: number;
+  private readonly maxPendingAppends: number;
+  private readonly retryAfterSeconds: number;
+  private pendingAppends = 0;
+  private shed = 0;
 
   constructor(options: EventStoreDbEventStoreOptions) {
     this.client = EventStoreDBClient.connectionString(options.connectionString);
     this.readPageSize = options.readPageSize ?? DEFAULT_READ_PAGE_SIZE;
+    this.maxPendingAppends = options.maxPendingAppends ?? Number.POSITIVE_INFINITY;
+    this.retryAfterSeconds = options.overloadRetryAfterSeconds ?? 1;
+  }
+
+  admitAppend(): void {
+    if (this.pendingAppends < this.maxPendingAppends) return;
+    this.shed += 1;
+    throw new OverloadedError('event store appends in flight', this.retryAfterSeconds);
+  }
+
+  /** `depth`: appends sent and not answered yet. */
+  get appendQueue(): AppendQueueStats {
+    return { depth: this.pendingAppends, limit: this.maxPendingAppends, shed: this.shed };
   }
 
   async append(
@@ -59,6 +86,8 @@ export class EventStoreDbEventStore implements EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    this.admitAppend();
+    this.pendingAppends += 1;
     try {
       // The gRPC deadline bounds our wait; the server may still commit an append whose deadline passed in flight.
       const deadline =
@@ -73,6 +102,8 @@ export class EventStoreDbEventStore implements EventStore {
       return { nextExpectedRevision: result.nextExpectedRevision, position };
     } catch (error) {
       throw toPortError(error, { streamId, expected });
+    } finally {
+      this.pendingAppends -= 1;
     }
   }
 

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { DependencyUnavailableError } from '../../commands/dependency-error';
+import { CircuitOpenError, DependencyUnavailableError } from '../../commands/dependency-error';
 import { InvalidInputError } from '../../commands/invalid-input-error';
+import { OverloadedError } from '../../commands/overloaded-error';
 import { ApiError } from './api-error';
 import { requestShapeError } from './json-body';
 import { requestIdOf } from './request-context';
@@ -13,7 +14,8 @@ const RETRY_SOON = { 'Retry-After': '1' };
 
 /**
  * What both APIs answer alike: deliberate answers (ApiError), a value the storage cannot hold (400, its sender's
- * fault), a dependency that is down (503 with Retry-After), around the API's own mapping.
+ * fault), a dependency that is down or whose circuit breaker is open (503 DEPENDENCY_UNAVAILABLE), a full queue in
+ * front of one (503 OVERLOADED), both with Retry-After, around the API's own mapping.
  */
 export const withCommonErrors =
   (own: ErrorMapping): ErrorMapping =>
@@ -30,6 +32,10 @@ export const withCommonErrors =
         undefined,
         RETRY_SOON,
       );
+    if (error instanceof OverloadedError)
+      return new ApiError(503, 'OVERLOADED', `${error.resource} is full; retry shortly`, undefined, {
+        'Retry-After': String(error.retryAfterSeconds),
+      });
     return null;
   };
 
@@ -40,8 +46,10 @@ const INTERNAL = new ApiError(500, 'INTERNAL_ERROR', 'an unexpected error occurr
 
 /**
  * The answer to a failed request, logged as its kind deserves: a dependency that is down once per request at warn
- * level, an unexpected error at error level with its stack (never sent to the client), and deliberate answers (4xx,
- * and the 503s of expected conditions such as a read model behind or a coupon being recovered) not at all.
+ * level (without a stack when its circuit breaker refused the call: the cause is known, and was logged when the
+ * breaker opened), an unexpected error at error level with its stack (never sent to the client), and deliberate
+ * answers (4xx, and the 503s of expected conditions such as a full queue, a read model behind or a coupon being
+ * recovered) not at all.
  */
 export const failureAnswer = (
   error: unknown,
@@ -51,7 +59,12 @@ export const failureAnswer = (
   known: ApiError | null = requestShapeError(error) ?? mapping(error),
 ): ApiError => {
   const answer = known ?? INTERNAL;
-  if (error instanceof DependencyUnavailableError)
+  if (error instanceof CircuitOpenError)
+    logger.warn(
+      { ...context, dependency: error.dependency, reason: error.message },
+      'dependency unavailable',
+    );
+  else if (error instanceof DependencyUnavailableError)
     logger.warn({ ...context, err: error }, 'dependency unavailable');
   else if (!known) logger.error({ ...context, err: error }, 'unexpected error');
   return answer;

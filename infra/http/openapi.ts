@@ -114,7 +114,14 @@ export const ERROR_CODES = {
   INTERNAL_ERROR: { status: 500, description: 'an unexpected error (logged with its stack, never sent)' },
   DEPENDENCY_UNAVAILABLE: {
     status: 503,
-    description: 'Redis, the event store or a read-model database is down, or an append missed its deadline',
+    description:
+      'Redis, the event store or a read-model database is down (or its circuit breaker is open, refusing calls at once until a probe finds it back), or an append missed its deadline',
+    headers: ['Retry-After'],
+  },
+  OVERLOADED: {
+    status: 503,
+    description:
+      "the event store's append queue is full: the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
     headers: ['Retry-After'],
   },
   GATE_RECOVERING: {

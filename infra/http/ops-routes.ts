@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
+import type { BreakerReport } from '../resilience/dependency-breaker';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -27,10 +28,16 @@ export const healthz: RequestHandler = (_req, res) => {
 };
 
 /**
- * Liveness, readiness (each dependency answers, by name, with its error) and Prometheus metrics: for the ops
- * listener only, since names and errors describe the inside of the system.
+ * Liveness, readiness (each dependency answers, by name, with its error; each circuit breaker's state, with the
+ * failure that opened it) and Prometheus metrics: for the ops listener only, since names and errors describe the
+ * inside of the system. A process is not ready while a check fails or a breaker is not closed. The checks ping
+ * through the breakers, so once a breaker is due for a probe the readiness check is one.
  */
-export const opsRoutes = (checks: readonly ReadinessCheck[], registry: Registry): Router => {
+export const opsRoutes = (
+  checks: readonly ReadinessCheck[],
+  registry: Registry,
+  breakers: () => Readonly<Record<string, BreakerReport>> = () => ({}),
+): Router => {
   const router = Router();
 
   router.get('/healthz', healthz);
@@ -49,10 +56,15 @@ export const opsRoutes = (checks: readonly ReadinessCheck[], registry: Registry)
         }
       }),
     );
-    const ready = results.every(([, r]) => r.status === 'up');
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries<CheckResult>(results) });
+    const breakerStates = breakers();
+    const ready =
+      results.every(([, r]) => r.status === 'up') &&
+      Object.values(breakerStates).every((breaker) => breaker.state === 'closed');
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unavailable',
+      checks: Object.fromEntries<CheckResult>(results),
+      breakers: breakerStates,
+    });
   });
 
   router.get('/metrics', async (_req, res) => {

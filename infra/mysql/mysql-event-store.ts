@@ -12,6 +12,8 @@ import {
   type RecordedEvent,
 } from '../../commands/event-store-port';
 import { InvalidInputError } from '../../commands/invalid-input-error';
+import { OverloadedError } from '../../commands/overloaded-error';
+import type { AppendQueueStats, HasAppendQueue } from '../resilience/append-queue-stats';
 import { classifySqlError } from './mysql-errors';
 import { pollingCatchUp } from './polling-catch-up';
 import type { EventMetadata } from '../../domain/shared/event';
@@ -19,6 +21,13 @@ import type { EventMetadata } from '../../domain/shared/event';
 export interface MySqlEventStoreOptions {
   /** Most appends committed in one transaction. */
   readonly maxBatchAppends: number;
+  /**
+   * Most appends waiting for the next group commit (the one committing aside): past it an append is refused at once
+   * with OverloadedError instead of queueing without end. Unbounded when not given (tools that fill a store).
+   */
+  readonly maxQueuedAppends?: number;
+  /** The Retry-After of that refusal, in seconds (1 when not given). */
+  readonly overloadRetryAfterSeconds?: number;
   /** Test seam: runs inside the transaction, after the rows are written and before COMMIT. */
   readonly beforeCommit?: () => Promise<void>;
 }
@@ -84,18 +93,24 @@ const EVENT_COLUMNS =
 /**
  * The embedded event store. Appends are group-committed: while one transaction commits, new appends queue up and
  * the next transaction takes them all, so many seckills share one fsync and one head-lock hold. Each append is still
- * decided on its own (expected revision, idempotent retry); a caller is answered only after its batch committed.
+ * decided on its own (expected revision, idempotent retry); a caller is answered only after its batch committed. The
+ * queue is bounded (`maxQueuedAppends`): a full queue refuses appends at once with OverloadedError, so a burst past
+ * what the database absorbs is shed instead of waiting past its deadline.
  */
-export class MySqlEventStore implements EventStore {
+export class MySqlEventStore implements EventStore, HasAppendQueue {
   private queue: QueuedAppend[] = [];
+  private shed = 0;
   private streamReads = new Map<string, StreamReader[]>();
   private readonly reading = new Set<Promise<void>>();
   private committing: Promise<void> | null = null;
+  private readonly maxQueued: number;
 
   constructor(
     private readonly pool: Pool,
     private readonly options: MySqlEventStoreOptions,
-  ) {}
+  ) {
+    this.maxQueued = options.maxQueuedAppends ?? Number.POSITIVE_INFINITY;
+  }
 
   append(
     streamId: string,
@@ -106,11 +121,21 @@ export class MySqlEventStore implements EventStore {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     const problem = streamIdProblem(streamId) ?? eventsProblem(events);
     if (problem) return Promise.reject(problem);
+    if (this.queue.length >= this.maxQueued) return Promise.reject(this.overloaded());
     const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, expected, deadlineMs, resolve, reject });
       this.commitQueued();
     });
+  }
+
+  admitAppend(): void {
+    if (this.queue.length >= this.maxQueued) throw this.overloaded();
+  }
+
+  /** `depth`: appends waiting for the next group commit (those of the commit under way are not counted). */
+  get appendQueue(): AppendQueueStats {
+    return { depth: this.queue.length, limit: this.maxQueued, shed: this.shed };
   }
 
   /**
@@ -155,6 +180,11 @@ export class MySqlEventStore implements EventStore {
     await Promise.allSettled([...this.reading]);
     while (this.committing) await this.committing;
     await this.pool.end();
+  }
+
+  private overloaded(): OverloadedError {
+    this.shed += 1;
+    return new OverloadedError('event store append queue', this.options.overloadRetryAfterSeconds ?? 1);
   }
 
   private async select(sql: string, values: unknown[]): Promise<RowDataPacket[]> {

@@ -12,6 +12,9 @@ import type { AnyDomainEvent } from '../../domain/domain-events';
 import { orderStreamId, type OrderEvent } from '../../domain/order/order-events';
 import type { DomainEvent } from '../../domain/shared/event';
 import { userStreamId } from '../../domain/user/user-events';
+import { BreakingEventStore } from '../../infra/resilience/breaking-event-store';
+import { BreakingStockGate } from '../../infra/resilience/breaking-stock-gate';
+import { DependencyBreaker, type BreakerSettings } from '../../infra/resilience/dependency-breaker';
 import { FixedClock } from './in-memory/fixed-clock';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store';
 import { GATE_KEYS, InMemoryStockGate, type GateKey } from './in-memory/in-memory-stock-gate';
@@ -41,12 +44,24 @@ export interface WorldOptions {
    * inFlightMarginMs` of real time: 0 by default here, so a spec never sleeps.
    */
   readonly recovery?: Partial<GateRecoveryOptions>;
+  /** The circuit breakers' settings: 3 failures in a row open one, and it probes after a minute (real time). */
+  readonly breaker?: Partial<BreakerSettings>;
 }
 
+const SPEC_BREAKER: BreakerSettings = {
+  consecutiveFailures: 3,
+  failureRatio: 0.5,
+  windowMs: 10_000,
+  minimumCalls: 20,
+  halfOpenAfterMs: 60_000,
+};
+
 /**
- * Every port on its in-memory adapter, and the application services wired on them as bin/bindings/write-side.ts wires
- * them, except for sizes that make specs small: the recovery reads the log in pages of 2 events and does not wait for
- * appends in flight (see WorldOptions.recovery), and the reconciler settles pages of 2 and syncs coupons on every sweep.
+ * Every port on its in-memory adapter, behind its circuit breaker, and the application services wired on them as
+ * bin/bindings/write-side.ts wires them, except for sizes that make specs small: the recovery reads the log in pages
+ * of 2 events and does not wait for appends in flight (see WorldOptions.recovery), the reconciler settles pages of 2
+ * and syncs coupons on every sweep, and a breaker opens after 3 failures (WorldOptions.breaker). `store` and `gate`
+ * are the adapters themselves, for arranging and inspecting; the handlers get them behind their breakers.
  */
 export class World {
   readonly clock: FixedClock;
@@ -54,6 +69,8 @@ export class World {
   readonly logger = new RecordingLogger();
   readonly store: InMemoryEventStore;
   readonly gate = new InMemoryStockGate();
+  readonly storeBreaker: DependencyBreaker;
+  readonly gateBreaker: DependencyBreaker;
   readonly recovery: GateRecovery;
   readonly sync: GateSync;
   readonly settlement: ReservationSettlement;
@@ -66,7 +83,12 @@ export class World {
   constructor(options: WorldOptions = {}) {
     this.clock = new FixedClock(options.now ?? SPEC_NOW);
     this.store = new InMemoryEventStore({ now: () => this.clock.nowMs() });
-    this.recovery = new GateRecovery(this.store, this.gate, this.clock, this.logger, {
+    const breaker = { ...SPEC_BREAKER, ...options.breaker };
+    this.storeBreaker = new DependencyBreaker('event store', breaker, this.logger);
+    this.gateBreaker = new DependencyBreaker('redis', breaker, this.logger);
+    const store = new BreakingEventStore(this.store, this.storeBreaker);
+    const gate = new BreakingStockGate(this.gate, this.gateBreaker);
+    this.recovery = new GateRecovery(store, gate, this.clock, this.logger, {
       owner: 'spec-recoverer',
       appendTimeoutMs: 0,
       inFlightMarginMs: 0,
@@ -74,29 +96,25 @@ export class World {
       pageSize: 2,
       ...options.recovery,
     });
-    this.sync = new GateSync(this.store, this.gate, this.recovery);
+    this.sync = new GateSync(store, gate, this.recovery);
     this.settlement = new ReservationSettlement(
-      this.store,
-      this.gate,
+      store,
+      gate,
       this.sync,
       this.clock,
       this.ids,
       this.logger,
       (settlement) => this.settlements.push(settlement),
     );
-    this.seckill = new SeckillHandler(
-      this.store,
-      this.gate,
-      this.recovery,
-      this.settlement,
-      this.clock,
-      this.ids,
-      { appendTimeoutMs: 3000, recoveryWaitMs: 1000, ...options.seckill },
-    );
-    this.orders = new OrderHandlers(this.store, this.gate, this.sync, this.clock, this.ids);
-    this.coupons = new CouponHandlers(this.store, this.gate, this.sync, this.clock, this.ids);
+    this.seckill = new SeckillHandler(store, gate, this.recovery, this.settlement, this.clock, this.ids, {
+      appendTimeoutMs: 3000,
+      recoveryWaitMs: 1000,
+      ...options.seckill,
+    });
+    this.orders = new OrderHandlers(store, gate, this.sync, this.clock, this.ids);
+    this.coupons = new CouponHandlers(store, gate, this.sync, this.clock, this.ids);
     this.reconciler = new ReservationReconciler(
-      this.gate,
+      gate,
       this.settlement,
       this.sync,
       this.recovery,
@@ -228,7 +246,9 @@ export const HandlerSpecification = {
             );
             if (event) await world.store.append(streamOf(step), [event], 'any');
           }
-          const head = await world.store.headPosition();
+          // Read through a client of its own: a spec may have cut the handlers' client off.
+          const observer = world.store.connect();
+          const head = await observer.headPosition();
           let outcome: { ok: true; result: Result } | { ok: false; error: unknown };
           try {
             outcome = { ok: true, result: await call(world) };
@@ -236,7 +256,7 @@ export const HandlerSpecification = {
             outcome = { ok: false, error };
           }
           await world.idle();
-          const appended = await world.store.readAll(head, 10_000);
+          const appended = await observer.readAll(head, 10_000);
           return { world, outcome, appended };
         };
 
@@ -328,6 +348,25 @@ export const landsFirst =
           'any',
         ),
     );
+
+/** Fails calls through `breaker` until it opens (at most 100). */
+const tripBreaker = async (breaker: DependencyBreaker, call: () => Promise<unknown>): Promise<void> => {
+  for (let i = 0; i < 100 && breaker.state !== 'open'; i++)
+    await breaker.execute(call).catch(() => undefined);
+  if (breaker.state !== 'open') throw new Error(`the breaker of ${breaker.dependency} did not open`);
+};
+
+/** The event store is out of reach and its circuit breaker has opened on the failures. */
+export const eventStoreDown = async (world: World): Promise<void> => {
+  world.store.disconnect();
+  await tripBreaker(world.storeBreaker, () => world.store.ping());
+};
+
+/** Redis is out of reach and its circuit breaker has opened on the failures. */
+export const redisDown = async (world: World): Promise<void> => {
+  world.gate.setReachable(false);
+  await tripBreaker(world.gateBreaker, () => world.gate.ping());
+};
 
 /** The clock reads `at` from here on. */
 export const at =

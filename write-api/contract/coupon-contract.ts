@@ -109,7 +109,7 @@ export const createCouponOperation: ApiOperation = {
       },
     },
   },
-  errors: ['COUPON_ALREADY_EXISTS', 'DEPENDENCY_UNAVAILABLE'],
+  errors: ['COUPON_ALREADY_EXISTS', 'DEPENDENCY_UNAVAILABLE', 'OVERLOADED'],
 };
 
 export const addStockOperation: ApiOperation = {
@@ -123,7 +123,13 @@ export const addStockOperation: ApiOperation = {
   params: couponIdParam,
   body: { schema: stock, required: true, description: 'how many units to add' },
   answers: { 200: { ...coupon, description: 'stock added' } },
-  errors: ['COUPON_NOT_FOUND', 'COUPON_CLOSED', 'CONCURRENCY_CONFLICT', 'DEPENDENCY_UNAVAILABLE'],
+  errors: [
+    'COUPON_NOT_FOUND',
+    'COUPON_CLOSED',
+    'CONCURRENCY_CONFLICT',
+    'DEPENDENCY_UNAVAILABLE',
+    'OVERLOADED',
+  ],
 };
 
 export const closeCouponOperation: ApiOperation = {
@@ -137,5 +143,11 @@ export const closeCouponOperation: ApiOperation = {
   params: couponIdParam,
   body: { schema: closing, required: false, description: 'nothing, or `{}`' },
   answers: { 200: { ...coupon, description: 'closed' } },
-  errors: ['COUPON_NOT_FOUND', 'COUPON_CLOSED', 'CONCURRENCY_CONFLICT', 'DEPENDENCY_UNAVAILABLE'],
+  errors: [
+    'COUPON_NOT_FOUND',
+    'COUPON_CLOSED',
+    'CONCURRENCY_CONFLICT',
+    'DEPENDENCY_UNAVAILABLE',
+    'OVERLOADED',
+  ],
 };

@@ -40,6 +40,7 @@ export const cancelOrderOperation: ApiOperation = {
     'ORDER_ALREADY_USED',
     'CONCURRENCY_CONFLICT',
     'DEPENDENCY_UNAVAILABLE',
+    'OVERLOADED',
   ],
 };
 
@@ -60,5 +61,6 @@ export const useOrderOperation: ApiOperation = {
     'ORDER_ALREADY_USED',
     'CONCURRENCY_CONFLICT',
     'DEPENDENCY_UNAVAILABLE',
+    'OVERLOADED',
   ],
 };

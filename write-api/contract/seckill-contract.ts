@@ -63,6 +63,7 @@ export const seckillOperation: ApiOperation = {
     'COUPON_CLOSED',
     'SECKILL_IN_PROGRESS',
     'DEPENDENCY_UNAVAILABLE',
+    'OVERLOADED',
     'GATE_RECOVERING',
   ],
 };

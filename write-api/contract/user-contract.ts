@@ -70,7 +70,7 @@ export const registerOperation: ApiOperation = {
       headers: { Location: answerHeader("the user's path", { type: 'string', pattern: '^/api/v1/users/' }) },
     },
   },
-  errors: ['USERNAME_TAKEN', 'DEPENDENCY_UNAVAILABLE'],
+  errors: ['USERNAME_TAKEN', 'DEPENDENCY_UNAVAILABLE', 'OVERLOADED'],
 };
 
 export const loginOperation: ApiOperation = {

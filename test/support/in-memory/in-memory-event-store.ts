@@ -11,6 +11,7 @@ import {
   type RecordedEvent,
 } from '../../../commands/event-store-port';
 import { InvalidInputError } from '../../../commands/invalid-input-error';
+import { OverloadedError } from '../../../commands/overloaded-error';
 import type { EventMetadata } from '../../../domain/shared/event';
 
 /** The rules MySqlEventStore applies before storing anything (its columns' limits). */
@@ -76,11 +77,14 @@ export interface InMemoryEventStoreOptions {
  * Test hooks: `connect()` opens another client on the same events, `disconnect()` cuts this client off (every call
  * rejects with DependencyUnavailableError and its subscriptions fail, as a lost connection does),
  * `InMemoryEventStore.unreachable()` is a client that never reaches its store, `failNextAppend` makes one append
- * fail without storing anything, and `beforeNextAppend` lets another writer get in just before one.
+ * fail without storing anything, `beforeNextAppend` lets another writer get in just before one, and
+ * `fillAppendQueue` makes this client's append queue full (admitAppend and append refuse with OverloadedError) until
+ * `drainAppendQueue`.
  */
 export class InMemoryEventStore implements EventStore {
   private connected = true;
   private closed = false;
+  private queueFull: OverloadedError | null = null;
   private readonly now: () => number;
 
   constructor(
@@ -128,6 +132,19 @@ export class InMemoryEventStore implements EventStore {
     this.log.steps.push({ matches, action });
   }
 
+  /** This client's append queue is full from now on: appends are refused at once, unsent, as a full queue does. */
+  fillAppendQueue(retryAfterSeconds = 1): void {
+    this.queueFull = new OverloadedError('event store append queue', retryAfterSeconds);
+  }
+
+  drainAppendQueue(): void {
+    this.queueFull = null;
+  }
+
+  admitAppend(): void {
+    if (this.queueFull) throw this.queueFull;
+  }
+
   async append(
     streamId: string,
     events: readonly EventToAppend[],
@@ -137,6 +154,7 @@ export class InMemoryEventStore implements EventStore {
     if (events.length === 0) throw new Error('append needs at least one event');
     const problem = streamIdProblem(streamId) ?? eventsProblem(events);
     if (problem) throw problem;
+    this.admitAppend();
     await this.roundTrip();
     const step = this.log.steps.findIndex((f) => f.matches(streamId, events));
     if (step >= 0) {

@@ -1,0 +1,60 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from '../../commands/logger-port';
+import {
+  BREAKER_STATE_VALUES,
+  DependencyBreaker,
+  type BreakerReport,
+  type BreakerSettings,
+} from './dependency-breaker';
+
+/**
+ * The circuit breakers of one process, one per dependency, all with the same settings, made on first use. Their state
+ * is the gauge `circuit_breaker_state{dependency}` (0 closed, 1 half-open, 2 open) and their refusals the counter
+ * `circuit_breaker_refusals_total{dependency}`; `/readyz` shows each with the failure that opened it.
+ */
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, DependencyBreaker>();
+  private readonly refusals: Counter<'dependency'>;
+
+  constructor(
+    private readonly settings: BreakerSettings,
+    private readonly logger: Logger,
+    registry: Registry,
+  ) {
+    const breakers = this.breakers;
+    new Gauge({
+      name: 'circuit_breaker_state',
+      help: 'State of the circuit breaker in front of each dependency: 0 closed, 1 half-open (probing), 2 open',
+      labelNames: ['dependency'],
+      registers: [registry],
+      collect() {
+        for (const [dependency, breaker] of breakers)
+          this.set({ dependency }, BREAKER_STATE_VALUES[breaker.state]);
+      },
+    });
+    this.refusals = new Counter({
+      name: 'circuit_breaker_refusals_total',
+      help: 'Calls refused at once, unsent, because the breaker of their dependency was open',
+      labelNames: ['dependency'],
+      registers: [registry],
+    });
+  }
+
+  /** The breaker of a dependency (`event store`, `redis`, `read shard 0`). */
+  of(dependency: string): DependencyBreaker {
+    let breaker = this.breakers.get(dependency);
+    if (breaker === undefined) {
+      const refused = this.refusals.labels({ dependency });
+      breaker = new DependencyBreaker(dependency, this.settings, this.logger, () => refused.inc());
+      this.breakers.set(dependency, breaker);
+    }
+    return breaker;
+  }
+
+  /** Every breaker made so far, by dependency. */
+  reports(): Record<string, BreakerReport> {
+    return Object.fromEntries(
+      [...this.breakers].map(([dependency, breaker]) => [dependency, breaker.report()]),
+    );
+  }
+}

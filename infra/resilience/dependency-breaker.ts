@@ -1,0 +1,179 @@
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  SamplingBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+  type IBreaker,
+} from 'cockatiel';
+import { CircuitOpenError, DependencyUnavailableError } from '../../commands/dependency-error';
+import type { Logger } from '../../commands/logger-port';
+
+/** When a breaker opens and when it probes again; one set for every dependency (COUPONKILL_BREAKER_*). */
+export interface BreakerSettings {
+  /** This many dependency failures in a row open it. */
+  readonly consecutiveFailures: number;
+  /** A share of failed calls (0 < r < 1) over the last `windowMs` that opens it, once `minimumCalls` were made there. */
+  readonly failureRatio: number;
+  readonly windowMs: number;
+  readonly minimumCalls: number;
+  /** How long it stays open before one call is let through as a probe: its success closes it, its failure reopens it. */
+  readonly halfOpenAfterMs: number;
+}
+
+/** `half_open`: a probe is out; every other call is still refused. */
+export type BreakerState = 'closed' | 'half_open' | 'open';
+
+/** The numbers of the `circuit_breaker_state` gauge. */
+export const BREAKER_STATE_VALUES: Readonly<Record<BreakerState, number>> = {
+  closed: 0,
+  half_open: 1,
+  open: 2,
+};
+
+/** What /readyz shows of a breaker. */
+export interface BreakerReport {
+  readonly state: BreakerState;
+  /** When it last opened (ISO 8601), while it is not closed. */
+  readonly openedAt?: string;
+  /** The failure that opened it, while it is not closed. */
+  readonly lastFailure?: string;
+}
+
+/** Opens when any of its breakers says so; every breaker sees every call, so each keeps its own count right. */
+class AnyOfBreakers implements IBreaker {
+  constructor(private readonly breakers: readonly IBreaker[]) {}
+
+  get state(): unknown {
+    return this.breakers.map((breaker) => breaker.state);
+  }
+
+  set state(value: unknown) {
+    (value as unknown[]).forEach((state, i) => {
+      const breaker = this.breakers[i];
+      if (breaker) breaker.state = state;
+    });
+  }
+
+  success(state: CircuitState): void {
+    for (const breaker of this.breakers) breaker.success(state);
+  }
+
+  failure(state: CircuitState): boolean {
+    return this.breakers.reduce((open, breaker) => breaker.failure(state) || open, false);
+  }
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * A circuit breaker (cockatiel) in front of one dependency. Only outages count as failures: DependencyUnavailableError
+ * (unreachable, timed out, past an append's deadline), never a value the dependency refused (InvalidInputError), a
+ * concurrency conflict, a domain refusal or a full queue of our own. `consecutiveFailures` in a row, or a
+ * `failureRatio` of the calls over `windowMs`, open it; while open every call is refused at once with CircuitOpenError,
+ * unsent. After `halfOpenAfterMs` the next call is the probe (the readiness check's ping is one too, so a pod that
+ * gets no traffic while not ready still finds its dependency back); other calls are refused while it is out.
+ *
+ * A failure is counted once per error object: the embedded event store answers every append of a failed group
+ * commit with the same error, and that is one failed round trip, not hundreds.
+ */
+export class DependencyBreaker {
+  private readonly policy: CircuitBreakerPolicy;
+  private readonly counted = new WeakSet<Error>();
+  private openedAtMs = 0;
+
+  constructor(
+    /** How errors and logs name it: `event store`, `redis`, `read shard 0`. */
+    readonly dependency: string,
+    private readonly settings: BreakerSettings,
+    private readonly logger: Logger,
+    /** Told of every call refused because the breaker is open. */
+    private readonly onRefused: () => void = () => undefined,
+  ) {
+    this.policy = circuitBreaker(
+      handleWhen((error) => {
+        if (!(error instanceof DependencyUnavailableError) || error instanceof CircuitOpenError) return false;
+        if (this.counted.has(error)) return false;
+        this.counted.add(error);
+        return true;
+      }),
+      {
+        halfOpenAfter: settings.halfOpenAfterMs,
+        breaker: new AnyOfBreakers([
+          new ConsecutiveBreaker(settings.consecutiveFailures),
+          new SamplingBreaker({
+            threshold: settings.failureRatio,
+            duration: settings.windowMs,
+            minimumRps: settings.minimumCalls / (settings.windowMs / 1000),
+          }),
+        ]),
+      },
+    );
+    this.policy.onBreak(() => {
+      this.openedAtMs = Date.now();
+      this.logger.warn(
+        { dependency, lastFailure: this.lastFailure(), halfOpenAfterMs: settings.halfOpenAfterMs },
+        `circuit breaker of ${dependency} opened: calls are refused at once until a probe succeeds`,
+      );
+    });
+    this.policy.onHalfOpen(() =>
+      this.logger.info({ dependency }, `circuit breaker of ${dependency}: probing`),
+    );
+    this.policy.onReset(() => this.logger.info({ dependency }, `circuit breaker of ${dependency} closed`));
+  }
+
+  get state(): BreakerState {
+    switch (this.policy.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.HalfOpen:
+        return 'half_open';
+      case CircuitState.Open:
+      case CircuitState.Isolated:
+        return 'open';
+    }
+  }
+
+  report(): BreakerReport {
+    const state = this.state;
+    return state === 'closed'
+      ? { state }
+      : { state, openedAt: new Date(this.openedAtMs).toISOString(), lastFailure: this.lastFailure() };
+  }
+
+  /**
+   * Throws CircuitOpenError when a call made now would be refused: open and not yet due for a probe, or a probe is
+   * out. Returns when a call would be tried (closed, or due for a probe: then the next call is the probe).
+   */
+  admit(): void {
+    const state = this.policy.state;
+    if (state === CircuitState.Closed) return;
+    if (state === CircuitState.Open && Date.now() - this.openedAtMs >= this.settings.halfOpenAfterMs) return;
+    throw this.refusal();
+  }
+
+  /** Runs `call` through the breaker: refused at once with CircuitOpenError (never called) while it is open. */
+  async execute<T>(call: () => Promise<T>): Promise<T> {
+    // cockatiel holds the calls made while a probe is out until it ends; here they are refused at once instead.
+    if (this.policy.state === CircuitState.HalfOpen) throw this.refusal();
+    try {
+      return await this.policy.execute(call);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw this.refusal();
+      throw error;
+    }
+  }
+
+  private refusal(): CircuitOpenError {
+    this.onRefused();
+    return new CircuitOpenError(this.dependency, this.lastFailure());
+  }
+
+  private lastFailure(): string {
+    const failure = this.policy.lastFailure;
+    if (failure === undefined) return 'none';
+    return 'error' in failure ? messageOf(failure.error) : 'a failed result';
+  }
+}
