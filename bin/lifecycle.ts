@@ -10,6 +10,7 @@ import { MySqlReadCatalog } from '../infra/mysql/mysql-read-catalog';
 import { MySqlReadShards } from '../infra/mysql/mysql-read-shards';
 import { MySqlPartitionLeases } from '../infra/mysql/mysql-partition-leases';
 import { MySqlRelayCheckpoint } from '../infra/mysql/mysql-relay-checkpoint';
+import { CircuitBreakers } from '../infra/resilience/circuit-breakers';
 import { UnreachableDependencyError } from './tasks/cli-errors';
 import { TOKENS } from './tokens';
 
@@ -209,6 +210,7 @@ export const openWriteSide = async (container: Container, options: OpenOptions =
 };
 
 export const closeWriteSide = async (container: Container): Promise<void> => {
+  container.get(CircuitBreakers).stop();
   await container.get(TOKENS.EventStore).close();
   const redis = container.get(TOKENS.Redis);
   if (redis.status === 'ready') await redis.quit();

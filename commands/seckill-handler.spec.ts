@@ -376,11 +376,11 @@ describe('SeckillHandler', () => {
         .when(seckill('u-1', 'k-1'))
         .thenThrows(OverloadedError, { retryAfterSeconds: 2 }, untouched));
 
-    it('and sells again once a probe finds the store back, the order being the probe', () =>
+    it("and sells again once the breaker's probe finds the store back", () =>
       HandlerSpecification.for({ breaker: { halfOpenAfterMs: 20 } })
         .given(couponCreated(coupon), loadGate, eventStoreDown, (w: World) => {
           w.store.reconnect();
-          return new Promise((resolve) => setTimeout(resolve, 30));
+          return new Promise((resolve) => setTimeout(resolve, 50));
         })
         .when(seckill('u-1'))
         .then({

@@ -64,7 +64,10 @@ export const bindReadSide = (container: Container): void => {
   });
   single(TOKENS.ReadShards, (get) => {
     const breakers = get(CircuitBreakers);
-    return new BreakingReadShards(get(MySqlReadShards), (shard) => breakers.of(`read shard ${shard}`));
+    const shards = get(MySqlReadShards);
+    return new BreakingReadShards(shards, (shard) =>
+      breakers.of(`read shard ${shard}`, () => shards.query(shard, 'SELECT 1')),
+    );
   });
   single(TOKENS.CatalogPool, (get) =>
     createMySqlPool({

@@ -98,18 +98,20 @@ export const bindWriteSide = (container: Container): void => {
     appendQueueMetrics(adapter, get(TOKENS.Metrics));
     return adapter;
   });
-  single(
-    TOKENS.EventStore,
-    (get) => new BreakingEventStore(get(TOKENS.EventStoreAdapter), get(CircuitBreakers).of('event store')),
-  );
-  single(
-    TOKENS.StockGate,
-    (get) =>
-      new BreakingStockGate(
-        new RedisStockGate(get(TOKENS.Redis), get(TOKENS.Config).redis.keyPrefix),
-        get(CircuitBreakers).of('redis'),
-      ),
-  );
+  single(TOKENS.EventStore, (get) => {
+    const adapter = get(TOKENS.EventStoreAdapter);
+    return new BreakingEventStore(
+      adapter,
+      get(CircuitBreakers).of('event store', () => adapter.ping()),
+    );
+  });
+  single(TOKENS.StockGate, (get) => {
+    const gate = new RedisStockGate(get(TOKENS.Redis), get(TOKENS.Config).redis.keyPrefix);
+    return new BreakingStockGate(
+      gate,
+      get(CircuitBreakers).of('redis', () => gate.ping()),
+    );
+  });
   single(TOKENS.Clock, () => new SystemClock());
   single(TOKENS.Ids, () => new UuidV7Ids());
   single(TOKENS.PasswordHasher, (get) => new ScryptPasswordHasher(get(TOKENS.Config).scryptLog2Cost));

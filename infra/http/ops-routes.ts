@@ -30,8 +30,8 @@ export const healthz: RequestHandler = (_req, res) => {
 /**
  * Liveness, readiness (each dependency answers, by name, with its error; each circuit breaker's state, with the
  * failure that opened it) and Prometheus metrics: for the ops listener only, since names and errors describe the
- * inside of the system. A process is not ready while a check fails or a breaker is not closed. The checks ping
- * through the breakers, so once a breaker is due for a probe the readiness check is one.
+ * inside of the system. A process is not ready while a check fails or a breaker is not closed (each breaker probes
+ * its dependency by itself, so readiness comes back without traffic).
  */
 export const opsRoutes = (
   checks: readonly ReadinessCheck[],

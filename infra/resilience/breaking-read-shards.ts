@@ -49,7 +49,7 @@ export class BreakingReadShards implements ReadShards {
     return this.guard(shard, () => this.shards.checkpoints(generation, shard));
   }
 
-  /** Shard 0 and every shard used so far, each through its own breaker (a readiness check probes them). */
+  /** Shard 0 and every shard used so far, each through its own breaker (an open one answers at once). */
   async ping(): Promise<void> {
     await Promise.all([...this.used].map((shard) => this.query(shard, 'SELECT 1')));
   }

@@ -40,15 +40,27 @@ export class CircuitBreakers {
     });
   }
 
-  /** The breaker of a dependency (`event store`, `redis`, `read shard 0`). */
-  of(dependency: string): DependencyBreaker {
+  /**
+   * The breaker of a dependency (`event store`, `redis`, `read shard 0`), made on the first call with `probe`: a ping of
+   * the dependency itself, not through the breaker.
+   */
+  of(dependency: string, probe: () => Promise<unknown>): DependencyBreaker {
     let breaker = this.breakers.get(dependency);
     if (breaker === undefined) {
       const refused = this.refusals.labels({ dependency });
-      breaker = new DependencyBreaker(dependency, this.settings, this.logger, () => refused.inc());
+      breaker = new DependencyBreaker(dependency, this.settings, {
+        probe,
+        logger: this.logger,
+        onRefused: () => refused.inc(),
+      });
       this.breakers.set(dependency, breaker);
     }
     return breaker;
+  }
+
+  /** Stops every breaker's probes. */
+  stop(): void {
+    for (const breaker of this.breakers.values()) breaker.stop();
   }
 
   /** Every breaker made so far, by dependency. */

@@ -20,8 +20,19 @@ const outage = () => new DependencyUnavailableError('event store', 'connect ECON
 describe('DependencyBreaker', () => {
   let logger: RecordingLogger;
   let refused: number;
-  const breakerWith = (settings: Partial<BreakerSettings> = {}) =>
-    new DependencyBreaker('event store', { ...SETTINGS, ...settings }, logger, () => (refused += 1));
+  /** What the breaker's probe (the dependency's own ping) does: fail, until a spec says otherwise. */
+  let ping: jest.Mock<Promise<unknown>, []>;
+  const made: DependencyBreaker[] = [];
+  const breakerWith = (settings: Partial<BreakerSettings> = {}) => {
+    const breaker = new DependencyBreaker(
+      'event store',
+      { ...SETTINGS, ...settings },
+      { probe: () => ping(), logger, onRefused: () => (refused += 1) },
+    );
+    made.push(breaker);
+    return breaker;
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const fail = (breaker: DependencyBreaker, error: Error = outage()) =>
     breaker.execute(() => Promise.reject(error)).catch(() => undefined);
   const succeed = (breaker: DependencyBreaker) => breaker.execute(() => Promise.resolve('ok'));
@@ -29,6 +40,10 @@ describe('DependencyBreaker', () => {
   beforeEach(() => {
     logger = new RecordingLogger();
     refused = 0;
+    ping = jest.fn(() => Promise.reject(outage()));
+  });
+  afterEach(() => {
+    for (const breaker of made.splice(0)) breaker.stop();
   });
 
   it('opens after the consecutive outages, then refuses at once without calling, saying why', async () => {
@@ -100,29 +115,48 @@ describe('DependencyBreaker', () => {
     expect(breaker.state).toBe('closed');
   });
 
-  it('lets one probe through once due, refusing the others while it is out; its success closes it', async () => {
+  it('probes the dependency itself once due, refusing every call meanwhile; a probe that succeeds closes it', async () => {
     const breaker = breakerWith({ halfOpenAfterMs: 20 });
     for (let i = 0; i < 3; i++) await fail(breaker);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(() => breaker.admit()).not.toThrow();
     let answer: (value: string) => void = () => undefined;
-    const probe = breaker.execute(() => new Promise<string>((resolve) => (answer = resolve)));
+    ping.mockImplementation(() => new Promise<string>((resolve) => (answer = resolve)));
+    const call = jest.fn(() => Promise.resolve('sent'));
+    await expect(breaker.execute(call)).rejects.toThrow(CircuitOpenError);
+    await sleep(40);
+    expect(ping).toHaveBeenCalledTimes(1);
     expect(breaker.state).toBe('half_open');
+    // A buyer's call is never the probe: it is refused while the probe is out.
     expect(() => breaker.admit()).toThrow(CircuitOpenError);
-    await expect(succeed(breaker)).rejects.toThrow(CircuitOpenError);
-    answer('back');
-    await expect(probe).resolves.toBe('back');
+    await expect(breaker.execute(call)).rejects.toThrow(CircuitOpenError);
+    expect(call).not.toHaveBeenCalled();
+    answer('PONG');
+    await sleep(0);
     expect(breaker.state).toBe('closed');
     expect(breaker.report()).toEqual({ state: 'closed' });
-    await expect(succeed(breaker)).resolves.toBe('ok');
+    await expect(breaker.execute(call)).resolves.toBe('sent');
+    expect(logger.messages('info')).toEqual([
+      'circuit breaker of event store: probing',
+      'circuit breaker of event store closed',
+    ]);
   });
 
-  it('a failed probe keeps it open for another while', async () => {
+  it('a failed probe keeps it open and probes again a while later', async () => {
     const breaker = breakerWith({ halfOpenAfterMs: 20 });
     for (let i = 0; i < 3; i++) await fail(breaker);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    await fail(breaker);
+    await sleep(90);
+    expect(ping.mock.calls.length).toBeGreaterThanOrEqual(2);
     expect(breaker.state).toBe('open');
     expect(() => breaker.admit()).toThrow(CircuitOpenError);
+    ping.mockImplementation(() => Promise.resolve('PONG'));
+    await sleep(40);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('probes no more once stopped', async () => {
+    const breaker = breakerWith({ halfOpenAfterMs: 20 });
+    for (let i = 0; i < 3; i++) await fail(breaker);
+    breaker.stop();
+    await sleep(40);
+    expect(ping).not.toHaveBeenCalled();
   });
 });

@@ -68,13 +68,26 @@ class AnyOfBreakers implements IBreaker {
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** What a breaker needs besides its settings. */
+export interface BreakerHooks {
+  /**
+   * A cheap call to the dependency itself (not through the breaker), made once the breaker is due for a probe: its
+   * success closes the breaker, its failure keeps it open for another `halfOpenAfterMs`.
+   */
+  readonly probe: () => Promise<unknown>;
+  readonly logger: Logger;
+  /** Told of every call refused because the breaker is open. */
+  readonly onRefused?: () => void;
+}
+
 /**
  * A circuit breaker (cockatiel) in front of one dependency. Only outages count as failures: DependencyUnavailableError
  * (unreachable, timed out, past an append's deadline), never a value the dependency refused (InvalidInputError), a
  * concurrency conflict, a domain refusal or a full queue of our own. `consecutiveFailures` in a row, or a
- * `failureRatio` of the calls over `windowMs`, open it; while open every call is refused at once with CircuitOpenError,
- * unsent. After `halfOpenAfterMs` the next call is the probe (the readiness check's ping is one too, so a pod that
- * gets no traffic while not ready still finds its dependency back); other calls are refused while it is out.
+ * `failureRatio` of the calls over `windowMs`, open it; while it is not closed every call is refused at once with
+ * CircuitOpenError, unsent. `halfOpenAfterMs` after it opened, the breaker probes the dependency itself (its ping):
+ * a buyer's request is never the probe, so a probe that fails takes no stock, and a pod that gets no traffic while
+ * not ready still finds its dependency back.
  *
  * A failure is counted once per error object: the embedded event store answers every append of a failed group
  * commit with the same error, and that is one failed round trip, not hundreds.
@@ -83,14 +96,14 @@ export class DependencyBreaker {
   private readonly policy: CircuitBreakerPolicy;
   private readonly counted = new WeakSet<Error>();
   private openedAtMs = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     /** How errors and logs name it: `event store`, `redis`, `read shard 0`. */
     readonly dependency: string,
     private readonly settings: BreakerSettings,
-    private readonly logger: Logger,
-    /** Told of every call refused because the breaker is open. */
-    private readonly onRefused: () => void = () => undefined,
+    private readonly hooks: BreakerHooks,
   ) {
     this.policy = circuitBreaker(
       handleWhen((error) => {
@@ -111,17 +124,17 @@ export class DependencyBreaker {
         ]),
       },
     );
+    const { logger } = hooks;
     this.policy.onBreak(() => {
       this.openedAtMs = Date.now();
-      this.logger.warn(
+      logger.warn(
         { dependency, lastFailure: this.lastFailure(), halfOpenAfterMs: settings.halfOpenAfterMs },
         `circuit breaker of ${dependency} opened: calls are refused at once until a probe succeeds`,
       );
+      this.probeIn(settings.halfOpenAfterMs);
     });
-    this.policy.onHalfOpen(() =>
-      this.logger.info({ dependency }, `circuit breaker of ${dependency}: probing`),
-    );
-    this.policy.onReset(() => this.logger.info({ dependency }, `circuit breaker of ${dependency} closed`));
+    this.policy.onHalfOpen(() => logger.info({ dependency }, `circuit breaker of ${dependency}: probing`));
+    this.policy.onReset(() => logger.info({ dependency }, `circuit breaker of ${dependency} closed`));
   }
 
   get state(): BreakerState {
@@ -143,21 +156,14 @@ export class DependencyBreaker {
       : { state, openedAt: new Date(this.openedAtMs).toISOString(), lastFailure: this.lastFailure() };
   }
 
-  /**
-   * Throws CircuitOpenError when a call made now would be refused: open and not yet due for a probe, or a probe is
-   * out. Returns when a call would be tried (closed, or due for a probe: then the next call is the probe).
-   */
+  /** Throws CircuitOpenError when a call made now would be refused (the breaker is not closed); else returns. */
   admit(): void {
-    const state = this.policy.state;
-    if (state === CircuitState.Closed) return;
-    if (state === CircuitState.Open && Date.now() - this.openedAtMs >= this.settings.halfOpenAfterMs) return;
-    throw this.refusal();
+    if (this.policy.state !== CircuitState.Closed) throw this.refusal();
   }
 
-  /** Runs `call` through the breaker: refused at once with CircuitOpenError (never called) while it is open. */
+  /** Runs `call` through the breaker: refused at once with CircuitOpenError (never called) unless it is closed. */
   async execute<T>(call: () => Promise<T>): Promise<T> {
-    // cockatiel holds the calls made while a probe is out until it ends; here they are refused at once instead.
-    if (this.policy.state === CircuitState.HalfOpen) throw this.refusal();
+    this.admit();
     try {
       return await this.policy.execute(call);
     } catch (error) {
@@ -166,8 +172,30 @@ export class DependencyBreaker {
     }
   }
 
+  /** No more probes (the process is stopping). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.probeTimer);
+  }
+
+  private probeIn(ms: number): void {
+    clearTimeout(this.probeTimer);
+    if (this.stopped) return;
+    this.probeTimer = setTimeout(() => void this.probe(), ms).unref();
+  }
+
+  /** A failed probe opens the breaker again, which schedules the next one (onBreak). */
+  private async probe(): Promise<void> {
+    try {
+      await this.policy.execute(this.hooks.probe);
+    } catch (error) {
+      // A timer may fire a hair before cockatiel's clock says the breaker is due: look again in a moment.
+      if (error instanceof BrokenCircuitError) this.probeIn(10);
+    }
+  }
+
   private refusal(): CircuitOpenError {
-    this.onRefused();
+    this.hooks.onRefused?.();
     return new CircuitOpenError(this.dependency, this.lastFailure());
   }
 

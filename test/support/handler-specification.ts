@@ -84,8 +84,14 @@ export class World {
     this.clock = new FixedClock(options.now ?? SPEC_NOW);
     this.store = new InMemoryEventStore({ now: () => this.clock.nowMs() });
     const breaker = { ...SPEC_BREAKER, ...options.breaker };
-    this.storeBreaker = new DependencyBreaker('event store', breaker, this.logger);
-    this.gateBreaker = new DependencyBreaker('redis', breaker, this.logger);
+    this.storeBreaker = new DependencyBreaker('event store', breaker, {
+      probe: () => this.store.ping(),
+      logger: this.logger,
+    });
+    this.gateBreaker = new DependencyBreaker('redis', breaker, {
+      probe: () => this.gate.ping(),
+      logger: this.logger,
+    });
     const store = new BreakingEventStore(this.store, this.storeBreaker);
     const gate = new BreakingStockGate(this.gate, this.gateBreaker);
     this.recovery = new GateRecovery(store, gate, this.clock, this.logger, {
@@ -349,7 +355,7 @@ export const landsFirst =
         ),
     );
 
-/** Fails calls through `breaker` until it opens (at most 100). */
+/** Fails calls through `breaker` until it opens (at most 100); it then probes after WorldOptions.breaker's time. */
 const tripBreaker = async (breaker: DependencyBreaker, call: () => Promise<unknown>): Promise<void> => {
   for (let i = 0; i < 100 && breaker.state !== 'open'; i++)
     await breaker.execute(call).catch(() => undefined);
