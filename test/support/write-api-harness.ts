@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../commands/event-store-port';
 import { startWriteApi, type RunningWriteApi } from '../../bin/process';
+import type { Config } from '../../infra/config/config';
 import { TOKENS } from '../../bin/tokens';
 import { request, tokenFor } from './http-client';
 import { createTestEnv, type TestEnv } from './test-env';
@@ -13,10 +14,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A real write-api on real Redis and MariaDB, in this process, on a free port. */
-export const startHarness = async (overrides: Record<string, string> = {}): Promise<Harness> => {
+/**
+ * A real write-api on real Redis and MariaDB, in this process, on a free port; `adjust` changes the configuration of
+ * the test environment before the write-api starts (to point it at a proxy, say).
+ */
+export const startHarness = async (
+  overrides: Record<string, string> = {},
+  adjust: (config: Config) => Config = (config) => config,
+): Promise<Harness> => {
   const env = createTestEnv(overrides);
-  const api = await startWriteApi(env.config, 0);
+  const api = await startWriteApi(adjust(env.config), 0);
   const adminToken = tokenFor('admin-user', 'admin');
   const store = api.container.get(TOKENS.EventStore);
   return {
