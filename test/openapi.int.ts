@@ -6,11 +6,11 @@ import type { Express } from 'express';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { startRoles, type RunningProcess } from '../bin/process';
-import { openApiPath, type OpenApiDocument } from '../infra/http/openapi';
+import { errorCodesOf, openApiPath, type OpenApiDocument } from '../infra/http/openapi';
 import { createReadApi, type ReadApiDependencies } from '../read-api/app';
 import { readApiDocument } from '../read-api/contract/openapi';
 import { createWriteApiApp, type WriteApiDependencies } from '../write-api/app';
-import { writeApiDocument } from '../write-api/contract/openapi';
+import { WRITE_API_OPERATIONS, writeApiDocument } from '../write-api/contract/openapi';
 import type { SeckillAnswer } from '../write-api/seckill-answer';
 import { request, servedContract, tokenFor } from './support/http-client';
 import { createTestEnv, type TestEnv } from './support/test-env';
@@ -103,6 +103,29 @@ describe('the HTTP contract (OpenAPI)', () => {
     expect(routesOfApp(read)).toContain('GET /api/v1/users/{userId}/coupon-stats');
   });
 
+  it('documents 503 OVERLOADED (a full append queue) on every command that appends, and only there', () => {
+    const overloading = WRITE_API_OPERATIONS.filter((operation) =>
+      errorCodesOf(operation).includes('OVERLOADED'),
+    ).map((operation) => operation.operationId);
+    expect(overloading.sort()).toEqual(
+      [
+        'addStock',
+        'cancelOrder',
+        'closeCoupon',
+        'createCoupon',
+        'registerUser',
+        'seckill',
+        'useOrder',
+      ].sort(),
+    );
+    const seckill = writeApiDocument().paths?.['/api/v1/seckill/{couponId}']?.post?.responses?.['503'] as {
+      description: string;
+      headers: Record<string, unknown>;
+    };
+    expect(seckill.description).toContain('`OVERLOADED`');
+    expect(seckill.headers['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
+  });
+
   it('passes the answers both APIs give (and so does every integration test)', async () => {
     // Answers are checked against the document of the API that gave them; the ops listener has none.
     expect(await servedContract(writeUrl)).toBe('CouponKill write API');
@@ -191,6 +214,12 @@ describe('the HTTP contract (OpenAPI)', () => {
     it('passes an answer the document describes', async () => {
       answer = seckill(order);
       expect((await buy()).status).toBe(201);
+      answer = {
+        status: 503,
+        headers: { ...headers, 'Retry-After': '2' },
+        body: JSON.stringify({ error: { code: 'OVERLOADED', message: 'x' } }),
+      };
+      expect((await buy()).body.error?.code).toBe('OVERLOADED');
     });
 
     it.each([
@@ -220,6 +249,15 @@ describe('the HTTP contract (OpenAPI)', () => {
           status: 503,
           headers,
           body: JSON.stringify({ error: { code: 'GATE_RECOVERING', message: 'x' } }),
+        }),
+        /answered 503 without the header Retry-After/,
+      ],
+      [
+        'an OVERLOADED without Retry-After',
+        () => ({
+          status: 503,
+          headers,
+          body: JSON.stringify({ error: { code: 'OVERLOADED', message: 'x' } }),
         }),
         /answered 503 without the header Retry-After/,
       ],
