@@ -4,6 +4,8 @@ import { ReservationSettlement } from '../commands/reservation-settlement';
 import { createConnection } from 'mysql2/promise';
 import { ReservationReconciler } from '../commands/reservation-reconciler';
 import { TOKENS } from '../bin/tokens';
+import { CircuitBreakers } from '../infra/resilience/circuit-breakers';
+import { waitFor } from './support/metrics';
 import { envOf, freePort, startCliServer } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
 import { startHarness, type Harness } from './support/write-api-harness';
@@ -53,6 +55,10 @@ describe('reservations that never reach the event store', () => {
       await admin.query('RENAME TABLE events_offline TO events');
       await admin.end();
     }
+    // The failures may have opened the event store's breaker: it refuses every call until its probe closes it.
+    await waitFor("the event store's breaker is closed", () =>
+      Promise.resolve(h.api.container.get(CircuitBreakers).reports()['event store']?.state === 'closed'),
+    );
 
     await sweepNow();
     const gate = await h.api.container.get(TOKENS.StockGate).state(couponId);

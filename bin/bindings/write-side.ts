@@ -79,21 +79,18 @@ export const bindWriteSide = (container: Container): void => {
   );
   single(TOKENS.EventStoreAdapter, (get) => {
     const { eventStore, admission } = get(TOKENS.Config);
-    const bound = {
-      retryAfterSeconds: admission.overloadRetryAfterSeconds,
-      max: admission.eventStoreQueueMax,
-    };
+    const { eventStoreQueueMax, overloadRetryAfterSeconds } = admission;
     const adapter =
       eventStore.kind === 'eventstoredb' && eventStore.esdbConnectionString
         ? new EventStoreDbEventStore({
             connectionString: eventStore.esdbConnectionString,
-            maxPendingAppends: bound.max,
-            overloadRetryAfterSeconds: bound.retryAfterSeconds,
+            maxPendingAppends: eventStoreQueueMax,
+            overloadRetryAfterSeconds,
           })
         : new MySqlEventStore(get(TOKENS.EventStorePool), {
             maxBatchAppends: eventStore.batchMax,
-            maxQueuedAppends: bound.max,
-            overloadRetryAfterSeconds: bound.retryAfterSeconds,
+            maxQueuedAppends: eventStoreQueueMax,
+            overloadRetryAfterSeconds,
           });
     appendQueueMetrics(adapter, get(TOKENS.Metrics));
     return adapter;
