@@ -36,9 +36,17 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-/** Gauges per read model, read from one lag report per scrape (its computation is shared: see ProjectionLag). */
+/**
+ * Gauges per read model, read from one lag report per scrape (its computation is shared: see ProjectionLag). While
+ * the report cannot be made (a read shard or the event store is down) the lag series are left out of the scrape
+ * rather than failing it: /metrics must still show the breakers and everything else then.
+ */
 const lagGauges = (container: Container): void => {
   const lag = container.get(ProjectionLag);
+  const projections = async (gauge: Gauge): Promise<[string, LagReport['projections'][string]][]> => {
+    gauge.reset();
+    return Object.entries((await lag.report().catch(() => null))?.projections ?? {});
+  };
   const gauge = (name: string, help: string, value: (entry: LagReport['projections'][string]) => number) =>
     new Gauge({
       name,
@@ -46,8 +54,7 @@ const lagGauges = (container: Container): void => {
       labelNames: ['projection'],
       registers: [container.get(TOKENS.Metrics)],
       async collect() {
-        for (const [projection, entry] of Object.entries((await lag.report()).projections))
-          this.set({ projection }, value(entry));
+        for (const [projection, entry] of await projections(this)) this.set({ projection }, value(entry));
       },
     });
   gauge('projection_lag_events', 'Event-store head position minus the projection checkpoint', (e) => e.lag);
@@ -57,7 +64,7 @@ const lagGauges = (container: Container): void => {
     labelNames: ['projection', 'partition'],
     registers: [container.get(TOKENS.Metrics)],
     async collect() {
-      for (const [projection, entry] of Object.entries((await lag.report()).projections))
+      for (const [projection, entry] of await projections(this))
         for (const [partition, { lag: behind }] of Object.entries(entry.partitions))
           this.set({ projection, partition }, behind);
     },

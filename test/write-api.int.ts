@@ -4,6 +4,7 @@ import { startWriteApi, type RunningWriteApi } from '../bin/process';
 import { TOKENS } from '../bin/tokens';
 import { freePort } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
+import { metricOf } from './support/metrics';
 import { createTestEnv } from './support/test-env';
 import { startHarness, type Harness } from './support/write-api-harness';
 import jwt from 'jsonwebtoken';
@@ -514,5 +515,26 @@ describe('write-api with Redis down', () => {
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ checks: { redis: { status: 'down' }, eventStore: { status: 'up' } } });
     expect(await store.headPosition()).toBe(before);
+  });
+
+  it("opens Redis's circuit breaker: seckills are refused at once, and readiness says why", async () => {
+    for (let i = 0; i < 10; i++)
+      await request(api.url, 'POST', `/api/v1/seckill/${couponId}`, { token: tokenFor(`u-${i}`) });
+    expect(await metricOf(api.opsUrl, 'circuit_breaker_state', 'dependency="redis"')).toBe(2);
+    const started = performance.now();
+    const refused = await request(api.url, 'POST', `/api/v1/seckill/${couponId}`, {
+      token: tokenFor('late'),
+    });
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(refused.body.error?.code).toBe('DEPENDENCY_UNAVAILABLE');
+    const ready = await request(api.opsUrl, 'GET', '/readyz');
+    expect(ready.body).toMatchObject({
+      status: 'unavailable',
+      breakers: {
+        redis: { state: 'open', lastFailure: expect.any(String) },
+        'event store': { state: 'closed' },
+      },
+    });
+    expect(await metricOf(api.opsUrl, 'circuit_breaker_state', 'dependency="event store"')).toBe(0);
   });
 });
