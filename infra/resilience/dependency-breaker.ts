@@ -19,11 +19,11 @@ export interface BreakerSettings {
   readonly failureRatio: number;
   readonly windowMs: number;
   readonly minimumCalls: number;
-  /** How long it stays open before one call is let through as a probe: its success closes it, its failure reopens it. */
+  /** How long it stays open before it probes its dependency (BreakerHooks.probe): success closes it, failure reopens it. */
   readonly halfOpenAfterMs: number;
 }
 
-/** `half_open`: a probe is out; every other call is still refused. */
+/** `half_open`: its probe is out; every call is still refused until the probe closes it. */
 export type BreakerState = 'closed' | 'half_open' | 'open';
 
 /** The numbers of the `circuit_breaker_state` gauge. */
