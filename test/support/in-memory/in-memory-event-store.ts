@@ -78,8 +78,8 @@ export interface InMemoryEventStoreOptions {
  * rejects with DependencyUnavailableError and its subscriptions fail, as a lost connection does),
  * `InMemoryEventStore.unreachable()` is a client that never reaches its store, `failNextAppend` makes one append
  * fail without storing anything, `beforeNextAppend` lets another writer get in just before one, and
- * `fillAppendQueue` makes this client's append queue full (admitAppend and append refuse with OverloadedError) until
- * `drainAppendQueue`.
+ * `fillAppendQueue` makes this client's append queue full for good (admitAppend and append refuse with
+ * OverloadedError).
  */
 export class InMemoryEventStore implements EventStore {
   private connected = true;
@@ -135,10 +135,6 @@ export class InMemoryEventStore implements EventStore {
   /** This client's append queue is full from now on: appends are refused at once, unsent, as a full queue does. */
   fillAppendQueue(retryAfterSeconds = 1): void {
     this.queueFull = new OverloadedError('event store append queue', retryAfterSeconds);
-  }
-
-  drainAppendQueue(): void {
-    this.queueFull = null;
   }
 
   admitAppend(): void {
