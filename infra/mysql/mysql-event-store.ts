@@ -121,7 +121,8 @@ export class MySqlEventStore implements EventStore, HasAppendQueue {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     const problem = streamIdProblem(streamId) ?? eventsProblem(events);
     if (problem) return Promise.reject(problem);
-    if (this.queue.length >= this.maxQueued) return Promise.reject(this.overloaded());
+    const full = this.fullQueue();
+    if (full) return Promise.reject(full);
     const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, expected, deadlineMs, resolve, reject });
@@ -130,7 +131,8 @@ export class MySqlEventStore implements EventStore, HasAppendQueue {
   }
 
   admitAppend(): void {
-    if (this.queue.length >= this.maxQueued) throw this.overloaded();
+    const full = this.fullQueue();
+    if (full) throw full;
   }
 
   /** `depth`: appends waiting for the next group commit (those of the commit under way are not counted). */
@@ -182,7 +184,9 @@ export class MySqlEventStore implements EventStore, HasAppendQueue {
     await this.pool.end();
   }
 
-  private overloaded(): OverloadedError {
+  /** The refusal of an append now when the queue is full (counted as shed), else null. */
+  private fullQueue(): OverloadedError | null {
+    if (this.queue.length < this.maxQueued) return null;
     this.shed += 1;
     return new OverloadedError('event store append queue', this.options.overloadRetryAfterSeconds ?? 1);
   }
