@@ -1,5 +1,6 @@
 import { DependencyUnavailableError } from '../../commands/dependency-error';
 import { InvalidInputError } from '../../commands/invalid-input-error';
+import { OverloadedError } from '../../commands/overloaded-error';
 import { UndecodableEventError } from '../../domain/shared/upcaster';
 import { FencedError } from '../../projections/read-model-ports';
 
@@ -41,7 +42,17 @@ export const isValueError = (error: unknown): boolean => {
 };
 
 /**
- * What a failed statement means for its caller: InvalidInputError when a value caused it, else
+ * mysql2 refuses a request for a connection at once with this message when its pool's wait queue holds `queueLimit`
+ * requests already (mysql2 lib/base/pool.js): nothing was sent, so the caller may safely retry.
+ */
+const POOL_QUEUE_FULL = 'Queue limit reached.';
+
+const isPoolQueueFull = (error: unknown): boolean =>
+  error instanceof Error && codeOf(error) === undefined && error.message === POOL_QUEUE_FULL;
+
+/**
+ * What a failed statement means for its caller: OverloadedError when the pool's wait queue was full (nothing sent; not
+ * an outage, so no breaker counts it), InvalidInputError when a value caused it, else
  * DependencyUnavailableError naming the database (an outage, a timeout, a lost connection). Errors this project
  * raises on purpose inside a transaction (a fenced write, an undecodable event, an earlier classification) keep their
  * meaning: wrapped as an outage, a fenced batch would be retried forever instead of being left to the new owner.
@@ -49,9 +60,12 @@ export const isValueError = (error: unknown): boolean => {
 export const classifySqlError = (error: unknown, dependency: string): Error =>
   error instanceof InvalidInputError ||
   error instanceof DependencyUnavailableError ||
+  error instanceof OverloadedError ||
   error instanceof UndecodableEventError ||
   error instanceof FencedError
     ? error
-    : isValueError(error)
-      ? new InvalidInputError(`${dependency} cannot hold a value of this request`, { cause: error })
-      : new DependencyUnavailableError(dependency, error);
+    : isPoolQueueFull(error)
+      ? new OverloadedError(`${dependency} connection queue`, 1)
+      : isValueError(error)
+        ? new InvalidInputError(`${dependency} cannot hold a value of this request`, { cause: error })
+        : new DependencyUnavailableError(dependency, error);
