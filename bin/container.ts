@@ -3,6 +3,7 @@ import type { Config } from '../infra/config/config';
 import { createLogger } from '../infra/logging/logger';
 import { createMetricsRegistry } from '../infra/metrics/metrics-registry';
 import { bindReadSide } from './bindings/read-side';
+import { bindUserAdmission } from './bindings/user-admission';
 import { bindWriteSide } from './bindings/write-side';
 import { TOKENS } from './tokens';
 
@@ -17,5 +18,6 @@ export const createContainer = (config: Config, role: string): Container => {
   container.bind(TOKENS.Metrics).toConstantValue(createMetricsRegistry(role));
   bindWriteSide(container);
   bindReadSide(container);
+  bindUserAdmission(container);
   return container;
 };

@@ -9,11 +9,13 @@ import type { IdGenerator } from '../commands/id-generator-port';
 import type { PasswordHasher } from '../commands/password-hasher-port';
 import type { StockGate } from '../commands/stock-gate-port';
 import type { Config } from '../infra/config/config';
+import type { ClientAddress } from '../infra/http/client-address';
 import type { HasAppendQueue } from '../infra/resilience/append-queue-stats';
 import type { EventBus } from '../projections/event-bus-port';
 import type { PartitionLeases } from '../projections/partition-leases-port';
 import type { DeadLetters, ReadModelCatalog, ReadShards } from '../projections/read-model-ports';
 import type { RelayCheckpoint } from '../projections/relay';
+import type { UserAdmission } from '../write-api/routes/user-routes';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`couponkill.${name}`);
 
@@ -41,4 +43,8 @@ export const TOKENS = {
   RelayCheckpoint: token<RelayCheckpoint>('RelayCheckpoint'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
   PartitionLeases: token<PartitionLeases>('PartitionLeases'),
+  /** The client address of a request: the socket peer, or X-Forwarded-For through trusted proxies only. */
+  ClientAddress: token<ClientAddress>('ClientAddress'),
+  /** The limits of registration, login and token refresh, and the client address they key by. */
+  UserAdmission: token<UserAdmission>('UserAdmission'),
 } as const;

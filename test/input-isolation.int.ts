@@ -119,7 +119,8 @@ describe('one caller’s input never fails another’s request', () => {
     await Promise.all(attackers);
 
     expect(outcomes.filter((status) => status !== 200)).toEqual([]);
-    expect([...attackerStatuses.keys()].every((status) => status === 400 || status === 401)).toBe(true);
+    // Wrong passwords for `admin` in a row soon meet its login back-off (429): refused, never served.
+    expect([...attackerStatuses.keys()].every((status) => [400, 401, 429].includes(status))).toBe(true);
     expect(attackerStatuses.get(400)).toBeGreaterThan(0);
     expect((await request(h.api.opsUrl, 'GET', '/readyz')).status).toBe(200);
   });

@@ -103,7 +103,7 @@ describe('the HTTP contract (OpenAPI)', () => {
     expect(routesOfApp(read)).toContain('GET /api/v1/users/{userId}/coupon-stats');
   });
 
-  it('documents 503 OVERLOADED (a full append queue) on every command that appends, and only there', () => {
+  it('documents 503 OVERLOADED (a full append or hashing queue) on every command that appends or hashes, and only there', () => {
     const overloading = WRITE_API_OPERATIONS.filter((operation) =>
       errorCodesOf(operation).includes('OVERLOADED'),
     ).map((operation) => operation.operationId);
@@ -113,6 +113,7 @@ describe('the HTTP contract (OpenAPI)', () => {
         'cancelOrder',
         'closeCoupon',
         'createCoupon',
+        'login',
         'registerUser',
         'seckill',
         'useOrder',
@@ -124,6 +125,26 @@ describe('the HTTP contract (OpenAPI)', () => {
     };
     expect(seckill.description).toContain('`OVERLOADED`');
     expect(seckill.headers['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
+  });
+
+  it('documents 429 RATE_LIMITED with Retry-After and the RateLimit fields on registration, login and refresh', () => {
+    const limited = WRITE_API_OPERATIONS.filter((operation) =>
+      errorCodesOf(operation).includes('RATE_LIMITED'),
+    ).map((operation) => operation.operationId);
+    expect(limited).toEqual(expect.arrayContaining(['registerUser', 'login', 'refreshToken']));
+    for (const path of ['/api/v1/users', '/api/v1/auth/login', '/api/v1/auth/refresh']) {
+      const responses = writeApiDocument().paths?.[path]?.post?.responses as Record<
+        string,
+        { headers: Record<string, unknown> }
+      >;
+      expect(Object.keys(responses['429']!.headers)).toEqual(
+        expect.arrayContaining(['Retry-After', 'RateLimit-Policy', 'RateLimit']),
+      );
+      const admitted = responses[path === '/api/v1/users' ? '201' : '200']!;
+      expect(Object.keys(admitted.headers)).toEqual(
+        expect.arrayContaining(['RateLimit-Policy', 'RateLimit']),
+      );
+    }
   });
 
   it('passes the answers both APIs give (and so does every integration test)', async () => {

@@ -20,7 +20,7 @@ import { toWriteApiError } from './error-mapping';
 import { couponRoutes } from './routes/coupon-routes';
 import { orderRoutes } from './routes/order-routes';
 import { seckillRoutes } from './routes/seckill-routes';
-import { userRoutes } from './routes/user-routes';
+import { userRoutes, type UserAdmission } from './routes/user-routes';
 import { seckillAnswer, type SeckillAnswer } from './seckill-answer';
 import { seckillFastPath } from './seckill-fast-path';
 
@@ -30,6 +30,8 @@ export interface WriteApiDependencies {
   readonly seckill: SeckillHandler;
   readonly users: UserHandlers;
   readonly tokens: JwtTokens;
+  /** What admits registrations, logins and refreshes before they cost a password hash. */
+  readonly userAdmission: UserAdmission;
   readonly registry: Registry;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
@@ -46,7 +48,7 @@ export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAns
   app.get('/healthz', recordRoute, healthz);
   app.get('/openapi.json', recordRoute, openApiRoute(writeApiDocument()));
   app.use(jsonBody(deps.bodyLimitBytes));
-  app.use('/api/v1', userRoutes(deps.users, deps.tokens));
+  app.use('/api/v1', userRoutes(deps.users, deps.tokens, deps.userAdmission));
   app.use('/api/v1/coupons', couponRoutes(deps.coupons, deps.tokens));
   app.use('/api/v1/seckill', seckillRoutes(answer, deps.tokens));
   app.use('/api/v1/orders', orderRoutes(deps.orders, deps.tokens));

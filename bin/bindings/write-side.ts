@@ -10,7 +10,6 @@ import { ReservationSettlement } from '../../commands/reservation-settlement';
 import { SeckillHandler } from '../../commands/seckill-handler';
 import { UserHandlers } from '../../commands/user-handlers';
 import { JwtTokens } from '../../infra/auth/jwt-tokens';
-import { ScryptPasswordHasher } from '../../infra/auth/scrypt-password-hasher';
 import { SystemClock } from '../../infra/clock/system-clock';
 import { EventStoreDbEventStore } from '../../infra/eventstoredb/eventstoredb-event-store';
 import { UuidV7Ids } from '../../infra/ids/uuid-v7-ids';
@@ -111,7 +110,6 @@ export const bindWriteSide = (container: Container): void => {
   });
   single(TOKENS.Clock, () => new SystemClock());
   single(TOKENS.Ids, () => new UuidV7Ids());
-  single(TOKENS.PasswordHasher, (get) => new ScryptPasswordHasher(get(TOKENS.Config).scryptLog2Cost));
   single(JwtTokens, (get) => new JwtTokens(get(TOKENS.Config).jwt));
   single(
     CouponHandlers,

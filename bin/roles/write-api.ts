@@ -36,6 +36,7 @@ export const serveWriteApi = async (
     seckill: container.get(SeckillHandler),
     users: container.get(UserHandlers),
     tokens: container.get(JwtTokens),
+    userAdmission: container.get(TOKENS.UserAdmission),
     registry: container.get(TOKENS.Metrics),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

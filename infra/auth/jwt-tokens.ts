@@ -15,6 +15,17 @@ export interface JwtOptions {
   readonly ttlSeconds: number;
   /** Allowed difference between clocks: `iat` up to this far in the future, `exp` this far in the past. */
   readonly clockSkewSeconds: number;
+  /**
+   * A token is renewed only while its login (`auth_time`) is younger than this; then its user must log in again.
+   * Absent: one TTL, so tokens are not renewed past the lifetime of the login's own token.
+   */
+  readonly maxSessionSeconds?: number;
+}
+
+/** A token as issued: the JWT, and how many seconds it lives. */
+export interface IssuedToken {
+  readonly token: string;
+  readonly expiresIn: number;
 }
 
 export class InvalidTokenError extends Error {
@@ -49,11 +60,16 @@ export class JwtTokens {
     this.key = createSecretKey(Buffer.from(options.secret, 'utf8'));
   }
 
-  issue(principal: Principal & { username?: string }): { token: string; expiresIn: number } {
+  /**
+   * A fresh token for the principal, its login (`auth_time`, seconds since the epoch, OpenID Connect Core §2) now
+   * unless given: a renewal keeps the time of the login it descends from.
+   */
+  issue(principal: Principal & { username?: string }, authTime: number = this.nowSeconds()): IssuedToken {
     const token = jwt.sign(
       {
         role: principal.role,
         iat: this.nowSeconds(),
+        auth_time: authTime,
         ...(principal.username ? { username: principal.username } : {}),
       },
       this.key,
@@ -68,7 +84,28 @@ export class JwtTokens {
     return { token, expiresIn: this.options.ttlSeconds };
   }
 
+  /**
+   * A new token for the holder of a valid one (no password, no hashing): same subject, role and username, a full
+   * TTL from now, the same `auth_time`. Tokens from before `auth_time` was issued count from their `iat`.
+   *
+   * @throws InvalidTokenError when the token is not valid (verify), or its login is older than maxSessionSeconds.
+   */
+  renew(token: string): IssuedToken & { readonly principal: Principal } {
+    const { principal, claims } = this.check(token);
+    const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : (claims.iat ?? 0);
+    const maxSession = this.options.maxSessionSeconds ?? this.options.ttlSeconds;
+    if (this.nowSeconds() - authTime > maxSession)
+      throw new InvalidTokenError(`the login is older than ${maxSession} s: log in again`);
+    const username = typeof claims.username === 'string' ? claims.username : undefined;
+    return { ...this.issue({ ...principal, ...(username ? { username } : {}) }, authTime), principal };
+  }
+
+  /** The principal of a valid token. Throws InvalidTokenError, saying why, for any other. */
   verify(token: string): Principal {
+    return this.check(token).principal;
+  }
+
+  private check(token: string): { principal: Principal; claims: jwt.JwtPayload } {
     const skew = this.options.clockSkewSeconds;
     let claims: string | jwt.JwtPayload;
     try {
@@ -93,6 +130,6 @@ export class JwtTokens {
       throw new InvalidTokenError('token has no valid subject');
     const role = claims.role === 'admin' ? 'admin' : claims.role === 'user' ? 'user' : null;
     if (role === null) throw new InvalidTokenError('token has no valid role');
-    return { userId: sub, role };
+    return { principal: { userId: sub, role }, claims };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustedProxiesProblem } from '../http/client-address';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -141,6 +142,75 @@ export const configSchema = z
       .max(20)
       .default(15)
       .meta({ description: 'password hashing cost: scrypt N = 2^this (10 to 20)' }),
+    COUPONKILL_TRUSTED_PROXIES: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .superRefine((list, context) => {
+        const problem = trustedProxiesProblem(list);
+        if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+      })
+      .meta({
+        description:
+          'proxies whose X-Forwarded-For is believed (addresses, CIDR subnets, or loopback, linklocal, uniquelocal, separated by commas); empty: the socket peer is the client, the header is never read',
+      }),
+    COUPONKILL_LOGIN_ADDRESS_LIMIT: positiveInt
+      .max(1_000_000)
+      .default(30)
+      .meta({ description: 'logins one client address may try per COUPONKILL_LOGIN_ADDRESS_WINDOW_SECONDS' }),
+    COUPONKILL_LOGIN_ADDRESS_WINDOW_SECONDS: positiveInt
+      .max(86_400)
+      .default(60)
+      .meta({ description: 'the window of COUPONKILL_LOGIN_ADDRESS_LIMIT, in seconds' }),
+    COUPONKILL_LOGIN_FREE_FAILURES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(5)
+      .meta({ description: 'wrong passwords in a row for one username before its logins are spaced out' }),
+    COUPONKILL_LOGIN_BACKOFF_BASE_SECONDS: positiveInt.max(3600).default(1).meta({
+      description: 'wait after the first failure past the free ones, in seconds; doubles with each next',
+    }),
+    COUPONKILL_LOGIN_BACKOFF_MAX_SECONDS: positiveInt.max(86_400).default(300).meta({
+      description:
+        'longest wait between two logins of a username that keeps failing, in seconds (never a lockout)',
+    }),
+    COUPONKILL_LOGIN_FAILURE_MEMORY_SECONDS: positiveInt.max(604_800).default(86_400).meta({
+      description:
+        "how long a username's failures in a row are remembered from the first, in seconds (a success forgets them)",
+    }),
+    COUPONKILL_REGISTRATION_ADDRESS_LIMIT: positiveInt.max(1_000_000).default(10).meta({
+      description:
+        'registrations one client address may try per COUPONKILL_REGISTRATION_ADDRESS_WINDOW_SECONDS',
+    }),
+    COUPONKILL_REGISTRATION_ADDRESS_WINDOW_SECONDS: positiveInt
+      .max(604_800)
+      .default(3600)
+      .meta({ description: 'the window of COUPONKILL_REGISTRATION_ADDRESS_LIMIT, in seconds' }),
+    COUPONKILL_TOKEN_REFRESH_LIMIT: positiveInt.max(1_000_000).default(10).meta({
+      description: 'token refreshes one user may make per COUPONKILL_TOKEN_REFRESH_WINDOW_SECONDS',
+    }),
+    COUPONKILL_TOKEN_REFRESH_WINDOW_SECONDS: positiveInt
+      .max(86_400)
+      .default(60)
+      .meta({ description: 'the window of COUPONKILL_TOKEN_REFRESH_LIMIT, in seconds' }),
+    COUPONKILL_JWT_MAX_SESSION_SECONDS: positiveInt.max(31_536_000).default(86_400).meta({
+      description:
+        'a token is refreshed only while its login is younger than this, in seconds; then the user logs in again',
+    }),
+    COUPONKILL_PASSWORD_HASHING_CONCURRENCY: positiveInt.max(256).optional().meta({
+      description: 'password hashes (scrypt) computed at once; more wait in a bounded queue',
+      shownDefault: "UV_THREADPOOL_SIZE - 1, at least 1 (3 with libuv's default of 4)",
+    }),
+    COUPONKILL_PASSWORD_HASHING_QUEUE: z.coerce.number().int().min(0).max(100_000).default(64).meta({
+      description: 'password hashes that may wait; past it logins and registrations get 503 OVERLOADED',
+    }),
     COUPONKILL_ADMIN_USERNAME: z.string().min(3).optional().meta({
       description:
         'administrator registered at start when absent (set both or neither with COUPONKILL_ADMIN_PASSWORD)',

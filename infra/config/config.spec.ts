@@ -75,7 +75,7 @@ describe('configuration', () => {
   });
 
   it('keeps the admission settings in one object, the queue bound sized from the group commits by default', () => {
-    expect(loadConfig(secret).admission).toEqual({
+    expect(loadConfig(secret).admission).toMatchObject({
       breaker: {
         consecutiveFailures: 5,
         failureRatio: 0.5,
@@ -109,5 +109,55 @@ describe('configuration', () => {
       'COUPONKILL_BREAKER_HALF_OPEN_AFTER_MS',
       'COUPONKILL_EVENT_STORE_QUEUE_MAX',
     ]);
+  });
+
+  it('keeps the login, registration and refresh limits in admission.auth, with production defaults', () => {
+    const config = loadConfig(secret);
+    expect(config.admission.trustedProxies).toEqual([]);
+    expect(config.admission.auth).toEqual({
+      loginPerAddress: { quota: 30, windowSeconds: 60 },
+      loginBackoff: { freeFailures: 5, baseSeconds: 1, maxSeconds: 300, memorySeconds: 86_400 },
+      registrationPerAddress: { quota: 10, windowSeconds: 3600 },
+      refreshPerUser: { quota: 10, windowSeconds: 60 },
+      passwordHashing: { concurrency: 3, queue: 64 },
+    });
+    expect(config.jwt).toMatchObject({ ttlSeconds: 3600, maxSessionSeconds: 86_400 });
+    const tuned = loadConfig({
+      ...secret,
+      COUPONKILL_TRUSTED_PROXIES: ' 10.0.0.0/8, ::1 ,loopback',
+      COUPONKILL_LOGIN_ADDRESS_LIMIT: '5',
+      COUPONKILL_LOGIN_BACKOFF_BASE_SECONDS: '2',
+      COUPONKILL_LOGIN_BACKOFF_MAX_SECONDS: '1',
+      COUPONKILL_PASSWORD_HASHING_QUEUE: '0',
+      UV_THREADPOOL_SIZE: '8',
+    });
+    expect(tuned.admission.trustedProxies).toEqual(['10.0.0.0/8', '::1', 'loopback']);
+    expect(tuned.admission.auth.loginPerAddress.quota).toBe(5);
+    // A cap below the first wait is the first wait.
+    expect(tuned.admission.auth.loginBackoff).toMatchObject({ baseSeconds: 2, maxSeconds: 2 });
+    expect(tuned.admission.auth.passwordHashing).toEqual({ concurrency: 7, queue: 0 });
+    expect(
+      loadConfig({ ...secret, UV_THREADPOOL_SIZE: '1', COUPONKILL_PASSWORD_HASHING_CONCURRENCY: '2' })
+        .admission.auth.passwordHashing.concurrency,
+    ).toBe(2);
+    expect(
+      loadConfig({ ...secret, UV_THREADPOOL_SIZE: '1' }).admission.auth.passwordHashing.concurrency,
+    ).toBe(1);
+    const problems = problemsOf({
+      ...secret,
+      COUPONKILL_TRUSTED_PROXIES: '10.0.0.0/8,proxy.example',
+      COUPONKILL_LOGIN_ADDRESS_LIMIT: '0',
+      COUPONKILL_LOGIN_FREE_FAILURES: '-1',
+      COUPONKILL_REGISTRATION_ADDRESS_WINDOW_SECONDS: 'hourly',
+      COUPONKILL_PASSWORD_HASHING_CONCURRENCY: '0',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'COUPONKILL_LOGIN_ADDRESS_LIMIT',
+      'COUPONKILL_LOGIN_FREE_FAILURES',
+      'COUPONKILL_PASSWORD_HASHING_CONCURRENCY',
+      'COUPONKILL_REGISTRATION_ADDRESS_WINDOW_SECONDS',
+      'COUPONKILL_TRUSTED_PROXIES',
+    ]);
+    expect(problems.find((p) => p.startsWith('COUPONKILL_TRUSTED_PROXIES'))).toContain('proxy.example');
   });
 });

@@ -26,6 +26,39 @@ export interface AdmissionSettings {
   readonly eventStoreQueueMax: number;
   /** Retry-After of a 503 OVERLOADED, in seconds. */
   readonly overloadRetryAfterSeconds: number;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (addresses, CIDR subnets, proxy-addr's names); empty: never
+   * (infra/http/client-address.ts).
+   */
+  readonly trustedProxies: readonly string[];
+  /** What registration, login and token refresh admit before any password is hashed. */
+  readonly auth: AuthAdmissionSettings;
+}
+
+/** A quota: `quota` requests per `windowSeconds` (a fixed window, counted in Redis across replicas). */
+export interface QuotaSettings {
+  readonly quota: number;
+  readonly windowSeconds: number;
+}
+
+/**
+ * Admission of the login, registration and refresh routes (README, "Admission control"): per-address quotas, the
+ * per-username back-off after wrong passwords, a per-user refresh quota, and the bound on concurrent scrypt hashing.
+ */
+export interface AuthAdmissionSettings {
+  readonly loginPerAddress: QuotaSettings;
+  /** After `freeFailures` wrong passwords in a row, the nth next waits baseSeconds × 2^(n-1), at most maxSeconds. */
+  readonly loginBackoff: {
+    readonly freeFailures: number;
+    readonly baseSeconds: number;
+    readonly maxSeconds: number;
+    /** Failures in a row are forgotten this long after the first of them (a success forgets them at once). */
+    readonly memorySeconds: number;
+  };
+  readonly registrationPerAddress: QuotaSettings;
+  readonly refreshPerUser: QuotaSettings;
+  /** scrypt hashes computed at once, and hashes that may wait for a slot before more are shed (503 OVERLOADED). */
+  readonly passwordHashing: { readonly concurrency: number; readonly queue: number };
 }
 
 export interface Config {
@@ -57,6 +90,8 @@ export interface Config {
     readonly ttlSeconds: number;
     /** Allowed difference between our clock and the issuer's, for `iat` and `exp`. */
     readonly clockSkewSeconds: number;
+    /** A token is renewed only while its login (`auth_time`) is younger than this. */
+    readonly maxSessionSeconds: number;
   };
   readonly scryptLog2Cost: number;
   readonly admin: { readonly username: string; readonly password: string } | null;
@@ -104,6 +139,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** libuv's thread pool size as Node reads UV_THREADPOOL_SIZE (default 4, 1 to 1024). */
+const threadPoolSize = (value: string | undefined): number => {
+  const size = Number(value);
+  return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : 4;
+};
+
 /** Reads and validates the configuration once; every problem is reported by the variable that holds it. */
 export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
   const parsed = configSchema.safeParse(env);
@@ -146,6 +187,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
       audience: c.COUPONKILL_JWT_AUDIENCE,
       ttlSeconds: c.COUPONKILL_JWT_TTL_SECONDS,
       clockSkewSeconds: c.COUPONKILL_JWT_CLOCK_SKEW_SECONDS,
+      maxSessionSeconds: c.COUPONKILL_JWT_MAX_SESSION_SECONDS,
     },
     scryptLog2Cost: c.COUPONKILL_SCRYPT_LOG2_COST,
     admin:
@@ -169,6 +211,37 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         c.COUPONKILL_EVENT_STORE_QUEUE_MAX ??
         c.COUPONKILL_EVENT_STORE_BATCH_MAX * c.COUPONKILL_EVENT_STORE_POOL_SIZE,
       overloadRetryAfterSeconds: c.COUPONKILL_OVERLOAD_RETRY_AFTER_SECONDS,
+      trustedProxies: c.COUPONKILL_TRUSTED_PROXIES,
+      auth: {
+        loginPerAddress: {
+          quota: c.COUPONKILL_LOGIN_ADDRESS_LIMIT,
+          windowSeconds: c.COUPONKILL_LOGIN_ADDRESS_WINDOW_SECONDS,
+        },
+        loginBackoff: {
+          freeFailures: c.COUPONKILL_LOGIN_FREE_FAILURES,
+          baseSeconds: c.COUPONKILL_LOGIN_BACKOFF_BASE_SECONDS,
+          maxSeconds: Math.max(
+            c.COUPONKILL_LOGIN_BACKOFF_MAX_SECONDS,
+            c.COUPONKILL_LOGIN_BACKOFF_BASE_SECONDS,
+          ),
+          memorySeconds: c.COUPONKILL_LOGIN_FAILURE_MEMORY_SECONDS,
+        },
+        registrationPerAddress: {
+          quota: c.COUPONKILL_REGISTRATION_ADDRESS_LIMIT,
+          windowSeconds: c.COUPONKILL_REGISTRATION_ADDRESS_WINDOW_SECONDS,
+        },
+        refreshPerUser: {
+          quota: c.COUPONKILL_TOKEN_REFRESH_LIMIT,
+          windowSeconds: c.COUPONKILL_TOKEN_REFRESH_WINDOW_SECONDS,
+        },
+        passwordHashing: {
+          // One libuv thread stays free of scrypt for what else needs the pool (zlib bodies, DNS, fs).
+          concurrency:
+            c.COUPONKILL_PASSWORD_HASHING_CONCURRENCY ??
+            Math.max(1, threadPoolSize(env.UV_THREADPOOL_SIZE) - 1),
+          queue: c.COUPONKILL_PASSWORD_HASHING_QUEUE,
+        },
+      },
     },
     read: {
       databaseUrl: c.COUPONKILL_READ_DATABASE_URL,

@@ -26,7 +26,7 @@ interface ErrorSpec {
   /** `details` is always there (else only sometimes). */
   readonly detailsAlways?: boolean;
   /** Headers this answer always carries besides those of every answer. */
-  readonly headers?: readonly ('Retry-After' | 'WWW-Authenticate')[];
+  readonly headers?: readonly ErrorHeader[];
 }
 
 const digits = z.string().regex(/^[0-9]+$/);
@@ -111,6 +111,12 @@ export const ERROR_CODES = {
     description:
       'bodies are JSON (`application/json`), UTF-8, encoded identity, gzip, deflate or br; anything else is refused',
   },
+  RATE_LIMITED: {
+    status: 429,
+    description:
+      'a rate limit refused the request before any work was done (README, "Admission control"); retry after `Retry-After` seconds. `RateLimit-Policy` names the limit',
+    headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit'],
+  },
   INTERNAL_ERROR: { status: 500, description: 'an unexpected error (logged with its stack, never sent)' },
   DEPENDENCY_UNAVAILABLE: {
     status: 503,
@@ -121,7 +127,7 @@ export const ERROR_CODES = {
   OVERLOADED: {
     status: 503,
     description:
-      "the event store's append queue is full: the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
+      "the event store's append queue, or the queue of password hashing, is full: the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
     headers: ['Retry-After'],
   },
   GATE_RECOVERING: {
@@ -181,6 +187,9 @@ export const errorBodyOf = (code: ErrorCode): Schema => {
   return schema;
 };
 
+const RATE_LIMIT_POLICY_PATTERN = '^"[A-Za-z0-9_-]+";q=[0-9]+;w=[0-9]+$';
+const RATE_LIMIT_PATTERN = '^"[A-Za-z0-9_-]+";r=[0-9]+;t=[0-9]+$';
+
 interface HeaderSpec {
   readonly description: string;
   readonly required: boolean;
@@ -216,9 +225,25 @@ const HEADERS = {
     required: true,
     schema: { type: 'string', const: 'Bearer realm="couponkill"' },
   },
+  'RateLimit-Policy': {
+    description:
+      'The quota that applies: `"<name>";q=<requests>;w=<seconds>` (draft-ietf-httpapi-ratelimit-headers-10 §4).',
+    required: true,
+    schema: { type: 'string', pattern: RATE_LIMIT_POLICY_PATTERN },
+  },
+  RateLimit: {
+    description:
+      'What is left of it: `"<name>";r=<requests remaining>;t=<seconds until it resets>` (draft-ietf-httpapi-ratelimit-headers-10 §5).',
+    required: true,
+    schema: { type: 'string', pattern: RATE_LIMIT_PATTERN },
+  },
 } as const satisfies Record<string, HeaderSpec>;
 
 type HeaderName = keyof typeof HEADERS;
+
+/** The headers an error answer may carry besides those of every answer. */
+const ERROR_HEADERS = ['Retry-After', 'WWW-Authenticate', 'RateLimit-Policy', 'RateLimit'] as const;
+type ErrorHeader = (typeof ERROR_HEADERS)[number];
 
 /** Every answer's headers (infra/http/request-context.ts, response-headers.ts). */
 const EVERY_ANSWER: readonly HeaderName[] = ['X-Request-Id', 'Cache-Control', 'X-Content-Type-Options'];
@@ -228,6 +253,15 @@ export const answerHeader = (
   description: string,
   schema: HeaderSpec['schema'] = { type: 'string' },
 ): HeaderSpec => ({ description, required: true, schema });
+
+/** The RateLimit-Policy and RateLimit fields on an answer that a quota admitted (infra/http/rate-limit.ts). */
+export const RATE_LIMIT_ANSWER_HEADERS: Readonly<Record<string, HeaderSpec>> = {
+  'RateLimit-Policy': answerHeader(
+    HEADERS['RateLimit-Policy'].description,
+    HEADERS['RateLimit-Policy'].schema,
+  ),
+  RateLimit: answerHeader(HEADERS.RateLimit.description, HEADERS.RateLimit.schema),
+};
 
 const BEARER_SCHEME = {
   type: 'http',
@@ -331,7 +365,7 @@ export const openApiDocument = (info: ApiInfo, operations: readonly ApiOperation
     }
     for (const [status, codes] of byStatus) {
       const headers: Record<string, unknown> = common();
-      for (const name of ['Retry-After', 'WWW-Authenticate'] as const) {
+      for (const name of ERROR_HEADERS) {
         const carrying = codes.filter((code) => (ERROR_CODES[code] as ErrorSpec).headers?.includes(name));
         if (carrying.length === codes.length) headers[name] = header(name);
         else if (carrying.length > 0)

@@ -11,6 +11,12 @@ export interface QuotaPolicy {
   readonly windowSeconds: number;
 }
 
+/** A limiter and the policy it enforces, as a route holds them: `takeQuota(q.limiter, key, q.policy, message)`. */
+export interface Quota {
+  readonly limiter: RateLimiterAbstract;
+  readonly policy: QuotaPolicy;
+}
+
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
 /**

@@ -34,6 +34,10 @@ export const createTestEnv = (overrides: Record<string, string> = {}): TestEnv =
     COUPONKILL_BUS_CLAIM_IDLE_MS: '1000',
     COUPONKILL_CONSUMER_NAME: `test-${suffix}`,
     COUPONKILL_OPS_PORT: '0',
+    // Every test client is 127.0.0.1: one address standing for many clients. test/auth-admission.int.ts sets the
+    // per-address limits it tests; the per-username back-off keeps its production defaults everywhere.
+    COUPONKILL_LOGIN_ADDRESS_LIMIT: '1000000',
+    COUPONKILL_REGISTRATION_ADDRESS_LIMIT: '1000000',
     ...overrides,
   });
   return {

@@ -9,7 +9,7 @@ import {
 import { addStockOperation, closeCouponOperation, createCouponOperation } from './coupon-contract';
 import { cancelOrderOperation, useOrderOperation } from './order-contract';
 import { seckillOperation } from './seckill-contract';
-import { loginOperation, registerOperation } from './user-contract';
+import { loginOperation, refreshOperation, registerOperation } from './user-contract';
 
 /** What every route behind the JSON body parser (infra/http/json-body.ts) may answer before it runs, and a 500. */
 const BEHIND_THE_BODY_PARSER: readonly ErrorCode[] = [
@@ -33,6 +33,7 @@ export const WRITE_API_OPERATIONS: readonly ApiOperation[] = [
   ...[
     registerOperation,
     loginOperation,
+    refreshOperation,
     createCouponOperation,
     addStockOperation,
     closeCouponOperation,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isWellFormedText } from '../../domain/shared/text';
 import { USERNAME_PATTERN, USERNAME_RULE, validUsername } from '../../domain/user/username';
 import { SUBJECT_PATTERN } from '../../infra/auth/jwt-tokens';
-import { answerHeader, type ApiOperation } from '../../infra/http/openapi';
+import { answerHeader, RATE_LIMIT_ANSWER_HEADERS, type ApiOperation } from '../../infra/http/openapi';
 
 /** The username rule (domain/user/username.ts) at the edge, for registration and login alike. */
 const username = z
@@ -59,7 +59,7 @@ export const registerOperation: ApiOperation = {
   operationId: 'registerUser',
   summary: 'Register a user',
   description:
-    'Anyone may register. The username is normalised before it is checked and stored, and registration and login apply the same rule.',
+    'Anyone may register. The username is normalised before it is checked and stored, and registration and login apply the same rule. Each client address may try a few registrations per window (`RateLimit-Policy` "registration-address"; 10 an hour by default), counted before the password is hashed.',
   tag: 'users',
   access: 'anyone',
   body: { schema: credentials, required: true, description: 'the new username and password' },
@@ -67,10 +67,13 @@ export const registerOperation: ApiOperation = {
     201: {
       description: 'registered',
       schema: registeredUser,
-      headers: { Location: answerHeader("the user's path", { type: 'string', pattern: '^/api/v1/users/' }) },
+      headers: {
+        Location: answerHeader("the user's path", { type: 'string', pattern: '^/api/v1/users/' }),
+        ...RATE_LIMIT_ANSWER_HEADERS,
+      },
     },
   },
-  errors: ['USERNAME_TAKEN', 'DEPENDENCY_UNAVAILABLE', 'OVERLOADED'],
+  errors: ['USERNAME_TAKEN', 'RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'OVERLOADED'],
 };
 
 export const loginOperation: ApiOperation = {
@@ -79,10 +82,23 @@ export const loginOperation: ApiOperation = {
   operationId: 'login',
   summary: 'Log in',
   description:
-    'A bearer token for the user. Unknown names and wrong passwords answer alike, and take as long.',
+    'A bearer token for the user. Unknown names and wrong passwords answer alike, and take as long. Before any password is checked, two limits apply (`429 RATE_LIMITED` with `Retry-After`): attempts per client address (`RateLimit-Policy` "login-address", 30 a minute by default), and per username an exponential back-off after wrong passwords in a row ("login-backoff": after 5 free ones, 1 s, 2 s, 4 s, … up to 300 s; a success resets it; never a lockout). Password checks run a few at a time; when too many wait, the login is refused at once with `503 OVERLOADED`. Keep a session alive with `POST /api/v1/auth/refresh` rather than logging in again.',
   tag: 'users',
   access: 'anyone',
   body: { schema: credentials, required: true, description: 'the username and password' },
-  answers: { 200: { description: 'a token', schema: loginAnswer } },
-  errors: ['INVALID_CREDENTIALS', 'DEPENDENCY_UNAVAILABLE'],
+  answers: { 200: { description: 'a token', schema: loginAnswer, headers: RATE_LIMIT_ANSWER_HEADERS } },
+  errors: ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'OVERLOADED'],
+};
+
+export const refreshOperation: ApiOperation = {
+  method: 'post',
+  route: '/api/v1/auth/refresh',
+  operationId: 'refreshToken',
+  summary: 'Renew a token',
+  description:
+    'A new token for the holder of a valid one, for a full lifetime from now: no password, no hashing. A token is renewed only while the login it descends from is younger than the longest session (24 h by default); after that its user logs in again. Each user may renew a few times per window (`RateLimit-Policy` "token-refresh", 10 a minute by default). Renew when less than half of `expiresIn` is left, and before a sale opens, so that no one needs to log in while it runs.',
+  tag: 'users',
+  access: 'user',
+  answers: { 200: { description: 'a new token', schema: loginAnswer, headers: RATE_LIMIT_ANSWER_HEADERS } },
+  errors: ['RATE_LIMITED'],
 };
