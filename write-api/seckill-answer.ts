@@ -65,9 +65,9 @@ export const seckillAnswer = (seckill: SeckillHandler, registry: Registry, logge
       const { couponId } = parseWith(couponIdParam, call.params, 'path');
       const idempotencyKey = call.idempotencyKey ?? null;
       if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw invalidIdempotencyKey();
-      const { userId } = call.principal;
+      const { userId, registeredAtMs } = call.principal;
       const result = await seckill.handle(
-        { couponId, userId, idempotencyKey },
+        { couponId, userId, idempotencyKey, registeredAtMs: registeredAtMs ?? null },
         { actorId: userId, correlationId: call.requestId, causationId: call.requestId },
       );
       outcome(result.replayed ? 'REPLAYED' : 'PLACED').inc();

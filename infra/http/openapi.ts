@@ -65,6 +65,11 @@ export const ERROR_CODES = {
   },
   INVALID_CREDENTIALS: { status: 401, description: 'unknown username or wrong password' },
   FORBIDDEN: { status: 403, description: "the caller's role may not do this, or the data is another user's" },
+  ACCOUNT_TOO_NEW: {
+    status: 403,
+    description:
+      "the coupon requires an account at least `minAccountAgeSeconds` old and the buyer's is younger, or its token predates tokens carrying the registration time (log in again)",
+  },
   COUPON_NOT_FOUND: { status: 404, description: 'no such coupon' },
   ORDER_NOT_FOUND: {
     status: 404,

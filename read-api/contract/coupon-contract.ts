@@ -15,6 +15,9 @@ export const couponView = z
     description: z.string(),
     faceValueCents: count,
     perUserLimit: z.number().int().min(1),
+    minAccountAgeSeconds: z.number().int().min(0).meta({
+      description: "how old a buyer's account must be to buy, in seconds (0: any account)",
+    }),
     saleStartsAt: z.iso.datetime(),
     saleEndsAt: z.iso.datetime(),
     status: z.enum(['ACTIVE', 'CLOSED']),

@@ -26,7 +26,7 @@ export const seckillOperation: ApiOperation = {
   operationId: 'seckill',
   summary: 'Buy a unit of a coupon',
   description:
-    "One Redis round trip checks the sale window, the buyer's limit and the stock at once; the order is stored in the event store before the answer. Without an `Idempotency-Key`, a buyer at the coupon's per-user limit gets `409 LIMIT_REACHED` with the orders they hold.",
+    "One Redis round trip checks the sale window, the coupon's account-age rule, the buyer's limit and the stock at once; the order is stored in the event store before the answer. Without an `Idempotency-Key`, a buyer at the coupon's per-user limit gets `409 LIMIT_REACHED` with the orders they hold.",
   tag: 'seckill',
   access: 'user',
   params: couponIdParam,
@@ -61,6 +61,7 @@ export const seckillOperation: ApiOperation = {
     'SALE_NOT_STARTED',
     'SALE_ENDED',
     'COUPON_CLOSED',
+    'ACCOUNT_TOO_NEW',
     'SECKILL_IN_PROGRESS',
     'DEPENDENCY_UNAVAILABLE',
     'OVERLOADED',
