@@ -26,6 +26,28 @@ export interface AdmissionSettings {
   readonly eventStoreQueueMax: number;
   /** Retry-After of a 503 OVERLOADED, in seconds. */
   readonly overloadRetryAfterSeconds: number;
+  /** Rate limits of the seckill route, checked in process before the stock gate (per replica). */
+  readonly seckill: SeckillRateLimits;
+  /** Rate limit of the read API (per replica). */
+  readonly reads: ReadRateLimits;
+}
+
+/**
+ * The seckill route's in-process limits. Each replica counts on its own (no extra round trip on the hot path): with
+ * R replicas a buyer or a coupon gets up to R times these rates. They protect capacity; the per-user limit in the gate
+ * is what keeps a sale correct.
+ */
+export interface SeckillRateLimits {
+  /** Seckill requests per buyer per second (429 RATE_LIMITED past it). */
+  readonly buyerClicksPerSecond: number;
+  /** Requests let through to the gate per coupon per second (503 OVERLOADED past it); null: no such limit. */
+  readonly couponAdmissionsPerSecond: number | null;
+}
+
+/** The read API's in-process limit, per replica. */
+export interface ReadRateLimits {
+  /** Authenticated requests per buyer per second (429 RATE_LIMITED past it). */
+  readonly buyerRequestsPerSecond: number;
 }
 
 export interface Config {
@@ -169,6 +191,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         c.COUPONKILL_EVENT_STORE_QUEUE_MAX ??
         c.COUPONKILL_EVENT_STORE_BATCH_MAX * c.COUPONKILL_EVENT_STORE_POOL_SIZE,
       overloadRetryAfterSeconds: c.COUPONKILL_OVERLOAD_RETRY_AFTER_SECONDS,
+      seckill: {
+        buyerClicksPerSecond: c.COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND,
+        couponAdmissionsPerSecond: c.COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND || null,
+      },
+      reads: { buyerRequestsPerSecond: c.COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND },
     },
     read: {
       databaseUrl: c.COUPONKILL_READ_DATABASE_URL,

@@ -26,8 +26,12 @@ interface ErrorSpec {
   /** `details` is always there (else only sometimes). */
   readonly detailsAlways?: boolean;
   /** Headers this answer always carries besides those of every answer. */
-  readonly headers?: readonly ('Retry-After' | 'WWW-Authenticate')[];
+  readonly headers?: readonly ErrorHeader[];
 }
+
+/** The headers an error answer may carry beyond those of every answer. */
+const ERROR_HEADERS = ['Retry-After', 'WWW-Authenticate', 'RateLimit-Policy', 'RateLimit'] as const;
+type ErrorHeader = (typeof ERROR_HEADERS)[number];
 
 const digits = z.string().regex(/^[0-9]+$/);
 
@@ -110,6 +114,12 @@ export const ERROR_CODES = {
     description: 'the change lost every retry of a race for its stream (about 2 s); nothing was written',
     headers: ['Retry-After'],
   },
+  RATE_LIMITED: {
+    status: 429,
+    description:
+      'the caller sent more requests than its quota allows (the `RateLimit-Policy` field names it): nothing was done; retry after `Retry-After` seconds',
+    headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit'],
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'the body is over the size limit (16 KiB by default)' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
@@ -126,7 +136,7 @@ export const ERROR_CODES = {
   OVERLOADED: {
     status: 503,
     description:
-      "the event store's append queue is full: the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
+      "more is coming in than the server admits now (the event store's append queue is full, or a seckill stampede is past the coupon's admission rate): the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
     headers: ['Retry-After'],
   },
   GATE_RECOVERING: {
@@ -221,12 +231,30 @@ const HEADERS = {
     required: true,
     schema: { type: 'string', const: 'Bearer realm="couponkill"' },
   },
+  'RateLimit-Policy': {
+    description:
+      'The quota that applies, as `"<name>";q=<requests>;w=<seconds>` (draft-ietf-httpapi-ratelimit-headers §4).',
+    required: true,
+    schema: { type: 'string', pattern: '^"[A-Za-z0-9_-]+";q=[0-9]+;w=[0-9]+$' },
+  },
+  RateLimit: {
+    description:
+      'What is left of the quota, as `"<name>";r=<requests left>;t=<seconds until it resets>` (draft-ietf-httpapi-ratelimit-headers §5).',
+    required: true,
+    schema: { type: 'string', pattern: '^"[A-Za-z0-9_-]+";r=[0-9]+;t=[0-9]+$' },
+  },
 } as const satisfies Record<string, HeaderSpec>;
 
 type HeaderName = keyof typeof HEADERS;
 
 /** Every answer's headers (infra/http/request-context.ts, response-headers.ts). */
 const EVERY_ANSWER: readonly HeaderName[] = ['X-Request-Id', 'Cache-Control', 'X-Content-Type-Options'];
+
+/** The RateLimit fields an answer carries when a quota applies to it (infra/http/rate-limit.ts). */
+export const rateLimitAnswerHeaders = (): Readonly<Record<string, HeaderSpec>> => ({
+  'RateLimit-Policy': HEADERS['RateLimit-Policy'],
+  RateLimit: HEADERS.RateLimit,
+});
 
 /** A header an operation's answer carries besides the common ones (`Location`, `Idempotent-Replayed`). */
 export const answerHeader = (
@@ -336,7 +364,7 @@ export const openApiDocument = (info: ApiInfo, operations: readonly ApiOperation
     }
     for (const [status, codes] of byStatus) {
       const headers: Record<string, unknown> = common();
-      for (const name of ['Retry-After', 'WWW-Authenticate'] as const) {
+      for (const name of ERROR_HEADERS) {
         const carrying = codes.filter((code) => (ERROR_CODES[code] as ErrorSpec).headers?.includes(name));
         if (carrying.length === codes.length) headers[name] = header(name);
         else if (carrying.length > 0)

@@ -34,6 +34,10 @@ export const createTestEnv = (overrides: Record<string, string> = {}): TestEnv =
     COUPONKILL_BUS_CLAIM_IDLE_MS: '1000',
     COUPONKILL_CONSUMER_NAME: `test-${suffix}`,
     COUPONKILL_OPS_PORT: '0',
+    // Suites hammer one buyer on purpose (per-user limit, idempotency races): the buyer rate limits would turn that
+    // into 429s. The admission suites set the production-like figures they test.
+    COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND: '10000',
+    COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND: '10000',
     ...overrides,
   });
   return {
