@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { couponIdParam } from '../../infra/http/id-params';
-import { uuidString, type ApiOperation, type Same } from '../../infra/http/openapi';
+import { uuidString, rateLimitAnswerHeaders, type ApiOperation, type Same } from '../../infra/http/openapi';
 import type { CouponView } from '../../projections/coupons/coupons-queries';
 import { listQuery, minPositionHeader, READ_MODEL, readQuery } from './request-parts';
 
@@ -50,7 +50,9 @@ export const listCouponsOperation: ApiOperation = {
   access: 'user',
   query: pageQuery,
   headers: minPositionHeader,
-  answers: { 200: { description: 'a page of coupons', schema: couponPage } },
+  answers: {
+    200: { description: 'a page of coupons', schema: couponPage, headers: rateLimitAnswerHeaders() },
+  },
   errors: READ_MODEL,
 };
 
@@ -65,6 +67,6 @@ export const getCouponOperation: ApiOperation = {
   params: couponIdParam,
   query: readQuery,
   headers: minPositionHeader,
-  answers: { 200: { description: 'the coupon', schema: couponView } },
+  answers: { 200: { description: 'the coupon', schema: couponView, headers: rateLimitAnswerHeaders() } },
   errors: ['COUPON_NOT_FOUND', ...READ_MODEL],
 };
