@@ -36,6 +36,7 @@ const truthOf = async (h: Harness, couponId: string) => {
 const comparable = (state: GateCouponState | null) =>
   state && {
     totalStock: state.totalStock,
+    minAccountAgeSeconds: state.minAccountAgeSeconds,
     sold: state.sold,
     buyers: new Map([...state.buyers].map(([user, orders]) => [user, [...orders].sort()])),
     idempotencyKeys: state.idempotencyKeys,
