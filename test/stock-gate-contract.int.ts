@@ -411,6 +411,7 @@ const contract = (factory: GateAdapterFactory): void => {
         limit: '2',
         start: String(c.saleStartsAtMs),
         end: String(c.saleEndsAtMs),
+        minage: '0',
         sold: '1',
       },
       buyers: { '~': '1', u1: 'o-1' },
@@ -475,6 +476,7 @@ const contract = (factory: GateAdapterFactory): void => {
       expect(await gate.state(c.couponId)).toEqual({
         couponId: c.couponId,
         totalStock: 5,
+        minAccountAgeSeconds: 0,
         sold: 0,
         buyers: new Map(),
         idempotencyKeys: new Map(),
@@ -579,6 +581,7 @@ const contract = (factory: GateAdapterFactory): void => {
       expect(await gate.state(c.couponId)).toEqual({
         couponId: c.couponId,
         totalStock: 6,
+        minAccountAgeSeconds: 0,
         sold: 2,
         buyers: new Map([
           ['u1', ['o-1']],
