@@ -12,6 +12,7 @@ import { ProjectionLag, type LagReport } from '../projections/projection-lag';
 import { Relay } from '../projections/relay';
 import { StatsQueries } from '../projections/stats/stats-queries';
 import { createReadApi } from '../read-api/app';
+import { buyerReadLimit } from '../read-api/read-admission';
 import { ProjectorFactory } from './bindings/read-side';
 import { createContainer } from './container';
 import { closeReadSide, closeWriteSide, openReadSide, openWriteSide } from './lifecycle';
@@ -139,6 +140,7 @@ export const startRoles = async (
       tokens: container.get(JwtTokens),
       registry: container.get(TOKENS.Metrics),
       logger,
+      buyerLimit: buyerReadLimit(config.admission.reads, container.get(TOKENS.Metrics)),
     });
     const listening = await listen(app, { port: roles.readApi, host: config.host, backlog });
     listeners.push(listening);

@@ -27,6 +27,8 @@ export interface NewCoupon {
   readonly faceValueCents: number;
   readonly totalStock: number;
   readonly perUserLimit: number;
+  /** How old a buyer's account must be to buy, in seconds; absent or 0: no such rule. */
+  readonly minAccountAgeSeconds?: number;
   readonly saleStartsAt: Date;
   readonly saleEndsAt: Date;
 }
@@ -52,7 +54,12 @@ export class CouponHandlers {
 
   create(coupon: NewCoupon, context: CommandContext): Promise<CouponCommandResult> {
     const couponId = this.ids.newId();
-    const data = { couponId, ...coupon, description: coupon.description ?? '' };
+    const data = {
+      couponId,
+      ...coupon,
+      description: coupon.description ?? '',
+      minAccountAgeSeconds: coupon.minAccountAgeSeconds ?? 0,
+    };
     return this.run(couponId, { type: 'CreateCoupon', data }, context);
   }
 

@@ -6,6 +6,7 @@ export const toGateCoupon = (coupon: ExistingCoupon, revision: bigint): GateCoup
   revision,
   totalStock: coupon.totalStock,
   perUserLimit: coupon.perUserLimit,
+  minAccountAgeSeconds: coupon.minAccountAgeSeconds,
   saleStartsAtMs: Date.parse(coupon.saleStartsAt),
   saleEndsAtMs: Date.parse(coupon.saleEndsAt),
   closed: coupon.status === 'closed',

@@ -55,7 +55,7 @@ describe('OrderHandlers', () => {
           and: async (w, [cancelled]) => {
             expect(cancelled?.metadata).toMatchObject({ userId: 'u-1', correlationId: 'req-1' });
             const again = await w.seckill.handle(
-              { couponId, userId: 'u-2', idempotencyKey: null },
+              { couponId, userId: 'u-2', idempotencyKey: null, registeredAtMs: null },
               as('u-2'),
             );
             expect(again).toMatchObject({ status: 'PLACED', replayed: false });

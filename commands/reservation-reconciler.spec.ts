@@ -250,6 +250,7 @@ describe('ReservationReconciler', () => {
       revision: 0n,
       totalStock: 1,
       perUserLimit: 1,
+      minAccountAgeSeconds: 0,
       saleStartsAtMs: 0,
       saleEndsAtMs: Number.MAX_SAFE_INTEGER,
       closed: false,

@@ -25,4 +25,6 @@ const REFUSAL_MESSAGES: Record<SeckillRefusal, string> = {
   SALE_NOT_STARTED: 'the sale has not started yet',
   SALE_ENDED: 'the sale has ended',
   COUPON_CLOSED: 'the coupon is closed',
+  ACCOUNT_TOO_NEW:
+    'your account is too new to buy this coupon (log in again if it was made before your token)',
 };

@@ -31,7 +31,7 @@ const spec = HandlerSpecification.for();
 const seckill =
   (userId: string, idempotencyKey: string | null = null) =>
   (w: World) =>
-    w.seckill.handle({ couponId, userId, idempotencyKey }, as(userId));
+    w.seckill.handle({ couponId, userId, idempotencyKey, registeredAtMs: null }, as(userId));
 
 const order = (orderId: string, userId: string) => ({ orderId, couponId, userId });
 

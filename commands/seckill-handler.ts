@@ -28,6 +28,8 @@ export interface SeckillRequest {
   readonly couponId: string;
   readonly userId: string;
   readonly idempotencyKey: string | null;
+  /** When the buyer's account was registered (epoch ms), from the signed token; null when the token does not say. */
+  readonly registeredAtMs: number | null;
 }
 
 export interface SeckillResult {

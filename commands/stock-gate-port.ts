@@ -1,5 +1,11 @@
 export type SeckillRefusal =
-  'SOLD_OUT' | 'LIMIT_REACHED' | 'SALE_NOT_STARTED' | 'SALE_ENDED' | 'COUPON_CLOSED';
+  | 'SOLD_OUT'
+  | 'LIMIT_REACHED'
+  | 'SALE_NOT_STARTED'
+  | 'SALE_ENDED'
+  | 'COUPON_CLOSED'
+  /** The buyer's account is younger than the coupon's `minAccountAgeSeconds` (or its age is not known). */
+  | 'ACCOUNT_TOO_NEW';
 
 export type ReserveOutcome =
   | { readonly kind: 'reserved' }
@@ -19,6 +25,11 @@ export interface ReserveRequest {
   readonly orderId: string;
   readonly idempotencyKey: string | null;
   readonly nowMs: number;
+  /**
+   * When the buyer's account was registered, epoch ms, from a trusted source (the signed token); null when unknown,
+   * which a coupon with an account-age rule refuses.
+   */
+  readonly registeredAtMs: number | null;
 }
 
 /** What the gate needs to know of a coupon; applied only when `revision` is newer than what it holds. */
@@ -27,6 +38,8 @@ export interface GateCoupon {
   readonly revision: bigint;
   readonly totalStock: number;
   readonly perUserLimit: number;
+  /** A buyer's account must be at least this old to buy, in seconds (0: no such rule). */
+  readonly minAccountAgeSeconds: number;
   readonly saleStartsAtMs: number;
   readonly saleEndsAtMs: number;
   readonly closed: boolean;
@@ -42,6 +55,7 @@ export interface PendingReservation {
 export interface GateCouponState {
   readonly couponId: string;
   readonly totalStock: number;
+  readonly minAccountAgeSeconds: number;
   readonly sold: number;
   /** Live order ids per user. */
   readonly buyers: ReadonlyMap<string, readonly string[]>;

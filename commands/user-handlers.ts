@@ -14,7 +14,16 @@ export interface Identity {
   readonly userId: string;
   readonly username: string;
   readonly role: Role;
+  /** When the account was registered, epoch ms: tokens carry it so the stock gate can check a coupon's account age. */
+  readonly registeredAtMs: number;
 }
+
+const identityOf = (state: Extract<UserState, { status: 'registered' }>): Identity => ({
+  userId: state.userId,
+  username: state.username,
+  role: state.role,
+  registeredAtMs: Date.parse(state.registeredAt),
+});
 
 export class InvalidCredentialsError extends Error {
   constructor() {
@@ -47,17 +56,14 @@ export class UserHandlers {
     };
     const { state } = await this.handler.handle(userStreamId(username), command, context);
     if (state.status !== 'registered') throw new Error('registration left no user');
-    return { userId: state.userId, username: state.username, role: state.role };
+    return identityOf(state);
   }
 
   /** Registers the user unless the username exists already; for bootstrapping an administrator. */
   async ensure(username: string, password: string, role: Role, context: CommandContext): Promise<Identity> {
     requireValidUsername(username);
     const existing = await this.handler.load(userStreamId(username));
-    if (existing.state.status === 'registered') {
-      const { userId, username: name, role: currentRole } = existing.state;
-      return { userId, username: name, role: currentRole };
-    }
+    if (existing.state.status === 'registered') return identityOf(existing.state);
     return this.register(username, password, role, context);
   }
 
@@ -69,7 +75,7 @@ export class UserHandlers {
       state.status === 'registered' ? state.passwordHash : DECOY_HASH,
     );
     if (state.status !== 'registered' || !ok) throw new InvalidCredentialsError();
-    return { userId: state.userId, username: state.username, role: state.role };
+    return identityOf(state);
   }
 }
 

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { JwtTokens } from '../infra/auth/jwt-tokens';
@@ -28,6 +28,8 @@ export interface ReadApiDependencies {
   readonly tokens: JwtTokens;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** The per-buyer quota, run after authentication on every authenticated route (read-api/read-admission.ts). */
+  readonly buyerLimit: RequestHandler;
 }
 
 /** How old a public lag report may be: anonymous callers share one computation a second. */
@@ -46,7 +48,9 @@ export const createReadApi = (deps: ReadApiDependencies): Express => {
     res.json(await deps.lag.report(PUBLIC_LAG_MAX_AGE_MS));
   });
 
-  const user = authenticate(deps.tokens);
+  const authenticated = authenticate(deps.tokens);
+  const user: RequestHandler = (req, res, next) =>
+    authenticated(req, res, (error?: unknown) => (error ? next(error) : deps.buyerLimit(req, res, next)));
   app.use(
     '/api/v1',
     couponRoutes(deps.coupons, user),

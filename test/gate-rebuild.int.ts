@@ -10,6 +10,7 @@ import { startHarness, type Harness } from './support/write-api-harness';
 const comparable = (state: GateCouponState | null) =>
   state && {
     totalStock: state.totalStock,
+    minAccountAgeSeconds: state.minAccountAgeSeconds,
     sold: state.sold,
     buyers: Object.fromEntries([...state.buyers].map(([user, orders]) => [user, [...orders].sort()]).sort()),
     idempotencyKeys: Object.fromEntries([...state.idempotencyKeys].sort()),
@@ -22,7 +23,7 @@ describe('rebuilding the stock gate from the event store', () => {
   beforeAll(async () => {
     h = await startHarness({ COUPONKILL_RECONCILE_GRACE_MS: '0', COUPONKILL_RECONCILE_INTERVAL_MS: '200' });
     couponIds.push(
-      await h.createCoupon({ totalStock: 40, perUserLimit: 2 }),
+      await h.createCoupon({ totalStock: 40, perUserLimit: 2, minAccountAgeSeconds: 60 }),
       await h.createCoupon({ totalStock: 7 }),
     );
     const [first, second] = couponIds as [string, string];
@@ -37,7 +38,8 @@ describe('rebuilding the stock gate from the event store', () => {
         const couponId = i % 3 === 0 ? second : first;
         const headers: Record<string, string> = i % 4 === 0 ? { 'Idempotency-Key': `key-${i}` } : {};
         const response = await request(h.api.url, 'POST', `/api/v1/seckill/${couponId}`, {
-          token: tokenFor(userId),
+          // Accounts an hour old: the first coupon requires a minute.
+          token: tokenFor(userId, 'user', Date.now() - 3_600_000),
           headers,
         });
         if (response.status === 201) orders.push({ orderId: String(response.body.orderId), userId });
@@ -73,6 +75,8 @@ describe('rebuilding the stock gate from the event store', () => {
   it('wipes Redis, rebuilds, and gets the same stock, buyer sets and idempotency keys', async () => {
     const before = await snapshot();
     expect(before[1]?.totalStock).toBe(10);
+    // The account-age rule is part of what the gate is rebuilt with.
+    expect(before.map((c) => c?.minAccountAgeSeconds)).toEqual([60, 0]);
     await deleteKeysMatching(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
     const gate = h.api.container.get(TOKENS.StockGate);
     expect(await gate.isInitialised()).toBe(false);

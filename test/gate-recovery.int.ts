@@ -36,6 +36,7 @@ const truthOf = async (h: Harness, couponId: string) => {
 const comparable = (state: GateCouponState | null) =>
   state && {
     totalStock: state.totalStock,
+    minAccountAgeSeconds: state.minAccountAgeSeconds,
     sold: state.sold,
     buyers: new Map([...state.buyers].map(([user, orders]) => [user, [...orders].sort()])),
     idempotencyKeys: state.idempotencyKeys,
@@ -119,6 +120,7 @@ describe('the stock gate after losing a sold-out coupon’s keys (real Redis and
     expect(truth.sold).toBe(3);
     expect(comparable(await h.api.container.get(TOKENS.StockGate).state(couponId))).toEqual({
       totalStock: 3,
+      minAccountAgeSeconds: 0,
       ...truth,
     });
   };
@@ -182,7 +184,7 @@ describe('the stock gate after losing a sold-out coupon’s keys (real Redis and
     const truth = await truthOf(h, couponId);
     expect(truth.sold).toBe(40);
     const state = comparable(await h.api.container.get(TOKENS.StockGate).state(couponId));
-    expect(state).toEqual({ totalStock: 40, ...truth });
+    expect(state).toEqual({ totalStock: 40, minAccountAgeSeconds: 0, ...truth });
   });
 
   it('does not resurrect a lost coupon with nothing sold through the reconciler’s coupon sync', async () => {

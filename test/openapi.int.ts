@@ -213,7 +213,12 @@ describe('the HTTP contract (OpenAPI)', () => {
     };
     const seckill = (body: unknown) => ({
       status: 201,
-      headers: { ...headers, Location: `/api/v1/orders/${order.orderId}` },
+      headers: {
+        ...headers,
+        Location: `/api/v1/orders/${order.orderId}`,
+        'RateLimit-Policy': '"seckill-per-buyer";q=5;w=1',
+        RateLimit: '"seckill-per-buyer";r=4;t=1',
+      },
       body: JSON.stringify(body),
     });
     const buy = () =>

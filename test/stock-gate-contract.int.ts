@@ -140,15 +140,23 @@ const contract = (factory: GateAdapterFactory): void => {
     revision: 0n,
     totalStock: 3,
     perUserLimit: 1,
+    minAccountAgeSeconds: 0,
     saleStartsAtMs: now - 60_000,
     saleEndsAtMs: now + 60_000,
     closed: false,
     ...overrides,
   });
   const reserve = (c: GateCoupon, userId: string, idempotencyKey: string | null = null, nowMs = now) =>
-    gate.reserve({ couponId: c.couponId, userId, orderId: randomUUID(), idempotencyKey, nowMs });
+    gate.reserve({
+      couponId: c.couponId,
+      userId,
+      orderId: randomUUID(),
+      idempotencyKey,
+      nowMs,
+      registeredAtMs: null,
+    });
   const reserveAs = (c: GateCoupon, userId: string, orderId: string, idempotencyKey: string | null = null) =>
-    gate.reserve({ couponId: c.couponId, userId, orderId, idempotencyKey, nowMs: now });
+    gate.reserve({ couponId: c.couponId, userId, orderId, idempotencyKey, nowMs: now, registeredAtMs: null });
   const snapshotOf = (
     c: GateCoupon,
     buyers: Record<string, string[]>,
@@ -183,6 +191,33 @@ const contract = (factory: GateAdapterFactory): void => {
     for (const key of keys) expect(key).toContain(`{${c.couponId}}`);
   });
 
+  it("refuses accounts younger than the coupon's minimum age, and those of unknown age", async () => {
+    const c = coupon({ totalStock: 5, minAccountAgeSeconds: 60 });
+    await gate.createCoupon(c);
+    const asRegistered = (userId: string, registeredAtMs: number | null) =>
+      gate.reserve({
+        couponId: c.couponId,
+        userId,
+        orderId: randomUUID(),
+        idempotencyKey: null,
+        nowMs: now,
+        registeredAtMs,
+      });
+    expect(await asRegistered('new', now - 59_999)).toMatchObject({
+      kind: 'refused',
+      reason: 'ACCOUNT_TOO_NEW',
+    });
+    expect(await asRegistered('unknown', null)).toMatchObject({ kind: 'refused', reason: 'ACCOUNT_TOO_NEW' });
+    expect(await asRegistered('aged', now - 60_000)).toEqual({ kind: 'reserved' });
+    expect((await gate.state(c.couponId))?.minAccountAgeSeconds).toBe(60);
+    // A coupon without the rule takes any account, and a newer revision may add the rule.
+    const open = coupon({ totalStock: 5 });
+    await gate.createCoupon(open);
+    expect(await reserve(open, 'new')).toEqual({ kind: 'reserved' });
+    expect(await gate.applyCoupon({ ...open, revision: 1n, minAccountAgeSeconds: 3600 })).toBe('applied');
+    expect(await reserve(open, 'newer')).toMatchObject({ kind: 'refused', reason: 'ACCOUNT_TOO_NEW' });
+  });
+
   it('answers each refusal with its own code', async () => {
     const c = coupon({ totalStock: 1 });
     await gate.createCoupon(c);
@@ -206,6 +241,7 @@ const contract = (factory: GateAdapterFactory): void => {
         orderId: randomUUID(),
         idempotencyKey: null,
         nowMs: now,
+        registeredAtMs: null,
       }),
     ).toEqual({
       kind: 'unknown_coupon',
@@ -217,7 +253,14 @@ const contract = (factory: GateAdapterFactory): void => {
     await gate.createCoupon(c);
     const o1 = randomUUID();
     const o2 = randomUUID();
-    await gate.reserve({ couponId: c.couponId, userId: 'u', orderId: o1, idempotencyKey: 'k1', nowMs: now });
+    await gate.reserve({
+      couponId: c.couponId,
+      userId: 'u',
+      orderId: o1,
+      idempotencyKey: 'k1',
+      nowMs: now,
+      registeredAtMs: null,
+    });
     expect(
       await gate.reserve({
         couponId: c.couponId,
@@ -225,12 +268,20 @@ const contract = (factory: GateAdapterFactory): void => {
         orderId: randomUUID(),
         idempotencyKey: 'k1',
         nowMs: now,
+        registeredAtMs: null,
       }),
     ).toEqual({
       kind: 'replayed',
       orderId: o1,
     });
-    await gate.reserve({ couponId: c.couponId, userId: 'u', orderId: o2, idempotencyKey: null, nowMs: now });
+    await gate.reserve({
+      couponId: c.couponId,
+      userId: 'u',
+      orderId: o2,
+      idempotencyKey: null,
+      nowMs: now,
+      registeredAtMs: null,
+    });
     expect(await reserve(c, 'u')).toEqual({ kind: 'refused', reason: 'LIMIT_REACHED', orderIds: [o1, o2] });
     expect((await gate.state(c.couponId))?.sold).toBe(2);
   });
@@ -246,6 +297,7 @@ const contract = (factory: GateAdapterFactory): void => {
       orderId: kept,
       idempotencyKey: null,
       nowMs: now,
+      registeredAtMs: null,
     });
     await gate.reserve({
       couponId: c.couponId,
@@ -253,6 +305,7 @@ const contract = (factory: GateAdapterFactory): void => {
       orderId: lost,
       idempotencyKey: 'kb',
       nowMs: now,
+      registeredAtMs: null,
     });
     expect((await gate.pendingOlderThan(c.couponId, now, 10)).map((p) => p.orderId).sort()).toEqual(
       [kept, lost].sort(),
@@ -272,7 +325,14 @@ const contract = (factory: GateAdapterFactory): void => {
     const c = coupon({ totalStock: 1 });
     await gate.createCoupon(c);
     const orderId = randomUUID();
-    await gate.reserve({ couponId: c.couponId, userId: 'a', orderId, idempotencyKey: null, nowMs: now });
+    await gate.reserve({
+      couponId: c.couponId,
+      userId: 'a',
+      orderId,
+      idempotencyKey: null,
+      nowMs: now,
+      registeredAtMs: null,
+    });
     await gate.confirm(c.couponId, [orderId]);
     expect(await gate.returnUnit(c.couponId, orderId, 'a')).toBe('returned');
     expect(await gate.returnUnit(c.couponId, orderId, 'a')).toBe('not_live');
@@ -307,7 +367,14 @@ const contract = (factory: GateAdapterFactory): void => {
       ['o-2', 'u2', now - 20],
       ['o-young', 'u4', now],
     ] as const)
-      await gate.reserve({ couponId: c.couponId, userId, orderId, idempotencyKey: null, nowMs: at });
+      await gate.reserve({
+        couponId: c.couponId,
+        userId,
+        orderId,
+        idempotencyKey: null,
+        nowMs: at,
+        registeredAtMs: null,
+      });
     expect(await gate.pendingOlderThan(c.couponId, now - 1, 2)).toEqual([
       { couponId: c.couponId, orderId: 'o-1', userId: 'u1', reservedAtMs: now - 30 },
       { couponId: c.couponId, orderId: 'o-2', userId: 'u2', reservedAtMs: now - 20 },
@@ -344,6 +411,7 @@ const contract = (factory: GateAdapterFactory): void => {
         limit: '2',
         start: String(c.saleStartsAtMs),
         end: String(c.saleEndsAtMs),
+        minage: '0',
         sold: '1',
       },
       buyers: { '~': '1', u1: 'o-1' },
@@ -408,6 +476,7 @@ const contract = (factory: GateAdapterFactory): void => {
       expect(await gate.state(c.couponId)).toEqual({
         couponId: c.couponId,
         totalStock: 5,
+        minAccountAgeSeconds: 0,
         sold: 0,
         buyers: new Map(),
         idempotencyKeys: new Map(),
@@ -512,6 +581,7 @@ const contract = (factory: GateAdapterFactory): void => {
       expect(await gate.state(c.couponId)).toEqual({
         couponId: c.couponId,
         totalStock: 6,
+        minAccountAgeSeconds: 0,
         sold: 2,
         buyers: new Map([
           ['u1', ['o-1']],
@@ -628,6 +698,7 @@ const contract = (factory: GateAdapterFactory): void => {
           orderId: 'o',
           idempotencyKey: null,
           nowMs: now,
+          registeredAtMs: null,
         }),
       () => unreachable.release(c.couponId, 'o'),
       () => unreachable.confirm(c.couponId, ['o']),

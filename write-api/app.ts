@@ -21,6 +21,7 @@ import { couponRoutes } from './routes/coupon-routes';
 import { orderRoutes } from './routes/order-routes';
 import { seckillRoutes } from './routes/seckill-routes';
 import { userRoutes, type UserAdmission } from './routes/user-routes';
+import type { SeckillAdmission } from './seckill-admission';
 import { seckillAnswer, type SeckillAnswer } from './seckill-answer';
 import { seckillFastPath } from './seckill-fast-path';
 
@@ -28,6 +29,8 @@ export interface WriteApiDependencies {
   readonly coupons: CouponHandlers;
   readonly orders: OrderHandlers;
   readonly seckill: SeckillHandler;
+  /** Admission control of the seckill route, for both its entry points (write-api/seckill-admission.ts). */
+  readonly seckillAdmission: SeckillAdmission;
   readonly users: UserHandlers;
   readonly tokens: JwtTokens;
   /** What admits registrations, logins and refreshes before they cost a password hash. */
@@ -59,7 +62,7 @@ export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAns
 
 /** The write API as the server runs it: the lean seckill path first, express for everything it leaves. */
 export const createWriteApiHandler = (deps: WriteApiDependencies): RequestListener => {
-  const answer = seckillAnswer(deps.seckill, deps.registry, deps.logger);
+  const answer = seckillAnswer(deps.seckill, deps.seckillAdmission, deps.registry, deps.logger);
   const app = createWriteApiApp(deps, answer);
   const fastPath = seckillFastPath({
     answer,

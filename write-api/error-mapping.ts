@@ -30,7 +30,7 @@ export const toWriteApiError = withCommonErrors((error) => {
   }
   if (error instanceof SeckillRefusedError)
     return new ApiError(
-      409,
+      error.code === 'ACCOUNT_TOO_NEW' ? 403 : 409,
       error.code,
       error.message,
       error.orderIds.length > 0 ? { orderIds: error.orderIds } : undefined,

@@ -7,6 +7,7 @@ import { errorBody, failureAnswer } from '../infra/http/error-handler';
 import { couponIdParam } from '../infra/http/id-params';
 import { parseWith } from '../infra/http/validation';
 import { toWriteApiError } from './error-mapping';
+import type { SeckillAdmission } from './seckill-admission';
 
 /** Visible ASCII without spaces: the key is stored next to the buyer's id in the gate. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
@@ -49,9 +50,16 @@ const seckillOutcomes = (registry: Registry): Counter<'code'> =>
 
 /**
  * `POST /api/v1/seckill/:couponId` once authenticated, written once for both entry points (the lean node:http path
- * and the express route): validation, the handler, the outcome metric, and the answer, errors included. Never throws.
+ * and the express route): validation, admission control (write-api/seckill-admission.ts: the buyer's click rate and
+ * the coupon's admission rate, both before the stock gate), the handler, the outcome metric, and the answer, errors
+ * included; every answer past admission carries the buyer's RateLimit fields. Never throws.
  */
-export const seckillAnswer = (seckill: SeckillHandler, registry: Registry, logger: Logger) => {
+export const seckillAnswer = (
+  seckill: SeckillHandler,
+  admission: SeckillAdmission,
+  registry: Registry,
+  logger: Logger,
+) => {
   const counter = seckillOutcomes(registry);
   // prom-client hashes the label object on every call; a child per outcome hashes it once.
   const children = new Map<string, Counter.Internal>();
@@ -61,24 +69,26 @@ export const seckillAnswer = (seckill: SeckillHandler, registry: Registry, logge
     return child;
   };
   return async (call: SeckillCall): Promise<HttpAnswer> => {
+    let quota: Readonly<Record<string, string>> = {};
     try {
       const { couponId } = parseWith(couponIdParam, call.params, 'path');
       const idempotencyKey = call.idempotencyKey ?? null;
       if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw invalidIdempotencyKey();
-      const { userId } = call.principal;
+      const { userId, registeredAtMs } = call.principal;
+      quota = await admission(couponId, userId);
       const result = await seckill.handle(
-        { couponId, userId, idempotencyKey },
+        { couponId, userId, idempotencyKey, registeredAtMs: registeredAtMs ?? null },
         { actorId: userId, correlationId: call.requestId, causationId: call.requestId },
       );
       outcome(result.replayed ? 'REPLAYED' : 'PLACED').inc();
-      const headers: Record<string, string> = { Location: `/api/v1/orders/${result.orderId}` };
+      const headers: Record<string, string> = { ...quota, Location: `/api/v1/orders/${result.orderId}` };
       if (result.replayed) headers['Idempotent-Replayed'] = 'true';
       return { status: result.replayed ? 200 : 201, headers, body: orderBody(result) };
     } catch (error) {
       const known = toWriteApiError(error);
       outcome(known?.code ?? 'INTERNAL_ERROR').inc();
       const answer = failureAnswer(error, toWriteApiError, logger, call, known);
-      return { status: answer.status, headers: answer.headers, body: errorBody(answer) };
+      return { status: answer.status, headers: { ...quota, ...answer.headers }, body: errorBody(answer) };
     }
   };
 };

@@ -51,6 +51,7 @@ export function* syntheticHistory(totalEvents: number, waveSize: number): Genera
               faceValueCents: 1000,
               totalStock: ORDERS_PER_COUPON,
               perUserLimit: 5,
+              minAccountAgeSeconds: 0,
               saleStartsAt: new Date(now.getTime() - 86_400_000),
               saleEndsAt: new Date(now.getTime() + 86_400_000),
             },

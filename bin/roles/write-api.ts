@@ -9,6 +9,7 @@ import { UserHandlers } from '../../commands/user-handlers';
 import { JwtTokens } from '../../infra/auth/jwt-tokens';
 import { listen, type ListenOptions } from '../../infra/http/listen';
 import { createWriteApiHandler } from '../../write-api/app';
+import { seckillAdmission } from '../../write-api/seckill-admission';
 import { TOKENS } from '../tokens';
 
 /** Serves the write API from an opened container: prepares the gate, starts the reconciler, listens. */
@@ -34,6 +35,7 @@ export const serveWriteApi = async (
     coupons: container.get(CouponHandlers),
     orders: container.get(OrderHandlers),
     seckill: container.get(SeckillHandler),
+    seckillAdmission: seckillAdmission(config.admission.seckill, container.get(TOKENS.Metrics)),
     users: container.get(UserHandlers),
     tokens: container.get(JwtTokens),
     userAdmission: container.get(TOKENS.UserAdmission),

@@ -1,5 +1,11 @@
 import { DeciderSpecification } from '../../test/support/decider-specification';
-import { couponDecider, MAX_PER_USER_LIMIT, MAX_STOCK, type CreateCoupon } from './coupon-decider';
+import {
+  couponDecider,
+  MAX_MIN_ACCOUNT_AGE_SECONDS,
+  MAX_PER_USER_LIMIT,
+  MAX_STOCK,
+  type CreateCoupon,
+} from './coupon-decider';
 import type { CouponCreated, CouponEvent } from './coupon-events';
 
 const spec = DeciderSpecification.for(couponDecider);
@@ -16,6 +22,7 @@ const create = (overrides: Partial<CreateCoupon['data']> = {}): CreateCoupon => 
     faceValueCents: 1000,
     totalStock: 100,
     perUserLimit: 2,
+    minAccountAgeSeconds: 0,
     saleStartsAt: starts,
     saleEndsAt: ends,
     ...overrides,
@@ -23,7 +30,7 @@ const create = (overrides: Partial<CreateCoupon['data']> = {}): CreateCoupon => 
 });
 const created: CouponCreated = {
   type: 'CouponCreated',
-  schemaVersion: 2,
+  schemaVersion: 3,
   data: {
     couponId,
     name: 'Ten off',
@@ -31,6 +38,7 @@ const created: CouponCreated = {
     faceValueCents: 1000,
     totalStock: 100,
     perUserLimit: 2,
+    minAccountAgeSeconds: 0,
     saleStartsAt: starts.toISOString(),
     saleEndsAt: ends.toISOString(),
   },
@@ -61,12 +69,20 @@ describe('coupon decider', () => {
       ['a fractional stock', { totalStock: 1.5 }],
       ['a zero per-user limit', { perUserLimit: 0 }],
       ['a per-user limit over the maximum', { perUserLimit: MAX_PER_USER_LIMIT + 1 }],
+      ['a negative account age', { minAccountAgeSeconds: -1 }],
+      ['a fractional account age', { minAccountAgeSeconds: 0.5 }],
+      ['an account age over the maximum', { minAccountAgeSeconds: MAX_MIN_ACCOUNT_AGE_SECONDS + 1 }],
       ['a window that starts when it ends', { saleStartsAt: ends }],
       ['a window that ends before it starts', { saleStartsAt: ends, saleEndsAt: starts }],
       ['an invalid date', { saleStartsAt: new Date('nonsense') }],
     ])('refuses %s', (_name, overrides) =>
       spec.given([]).when(create(overrides)).thenThrows('VALIDATION_FAILED'),
     );
+    it('carries an account-age requirement', () =>
+      spec
+        .given([])
+        .when(create({ minAccountAgeSeconds: 86_400 }))
+        .then([{ ...created, data: { ...created.data, minAccountAgeSeconds: 86_400 } }]));
     it('accepts a free coupon', () =>
       spec
         .given([])

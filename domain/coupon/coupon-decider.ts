@@ -6,6 +6,8 @@ import type { CouponEvent } from './coupon-events';
 export const MAX_STOCK = 100_000_000;
 export const MAX_PER_USER_LIMIT = 100;
 export const MAX_DESCRIPTION_LENGTH = 2000;
+/** The longest account-age rule a coupon may carry: ten years (365-day), in seconds. */
+export const MAX_MIN_ACCOUNT_AGE_SECONDS = 315_360_000;
 /** Sale times every store of ours holds exactly: MySQL DATETIME(3) and JavaScript dates, to the millisecond. */
 export const SALE_WINDOW_BOUNDS = {
   earliest: new Date('2000-01-01T00:00:00.000Z'),
@@ -22,6 +24,8 @@ export type CouponState =
       readonly faceValueCents: number;
       readonly totalStock: number;
       readonly perUserLimit: number;
+      /** A buyer's account must be at least this old to buy, in seconds (0: no such rule). */
+      readonly minAccountAgeSeconds: number;
       readonly saleStartsAt: string;
       readonly saleEndsAt: string;
     };
@@ -37,6 +41,7 @@ export type CreateCoupon = {
     faceValueCents: number;
     totalStock: number;
     perUserLimit: number;
+    minAccountAgeSeconds: number;
     saleStartsAt: Date;
     saleEndsAt: Date;
   };
@@ -63,6 +68,11 @@ const create = ({ data }: CreateCoupon, state: CouponState): CouponEvent[] => {
     throw invalid('totalStock', `must be a whole number from 1 to ${MAX_STOCK}`);
   if (!isWholeNumberIn(data.perUserLimit, 1, MAX_PER_USER_LIMIT))
     throw invalid('perUserLimit', `must be a whole number from 1 to ${MAX_PER_USER_LIMIT}`);
+  if (!isWholeNumberIn(data.minAccountAgeSeconds, 0, MAX_MIN_ACCOUNT_AGE_SECONDS))
+    throw invalid(
+      'minAccountAgeSeconds',
+      `must be a whole number of seconds from 0 to ${MAX_MIN_ACCOUNT_AGE_SECONDS}`,
+    );
   const { earliest, latest } = SALE_WINDOW_BOUNDS;
   for (const [field, time] of [
     ['saleStartsAt', data.saleStartsAt],
@@ -76,7 +86,7 @@ const create = ({ data }: CreateCoupon, state: CouponState): CouponEvent[] => {
   return [
     {
       type: 'CouponCreated',
-      schemaVersion: 2,
+      schemaVersion: 3,
       data: {
         couponId: data.couponId,
         name,
@@ -84,6 +94,7 @@ const create = ({ data }: CreateCoupon, state: CouponState): CouponEvent[] => {
         faceValueCents: data.faceValueCents,
         totalStock: data.totalStock,
         perUserLimit: data.perUserLimit,
+        minAccountAgeSeconds: data.minAccountAgeSeconds,
         saleStartsAt: data.saleStartsAt.toISOString(),
         saleEndsAt: data.saleEndsAt.toISOString(),
       },

@@ -1,7 +1,10 @@
 import type { DomainEvent } from '../shared/event';
 import type { Upcaster } from '../shared/upcaster';
 
-/** Schema version 2: v1 plus `description`. */
+/**
+ * Schema version 3: v1, plus `description` (v2), plus `minAccountAgeSeconds` (v3: how old a buyer's account must be
+ * to buy, 0 for no such rule).
+ */
 export type CouponCreated = DomainEvent<
   'CouponCreated',
   {
@@ -11,6 +14,7 @@ export type CouponCreated = DomainEvent<
     faceValueCents: number;
     totalStock: number;
     perUserLimit: number;
+    minAccountAgeSeconds: number;
     saleStartsAt: string;
     saleEndsAt: string;
   }
@@ -27,14 +31,18 @@ export type CouponEvent = CouponCreated | CouponStockAdded | CouponClosed;
 
 /** The schema version each coupon event is written with today. */
 export const COUPON_EVENT_VERSIONS: { readonly [T in CouponEvent['type']]: number } = {
-  CouponCreated: 2,
+  CouponCreated: 3,
   CouponStockAdded: 1,
   CouponClosed: 1,
 };
 
-/** Coupons created before descriptions existed read as having an empty one. */
+/**
+ * Coupons created before descriptions existed read as having an empty one; those created before the account-age rule
+ * existed, as having none (0).
+ */
 export const COUPON_UPCASTERS: readonly Upcaster[] = [
   { type: 'CouponCreated', fromVersion: 1, upcast: (data) => ({ ...data, description: '' }) },
+  { type: 'CouponCreated', fromVersion: 2, upcast: (data) => ({ ...data, minAccountAgeSeconds: 0 }) },
 ];
 
 export const couponStreamId = (couponId: string): string => `coupon-${couponId}`;

@@ -36,6 +36,7 @@ describe('user decider', () => {
       username: 'alice',
       passwordHash: 'scrypt$hash',
       role: 'user',
+      registeredAt: now.toISOString(),
     }));
   it('names one stream per normalised username', () =>
     expect(userStreamId(' Alice ')).toBe(userStreamId('alice')));

@@ -11,6 +11,8 @@ export type UserState =
       readonly username: string;
       readonly passwordHash: string;
       readonly role: Role;
+      /** ISO-8601, when the account was registered. */
+      readonly registeredAt: string;
     };
 
 export type RegisterUser = {
@@ -33,8 +35,8 @@ const decide = ({ data }: RegisterUser, state: UserState): UserEvent[] => {
 };
 
 const evolve = (_state: UserState, event: UserEvent): UserState => {
-  const { userId, username, passwordHash, role } = event.data;
-  return { status: 'registered', userId, username, passwordHash, role };
+  const { userId, username, passwordHash, role, registeredAt } = event.data;
+  return { status: 'registered', userId, username, passwordHash, role, registeredAt };
 };
 
 export const userDecider: Decider<RegisterUser, UserEvent, UserState> = {

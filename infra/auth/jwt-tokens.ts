@@ -5,7 +5,19 @@ import type { Role } from '../../domain/user/user-events';
 export interface Principal {
   readonly userId: string;
   readonly role: Role;
+  /**
+   * When the account was registered, epoch ms (whole seconds), from the token's `rat` claim; absent in tokens issued
+   * before the claim existed, which therefore count as accounts made just now (a coupon's account-age rule refuses
+   * them until the buyer logs in again).
+   */
+  readonly registeredAtMs?: number;
 }
+
+/**
+ * The claim holding the account's registration time, a NumericDate (RFC 7519 §2: seconds since the epoch), rounded up
+ * so an account never looks older than it is.
+ */
+export const REGISTERED_AT_CLAIM = 'rat';
 
 export interface JwtOptions {
   readonly secret: string;
@@ -42,7 +54,8 @@ export class InvalidTokenError extends Error {
 export const SUBJECT_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._:-]{1,64}$/;
 
 /**
- * HS256 bearer tokens (RFC 7519): `sub` is the user id, `role` user or admin. Issuer, audience and signature are
+ * HS256 bearer tokens (RFC 7519): `sub` is the user id, `role` user or admin, `rat` (when present) the account's
+ * registration time (REGISTERED_AT_CLAIM). Issuer, audience and signature are
  * checked, and the lifetime: `iat` and `exp` are required, `iat` not in the future and `exp - iat` within the
  * configured TTL (each with the clock-skew allowance), so a correctly signed token can never be made to live longer.
  */
@@ -71,6 +84,9 @@ export class JwtTokens {
         iat: this.nowSeconds(),
         auth_time: authTime,
         ...(principal.username ? { username: principal.username } : {}),
+        ...(principal.registeredAtMs === undefined
+          ? {}
+          : { [REGISTERED_AT_CLAIM]: Math.ceil(principal.registeredAtMs / 1000) }),
       },
       this.key,
       {
@@ -130,6 +146,10 @@ export class JwtTokens {
       throw new InvalidTokenError('token has no valid subject');
     const role = claims.role === 'admin' ? 'admin' : claims.role === 'user' ? 'user' : null;
     if (role === null) throw new InvalidTokenError('token has no valid role');
-    return { principal: { userId: sub, role }, claims };
+    const registeredAt: unknown = claims[REGISTERED_AT_CLAIM];
+    if (registeredAt === undefined) return { principal: { userId: sub, role }, claims };
+    if (typeof registeredAt !== 'number' || !Number.isSafeInteger(registeredAt) || registeredAt < 0)
+      throw new InvalidTokenError(`token has an invalid ${REGISTERED_AT_CLAIM} claim`);
+    return { principal: { userId: sub, role, registeredAtMs: registeredAt * 1000 }, claims };
   }
 }

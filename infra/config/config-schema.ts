@@ -335,6 +335,25 @@ export const configSchema = z
       .meta({
         description: "prefix of this process's member name in projector groups (default: the host name)",
       }),
+    // Buyer-facing rate limits (admission control): in-process, so every figure is per replica.
+    COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND: positiveInt.max(10_000).default(5).meta({
+      description:
+        'seckill requests one buyer may make per second on one write-api replica; more are answered 429 RATE_LIMITED',
+    }),
+    COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(0)
+      .meta({
+        description:
+          'seckill requests one write-api replica lets through to the stock gate per coupon per second; more are answered 503 OVERLOADED before Redis (0: no such limit)',
+      }),
+    COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND: positiveInt.max(10_000).default(20).meta({
+      description:
+        'authenticated read-api requests one buyer may make per second on one read-api replica; more are answered 429 RATE_LIMITED',
+    }),
   })
   .refine((c) => c.COUPONKILL_EVENT_STORE !== 'eventstoredb' || c.COUPONKILL_ESDB_CONNECTION_STRING, {
     message: 'is required when COUPONKILL_EVENT_STORE=eventstoredb',

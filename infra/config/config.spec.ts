@@ -85,6 +85,8 @@ describe('configuration', () => {
       },
       eventStoreQueueMax: 5000,
       overloadRetryAfterSeconds: 1,
+      seckill: { buyerClicksPerSecond: 5, couponAdmissionsPerSecond: null },
+      reads: { buyerRequestsPerSecond: 20 },
     });
     expect(
       loadConfig({
@@ -159,5 +161,31 @@ describe('configuration', () => {
       'COUPONKILL_TRUSTED_PROXIES',
     ]);
     expect(problems.find((p) => p.startsWith('COUPONKILL_TRUSTED_PROXIES'))).toContain('proxy.example');
+  });
+
+  it('reads the buyer rate limits, a coupon admission rate of 0 being none', () => {
+    const admission = loadConfig({
+      ...secret,
+      COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND: '2',
+      COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND: '300',
+      COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND: '7',
+    }).admission;
+    expect(admission.seckill).toEqual({ buyerClicksPerSecond: 2, couponAdmissionsPerSecond: 300 });
+    expect(admission.reads).toEqual({ buyerRequestsPerSecond: 7 });
+    expect(
+      loadConfig({ ...secret, COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND: '0' }).admission.seckill
+        .couponAdmissionsPerSecond,
+    ).toBeNull();
+    const problems = problemsOf({
+      ...secret,
+      COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND: '0',
+      COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND: '-1',
+      COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND: 'lots',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND',
+      'COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND',
+      'COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND',
+    ]);
   });
 });

@@ -33,6 +33,10 @@ export interface AdmissionSettings {
   readonly trustedProxies: readonly string[];
   /** What registration, login and token refresh admit before any password is hashed. */
   readonly auth: AuthAdmissionSettings;
+  /** Rate limits of the seckill route, checked in process before the stock gate (per replica). */
+  readonly seckill: SeckillRateLimits;
+  /** Rate limit of the read API (per replica). */
+  readonly reads: ReadRateLimits;
 }
 
 /** A quota: `quota` requests per `windowSeconds` (a fixed window, counted in Redis across replicas). */
@@ -59,6 +63,24 @@ export interface AuthAdmissionSettings {
   readonly refreshPerUser: QuotaSettings;
   /** scrypt hashes computed at once, and hashes that may wait for a slot before more are shed (503 OVERLOADED). */
   readonly passwordHashing: { readonly concurrency: number; readonly queue: number };
+}
+
+/**
+ * The seckill route's in-process limits. Each replica counts on its own (no extra round trip on the hot path): with
+ * R replicas a buyer or a coupon gets up to R times these rates. They protect capacity; the per-user limit in the gate
+ * is what keeps a sale correct.
+ */
+export interface SeckillRateLimits {
+  /** Seckill requests per buyer per second (429 RATE_LIMITED past it). */
+  readonly buyerClicksPerSecond: number;
+  /** Requests let through to the gate per coupon per second (503 OVERLOADED past it); null: no such limit. */
+  readonly couponAdmissionsPerSecond: number | null;
+}
+
+/** The read API's in-process limit, per replica. */
+export interface ReadRateLimits {
+  /** Authenticated requests per buyer per second (429 RATE_LIMITED past it). */
+  readonly buyerRequestsPerSecond: number;
 }
 
 export interface Config {
@@ -242,6 +264,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
           queue: c.COUPONKILL_PASSWORD_HASHING_QUEUE,
         },
       },
+      seckill: {
+        buyerClicksPerSecond: c.COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND,
+        couponAdmissionsPerSecond: c.COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND || null,
+      },
+      reads: { buyerRequestsPerSecond: c.COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND },
     },
     read: {
       databaseUrl: c.COUPONKILL_READ_DATABASE_URL,

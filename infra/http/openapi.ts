@@ -29,6 +29,10 @@ interface ErrorSpec {
   readonly headers?: readonly ErrorHeader[];
 }
 
+/** The headers an error answer may carry beyond those of every answer. */
+const ERROR_HEADERS = ['Retry-After', 'WWW-Authenticate', 'RateLimit-Policy', 'RateLimit'] as const;
+type ErrorHeader = (typeof ERROR_HEADERS)[number];
+
 const digits = z.string().regex(/^[0-9]+$/);
 
 /** Ids in answers: lowercase UUIDs (coupons, orders). */
@@ -65,6 +69,11 @@ export const ERROR_CODES = {
   },
   INVALID_CREDENTIALS: { status: 401, description: 'unknown username or wrong password' },
   FORBIDDEN: { status: 403, description: "the caller's role may not do this, or the data is another user's" },
+  ACCOUNT_TOO_NEW: {
+    status: 403,
+    description:
+      "the coupon requires an account at least `minAccountAgeSeconds` old and the buyer's is younger, or its token predates tokens carrying the registration time (log in again)",
+  },
   COUPON_NOT_FOUND: { status: 404, description: 'no such coupon' },
   ORDER_NOT_FOUND: {
     status: 404,
@@ -105,17 +114,17 @@ export const ERROR_CODES = {
     description: 'the change lost every retry of a race for its stream (about 2 s); nothing was written',
     headers: ['Retry-After'],
   },
+  RATE_LIMITED: {
+    status: 429,
+    description:
+      'the caller sent more requests than its quota allows (the `RateLimit-Policy` field names it): nothing was done; retry after `Retry-After` seconds',
+    headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit'],
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'the body is over the size limit (16 KiB by default)' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     description:
       'bodies are JSON (`application/json`), UTF-8, encoded identity, gzip, deflate or br; anything else is refused',
-  },
-  RATE_LIMITED: {
-    status: 429,
-    description:
-      'a rate limit refused the request before any work was done (README, "Admission control"); retry after `Retry-After` seconds. `RateLimit-Policy` names the limit',
-    headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit'],
   },
   INTERNAL_ERROR: { status: 500, description: 'an unexpected error (logged with its stack, never sent)' },
   DEPENDENCY_UNAVAILABLE: {
@@ -127,7 +136,7 @@ export const ERROR_CODES = {
   OVERLOADED: {
     status: 503,
     description:
-      "the event store's append queue, or the queue of password hashing, is full: the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
+      "more is coming in than the server admits now (the event store's append queue or the queue of password hashing is full, or a seckill stampede is past the coupon's admission rate): the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
     headers: ['Retry-After'],
   },
   GATE_RECOVERING: {
@@ -240,10 +249,6 @@ const HEADERS = {
 } as const satisfies Record<string, HeaderSpec>;
 
 type HeaderName = keyof typeof HEADERS;
-
-/** The headers an error answer may carry besides those of every answer. */
-const ERROR_HEADERS = ['Retry-After', 'WWW-Authenticate', 'RateLimit-Policy', 'RateLimit'] as const;
-type ErrorHeader = (typeof ERROR_HEADERS)[number];
 
 /** Every answer's headers (infra/http/request-context.ts, response-headers.ts). */
 const EVERY_ANSWER: readonly HeaderName[] = ['X-Request-Id', 'Cache-Control', 'X-Content-Type-Options'];

@@ -1,4 +1,4 @@
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ApiError } from './api-error';
 
 /**
@@ -40,6 +40,23 @@ export const rateLimited = (policy: QuotaPolicy, retryAfterMs: number, message: 
   new ApiError(429, 'RATE_LIMITED', message, undefined, {
     'Retry-After': String(Math.max(1, seconds(retryAfterMs))),
     ...rateLimitHeaders(policy, 0, retryAfterMs),
+  });
+
+/**
+ * An in-process limiter of `policy`: rate-limiter-flexible's RateLimiterMemory, a fixed window of
+ * `policy.windowSeconds` per key, counted in this process only (no round trip; with R replicas a key gets up to R
+ * times the quota). Each key holds a counter and a timer until its window ends.
+ */
+export const inProcessLimiter = (policy: QuotaPolicy): RateLimiterMemory =>
+  new RateLimiterMemory({ points: policy.quota, duration: policy.windowSeconds });
+
+/**
+ * The refusal of a request that came in past what the server admits right now, through no fault of its sender:
+ * 503 OVERLOADED (RFC 9110 §15.6.4) with Retry-After in whole seconds, at least 1.
+ */
+export const overloaded = (retryAfterMs: number, message: string): ApiError =>
+  new ApiError(503, 'OVERLOADED', message, undefined, {
+    'Retry-After': String(Math.max(1, seconds(retryAfterMs))),
   });
 
 /**

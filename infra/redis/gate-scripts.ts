@@ -2,7 +2,8 @@
  * The gate's Lua scripts. Every script touches only the keys of one coupon (one hash tag), so each runs atomically
  * and works unchanged on Redis Cluster.
  *
- * KEYS (all scripts): 1 meta (hash: status start end limit total sold rev; during a recovery also resume, rb_owner,
+ * KEYS (all scripts): 1 meta (hash: status start end limit total sold rev minage, the coupon's minimum account age in
+ * seconds, absent in coupons loaded before it existed and then read as 0; during a recovery also resume, rb_owner,
  * rb_until, rb_wait_until and `ret:<order>` = user for units returned meanwhile), 2 buyers (hash: user → "o1,o2"),
  * 3 idem (hash: "user\nkey" → order; a newline, which neither a user id nor an idempotency key may hold), 4 pending (zset: order → reserved-at ms), 5 reservations (hash: order →
  * "user\nkey").
@@ -40,11 +41,12 @@ end
 `;
 
 /**
- * ARGV: user, order, now (ms), idempotency key ('' for none). Returns {outcome, detail?}. A coupon being recovered
- * answers REBUILDING with its lease's end; one with no key at all UNKNOWN_COUPON; one with some keys gone DAMAGED.
+ * ARGV: user, order, now (ms), idempotency key ('' for none), the buyer's registration time (ms; '' when unknown,
+ * which a coupon with a minimum account age refuses). Returns {outcome, detail?}. A coupon being recovered answers
+ * REBUILDING with its lease's end; one with no key at all UNKNOWN_COUPON; one with some keys gone DAMAGED.
  */
 export const RESERVE = `${PRELUDE}
-local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'rb_until')
+local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'rb_until', 'minage')
 local status = meta[1]
 if status == 'rebuilding' then return {'REBUILDING', meta[7] or '0'} end
 local keys = present()
@@ -59,6 +61,11 @@ end
 if status == 'closed' then return {'COUPON_CLOSED'} end
 if now < tonumber(meta[2]) then return {'SALE_NOT_STARTED'} end
 if now >= tonumber(meta[3]) then return {'SALE_ENDED'} end
+local min_age = tonumber(meta[8] or '0')
+if min_age > 0 then
+  local registered = tonumber(ARGV[5])
+  if not registered or now - registered < min_age * 1000 then return {'ACCOUNT_TOO_NEW'} end
+end
 local owned = redis.call('HGET', KEYS[2], user)
 if owned_count(owned) >= tonumber(meta[4]) then return {'LIMIT_REACHED', owned} end
 if tonumber(meta[6]) >= tonumber(meta[5]) then return {'SOLD_OUT'} end
@@ -102,19 +109,23 @@ if remove_owned(ARGV[2], ARGV[1]) then return 1 end
 return 0
 `;
 
-/** ARGV: revision, total, limit, start, end, closed ('1'/'0'). Starts a coupon none of whose keys exist. */
+/**
+ * ARGV: revision, total, limit, start, end, closed ('1'/'0'), minimum account age (s). Starts a coupon none of whose
+ * keys exist.
+ */
 export const CREATE_COUPON = `${PRELUDE}
 if present() > 0 then return 0 end
 local status = 'active'
 if ARGV[6] == '1' then status = 'closed' end
 redis.call('HSET', KEYS[1], 'status', status, 'rev', ARGV[1], 'total', ARGV[2], 'limit', ARGV[3], 'start', ARGV[4],
-  'end', ARGV[5], 'sold', 0)
+  'end', ARGV[5], 'minage', ARGV[7], 'sold', 0)
 add_sentinels()
 return 1
 `;
 
 /**
- * ARGV: revision, total, limit, start, end, closed ('1'/'0'). Applies only a newer revision, to a whole coupon:
+ * ARGV: revision, total, limit, start, end, closed ('1'/'0'), minimum account age (s). Applies only a newer
+ * revision, to a whole coupon:
  * returns 1 applied, 0 stale, -1 damaged (never recreates a lost key: that would be a coupon with nothing sold).
  */
 export const APPLY_COUPON = `${PRELUDE}
@@ -128,7 +139,8 @@ if redis.call('HGET', KEYS[1], 'status') == 'rebuilding' then
 else
   redis.call('HSET', KEYS[1], 'status', status)
 end
-redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'total', ARGV[2], 'limit', ARGV[3], 'start', ARGV[4], 'end', ARGV[5])
+redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'total', ARGV[2], 'limit', ARGV[3], 'start', ARGV[4], 'end', ARGV[5],
+  'minage', ARGV[7])
 return 1
 `;
 
@@ -162,7 +174,7 @@ return 1
 `;
 
 /**
- * ARGV: owner, revision, total, limit, start, end, closed. Starts loading a recovered coupon: replaces its settings,
+ * ARGV: owner, revision, total, limit, start, end, closed, minimum account age (s). Starts loading a recovered coupon: replaces its settings,
  * buyers and idempotency keys; pending reservations and recorded returns stay, sales stay stopped. Returns 0 when
  * the owner lost its lease.
  */
@@ -175,7 +187,7 @@ add_sentinels()
 local status = 'active'
 if ARGV[7] == '1' then status = 'closed' end
 redis.call('HSET', KEYS[1], 'resume', status, 'rev', ARGV[2], 'total', ARGV[3], 'limit', ARGV[4], 'start', ARGV[5],
-  'end', ARGV[6], 'sold', 0)
+  'end', ARGV[6], 'minage', ARGV[8], 'sold', 0)
 return 1
 `;
 

@@ -63,6 +63,7 @@ const REFUSALS = new Set<string>([
   'SALE_NOT_STARTED',
   'SALE_ENDED',
   'COUPON_CLOSED',
+  'ACCOUNT_TOO_NEW',
 ]);
 const LOAD_CHUNK = 1000;
 
@@ -95,11 +96,17 @@ export class RedisStockGate implements StockGate {
     orderId,
     idempotencyKey,
     nowMs,
+    registeredAtMs,
   }: ReserveRequest): Promise<ReserveOutcome> {
-    const reply = (await this.run('reserve', couponId, userId, orderId, nowMs, idempotencyKey ?? '')) as [
-      string,
-      string?,
-    ];
+    const reply = (await this.run(
+      'reserve',
+      couponId,
+      userId,
+      orderId,
+      nowMs,
+      idempotencyKey ?? '',
+      registeredAtMs ?? '',
+    )) as [string, string?];
     const [outcome, detail] = reply;
     if (outcome === 'RESERVED') return { kind: 'reserved' };
     if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
@@ -207,6 +214,7 @@ export class RedisStockGate implements StockGate {
     return {
       couponId,
       totalStock: Number(meta.total),
+      minAccountAgeSeconds: Number(meta.minage ?? 0),
       sold: Number(meta.sold),
       buyers: new Map(entries(buyers).map(([user, owned]) => [user, owned.split(',')])),
       idempotencyKeys: new Map(entries(idem)),
@@ -359,4 +367,5 @@ const couponArgs = (coupon: GateCoupon): (string | number)[] => [
   coupon.saleStartsAtMs,
   coupon.saleEndsAtMs,
   coupon.closed ? '1' : '0',
+  coupon.minAccountAgeSeconds,
 ];

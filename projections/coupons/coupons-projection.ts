@@ -36,6 +36,7 @@ export const couponsProjection: Projection = {
       description TEXT NULL,
       face_value_cents BIGINT NULL,
       per_user_limit INT NULL,
+      min_account_age_seconds INT NULL,
       sale_starts_at DATETIME(3) NULL,
       sale_ends_at DATETIME(3) NULL,
       total_stock INT NOT NULL DEFAULT 0,
@@ -47,6 +48,8 @@ export const couponsProjection: Projection = {
     ) ENGINE=InnoDB`,
     // Tables made before coupons had descriptions gain the column (ensureTables accepts one that exists already).
     `ALTER TABLE ${couponsTable(suffix)} ADD COLUMN description TEXT NULL AFTER name`,
+    // And those made before the account-age rule, its column.
+    `ALTER TABLE ${couponsTable(suffix)} ADD COLUMN min_account_age_seconds INT NULL AFTER per_user_limit`,
   ],
   keyOf: couponOf,
   apply: async (sql: SqlExecutor, events: readonly DecodedEvent[], suffix: string) => {
@@ -88,14 +91,15 @@ const applyCouponEvent = async (
     case 'CouponCreated': {
       const d = event.data;
       await sql.query(
-        `UPDATE ${table} SET name = ?, description = ?, face_value_cents = ?, per_user_limit = ?, sale_starts_at = ?,
-           sale_ends_at = ?, total_stock = IF(stock_revision < ?, ?, total_stock),
+        `UPDATE ${table} SET name = ?, description = ?, face_value_cents = ?, per_user_limit = ?,
+           min_account_age_seconds = ?, sale_starts_at = ?, sale_ends_at = ?, total_stock = IF(stock_revision < ?, ?, total_stock),
            stock_revision = GREATEST(stock_revision, ?) WHERE coupon_id = ?`,
         [
           d.name,
           d.description,
           d.faceValueCents,
           d.perUserLimit,
+          d.minAccountAgeSeconds,
           new Date(d.saleStartsAt),
           new Date(d.saleEndsAt),
           revision.toString(),

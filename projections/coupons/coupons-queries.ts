@@ -9,6 +9,8 @@ export interface CouponView {
   readonly description: string;
   readonly faceValueCents: number;
   readonly perUserLimit: number;
+  /** How old a buyer's account must be to buy, in seconds (0: any account). */
+  readonly minAccountAgeSeconds: number;
   readonly saleStartsAt: string;
   readonly saleEndsAt: string;
   readonly status: 'ACTIVE' | 'CLOSED';
@@ -29,6 +31,7 @@ const toCoupon = (r: Row): CouponView => {
     description: typeof r.description === 'string' ? r.description : '',
     faceValueCents: Number(r.face_value_cents),
     perUserLimit: Number(r.per_user_limit),
+    minAccountAgeSeconds: Number(r.min_account_age_seconds ?? 0),
     saleStartsAt: isoOf(r.sale_starts_at),
     saleEndsAt: isoOf(r.sale_ends_at),
     status: Number(r.closed) === 1 ? 'CLOSED' : 'ACTIVE',

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { couponIdParam } from '../../infra/http/id-params';
-import { uuidString, type ApiOperation, type Same } from '../../infra/http/openapi';
+import {
+  uuidString,
+  RATE_LIMIT_ANSWER_HEADERS,
+  type ApiOperation,
+  type Same,
+} from '../../infra/http/openapi';
 import type { CouponView } from '../../projections/coupons/coupons-queries';
 import { listQuery, minPositionHeader, READ_MODEL, readQuery } from './request-parts';
 
@@ -15,6 +20,9 @@ export const couponView = z
     description: z.string(),
     faceValueCents: count,
     perUserLimit: z.number().int().min(1),
+    minAccountAgeSeconds: z.number().int().min(0).meta({
+      description: "how old a buyer's account must be to buy, in seconds (0: any account)",
+    }),
     saleStartsAt: z.iso.datetime(),
     saleEndsAt: z.iso.datetime(),
     status: z.enum(['ACTIVE', 'CLOSED']),
@@ -47,7 +55,9 @@ export const listCouponsOperation: ApiOperation = {
   access: 'user',
   query: pageQuery,
   headers: minPositionHeader,
-  answers: { 200: { description: 'a page of coupons', schema: couponPage } },
+  answers: {
+    200: { description: 'a page of coupons', schema: couponPage, headers: RATE_LIMIT_ANSWER_HEADERS },
+  },
   errors: READ_MODEL,
 };
 
@@ -62,6 +72,6 @@ export const getCouponOperation: ApiOperation = {
   params: couponIdParam,
   query: readQuery,
   headers: minPositionHeader,
-  answers: { 200: { description: 'the coupon', schema: couponView } },
+  answers: { 200: { description: 'the coupon', schema: couponView, headers: RATE_LIMIT_ANSWER_HEADERS } },
   errors: ['COUPON_NOT_FOUND', ...READ_MODEL],
 };

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { SUBJECT_PATTERN } from '../../infra/auth/jwt-tokens';
 import { orderIdParam } from '../../infra/http/id-params';
-import { positionString, uuidString, type ApiOperation, type Same } from '../../infra/http/openapi';
+import {
+  positionString,
+  uuidString,
+  RATE_LIMIT_ANSWER_HEADERS,
+  type ApiOperation,
+  type Same,
+} from '../../infra/http/openapi';
 import type { OrderView } from '../../projections/orders/orders-queries';
 import { listQuery, minPositionHeader, READ_MODEL, readQuery, userParam } from './request-parts';
 
@@ -50,7 +56,7 @@ export const getOrderOperation: ApiOperation = {
   params: orderIdParam,
   query: readQuery,
   headers: minPositionHeader,
-  answers: { 200: { description: 'the order', schema: orderView } },
+  answers: { 200: { description: 'the order', schema: orderView, headers: RATE_LIMIT_ANSWER_HEADERS } },
   errors: ['ORDER_NOT_FOUND', ...READ_MODEL],
 };
 
@@ -65,6 +71,8 @@ export const listUserOrdersOperation: ApiOperation = {
   params: userParam,
   query: ordersQuery,
   headers: minPositionHeader,
-  answers: { 200: { description: 'a page of orders', schema: orderPage } },
+  answers: {
+    200: { description: 'a page of orders', schema: orderPage, headers: RATE_LIMIT_ANSWER_HEADERS },
+  },
   errors: ['FORBIDDEN', ...READ_MODEL],
 };

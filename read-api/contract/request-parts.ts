@@ -35,8 +35,9 @@ export const minPositionHeader = z.object({
 /** User ids are token subjects (ASCII, at most 64): anything else cannot name a user, so it never reaches a shard. */
 export const userParam = z.strictObject({ userId: z.string().regex(SUBJECT_PATTERN, 'must be a user id') });
 
-/** What every read of a read model may answer besides its own refusals. */
+/** What every read of a read model may answer besides its own refusals (each is a buyer's, so under their quota). */
 export const READ_MODEL: readonly ErrorCode[] = [
+  'RATE_LIMITED',
   'READ_MODEL_BEHIND',
   'READ_MODEL_NOT_READY',
   'DEPENDENCY_UNAVAILABLE',

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { SUBJECT_PATTERN } from '../../infra/auth/jwt-tokens';
-import { uuidString, type ApiOperation, type Same } from '../../infra/http/openapi';
+import {
+  uuidString,
+  RATE_LIMIT_ANSWER_HEADERS,
+  type ApiOperation,
+  type Same,
+} from '../../infra/http/openapi';
 import type { CouponStatsView } from '../../projections/stats/stats-queries';
 import { minPositionHeader, READ_MODEL, readQuery, userParam } from './request-parts';
 
@@ -29,6 +34,12 @@ export const userCouponStatsOperation: ApiOperation = {
   params: userParam,
   query: readQuery,
   headers: minPositionHeader,
-  answers: { 200: { description: "the buyer's counts per coupon", schema: userCouponStats } },
+  answers: {
+    200: {
+      description: "the buyer's counts per coupon",
+      schema: userCouponStats,
+      headers: RATE_LIMIT_ANSWER_HEADERS,
+    },
+  },
   errors: ['FORBIDDEN', ...READ_MODEL],
 };

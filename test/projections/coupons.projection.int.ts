@@ -4,7 +4,7 @@ import { ProjectionSpecification } from '../support/projection-specification';
 import { COUPON, HISTORY, OTHER_COUPON } from './history';
 
 describe('coupons read model (projection spec on MariaDB)', () => {
-  it('holds each coupon’s settings (a v1 coupon upcast), newest stock, closing, and live counts', async () => {
+  it('holds each coupon’s settings (v1 and v2 coupons upcast), newest stock, closing, and live counts', async () => {
     await ProjectionSpecification.for(couponsProjection)
       .given(HISTORY)
       .then(
@@ -14,6 +14,7 @@ describe('coupons read model (projection spec on MariaDB)', () => {
               couponId: r.coupon_id,
               name: r.name,
               description: r.description,
+              minAccountAgeSeconds: Number(r.min_account_age_seconds),
               totalStock: Number(r.total_stock),
               closed: Number(r.closed),
               placed: Number(r.placed),
@@ -26,6 +27,7 @@ describe('coupons read model (projection spec on MariaDB)', () => {
             couponId: COUPON,
             name: 'Ten off',
             description: '',
+            minAccountAgeSeconds: 0,
             totalStock: 8,
             closed: 1,
             placed: 1,
@@ -36,6 +38,7 @@ describe('coupons read model (projection spec on MariaDB)', () => {
             couponId: OTHER_COUPON,
             name: 'Free shipping',
             description: 'Orders over 20',
+            minAccountAgeSeconds: 0,
             totalStock: 1,
             closed: 0,
             placed: 1,

@@ -34,6 +34,11 @@ export const envOf = (config: Config, extra: Record<string, string> = {}): NodeJ
   COUPONKILL_EVENT_STORE_URL: config.eventStore.url,
   COUPONKILL_JWT_SECRET: config.jwt.secret,
   COUPONKILL_SCRYPT_LOG2_COST: String(config.scryptLog2Cost),
+  COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND: String(config.admission.seckill.buyerClicksPerSecond),
+  COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND: String(
+    config.admission.seckill.couponAdmissionsPerSecond ?? 0,
+  ),
+  COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND: String(config.admission.reads.buyerRequestsPerSecond),
   ...extra,
 });
 

@@ -327,6 +327,7 @@ export const reserved =
       orderId: reservation.orderId,
       idempotencyKey: reservation.idempotencyKey ?? null,
       nowMs: new Date(reservation.at ?? world.clock.now()).getTime(),
+      registeredAtMs: null,
     });
     if (outcome.kind !== 'reserved') throw new Error(`given reservation: ${JSON.stringify(outcome)}`);
   };
@@ -393,6 +394,7 @@ export interface CouponFixture {
   readonly couponId: string;
   readonly totalStock: number;
   readonly perUserLimit: number;
+  readonly minAccountAgeSeconds: number;
   readonly saleStartsAt: string;
   readonly saleEndsAt: string;
 }
@@ -402,6 +404,7 @@ export const aCoupon = (overrides: Partial<CouponFixture> = {}): CouponFixture =
   couponId: 'c-1',
   totalStock: 3,
   perUserLimit: 1,
+  minAccountAgeSeconds: 0,
   saleStartsAt: '2026-06-01T11:00:00.000Z',
   saleEndsAt: '2026-06-01T13:00:00.000Z',
   ...overrides,
@@ -409,7 +412,7 @@ export const aCoupon = (overrides: Partial<CouponFixture> = {}): CouponFixture =
 
 export const couponCreated = (coupon: CouponFixture): CouponEvent => ({
   type: 'CouponCreated',
-  schemaVersion: 2,
+  schemaVersion: 3,
   data: { ...coupon, name: `coupon ${coupon.couponId}`, description: '', faceValueCents: 1000 },
 });
 

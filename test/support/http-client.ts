@@ -13,15 +13,22 @@ export interface JsonResponse {
   };
 }
 
-/** A token for any user id, signed as the write-api signs them; tests mint thousands without registering. */
-export const tokenFor = (userId: string, role: 'user' | 'admin' = 'user'): string =>
-  jwt.sign({ role }, JWT_SECRET, {
-    algorithm: 'HS256',
-    subject: userId,
-    issuer: 'couponkill',
-    audience: 'couponkill',
-    expiresIn: 600,
-  });
+/**
+ * A token for any user id, signed as the write-api signs them; tests mint thousands without registering. With
+ * `registeredAtMs`, it carries the account's registration time as login puts it there (the `rat` claim, seconds).
+ */
+export const tokenFor = (userId: string, role: 'user' | 'admin' = 'user', registeredAtMs?: number): string =>
+  jwt.sign(
+    { role, ...(registeredAtMs === undefined ? {} : { rat: Math.ceil(registeredAtMs / 1000) }) },
+    JWT_SECRET,
+    {
+      algorithm: 'HS256',
+      subject: userId,
+      issuer: 'couponkill',
+      audience: 'couponkill',
+      expiresIn: 600,
+    },
+  );
 
 /**
  * A request to one of the APIs, its answer checked against the OpenAPI document that API serves (below): an answer

@@ -38,6 +38,10 @@ export const createTestEnv = (overrides: Record<string, string> = {}): TestEnv =
     // per-address limits it tests; the per-username back-off keeps its production defaults everywhere.
     COUPONKILL_LOGIN_ADDRESS_LIMIT: '1000000',
     COUPONKILL_REGISTRATION_ADDRESS_LIMIT: '1000000',
+    // Suites hammer one buyer on purpose (per-user limit, idempotency races): the buyer rate limits would turn that
+    // into 429s. The admission suites set the production-like figures they test.
+    COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND: '10000',
+    COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND: '10000',
     ...overrides,
   });
   return {

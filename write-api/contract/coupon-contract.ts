@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CouponCommandResult } from '../../commands/coupon-handlers';
 import {
   MAX_DESCRIPTION_LENGTH,
+  MAX_MIN_ACCOUNT_AGE_SECONDS,
   MAX_PER_USER_LIMIT,
   MAX_STOCK,
   SALE_WINDOW_BOUNDS,
@@ -55,6 +56,10 @@ export const newCoupon = z
     faceValueCents: wholeNumber(0, Number.MAX_SAFE_INTEGER),
     totalStock: wholeNumber(1, MAX_STOCK),
     perUserLimit: wholeNumber(1, MAX_PER_USER_LIMIT).default(1),
+    minAccountAgeSeconds: wholeNumber(0, MAX_MIN_ACCOUNT_AGE_SECONDS).default(0).meta({
+      description:
+        "How old a buyer's account must be to buy, in seconds (0: any account). Checked in the stock gate against the registration time in the buyer's token: younger accounts, and tokens issued before tokens carried it, get `403 ACCOUNT_TOO_NEW`. Stops accounts made at sale time; not accounts farmed in advance.",
+    }),
     saleStartsAt: saleTime.meta({ description: `${saleTimeRule}; before saleEndsAt` }),
     saleEndsAt: saleTime.meta({ description: saleTimeRule }),
   })
@@ -73,6 +78,7 @@ export const couponCommandResult = z
     faceValueCents: z.number().int().min(0),
     totalStock: z.number().int().min(1),
     perUserLimit: z.number().int().min(1),
+    minAccountAgeSeconds: z.number().int().min(0),
     saleStartsAt: z.iso.datetime(),
     saleEndsAt: z.iso.datetime(),
     status: z.enum(['ACTIVE', 'CLOSED']),

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import type { SeckillResult } from '../../commands/seckill-handler';
 import { couponIdParam } from '../../infra/http/id-params';
-import { answerHeader, type ApiOperation, type Same } from '../../infra/http/openapi';
+import {
+  answerHeader,
+  RATE_LIMIT_ANSWER_HEADERS,
+  type ApiOperation,
+  type Same,
+} from '../../infra/http/openapi';
 import { IDEMPOTENCY_KEY } from '../seckill-answer';
 import { orderCommandResult } from './order-contract';
 
@@ -26,7 +31,7 @@ export const seckillOperation: ApiOperation = {
   operationId: 'seckill',
   summary: 'Buy a unit of a coupon',
   description:
-    "One Redis round trip checks the sale window, the buyer's limit and the stock at once; the order is stored in the event store before the answer. Without an `Idempotency-Key`, a buyer at the coupon's per-user limit gets `409 LIMIT_REACHED` with the orders they hold.",
+    "One Redis round trip checks the sale window, the coupon's account-age rule, the buyer's limit and the stock at once; the order is stored in the event store before the answer. Without an `Idempotency-Key`, a buyer at the coupon's per-user limit gets `409 LIMIT_REACHED` with the orders they hold. Before Redis, each write-api replica admits a buyer's clicks up to a per-second quota (`429 RATE_LIMITED`, its state in the `RateLimit` fields of every answer) and, when configured, a coupon's seckills up to an admission rate (`503 OVERLOADED`: a stampede past capacity; nothing was done).",
   tag: 'seckill',
   access: 'user',
   params: couponIdParam,
@@ -40,13 +45,14 @@ export const seckillOperation: ApiOperation = {
     201: {
       description: 'placed',
       schema: orderCommandResult,
-      headers: { Location: orderLocation },
+      headers: { Location: orderLocation, ...RATE_LIMIT_ANSWER_HEADERS },
     },
     200: {
       description: 'a retry with the same `Idempotency-Key`: the original order',
       schema: orderCommandResult,
       headers: {
         Location: orderLocation,
+        ...RATE_LIMIT_ANSWER_HEADERS,
         'Idempotent-Replayed': answerHeader('this answer replays an earlier one', {
           type: 'string',
           const: 'true',
@@ -61,7 +67,9 @@ export const seckillOperation: ApiOperation = {
     'SALE_NOT_STARTED',
     'SALE_ENDED',
     'COUPON_CLOSED',
+    'ACCOUNT_TOO_NEW',
     'SECKILL_IN_PROGRESS',
+    'RATE_LIMITED',
     'DEPENDENCY_UNAVAILABLE',
     'OVERLOADED',
     'GATE_RECOVERING',

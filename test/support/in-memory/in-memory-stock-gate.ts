@@ -51,6 +51,7 @@ const REFUSALS = new Set<string>([
   'SALE_NOT_STARTED',
   'SALE_ENDED',
   'COUPON_CLOSED',
+  'ACCOUNT_TOO_NEW',
 ]);
 
 /**
@@ -121,7 +122,14 @@ export class InMemoryStockGate implements StockGate {
 
   // ---- StockGate ---------------------------------------------------------------------------------------------
 
-  reserve({ couponId, userId, orderId, idempotencyKey, nowMs }: ReserveRequest): Promise<ReserveOutcome> {
+  reserve({
+    couponId,
+    userId,
+    orderId,
+    idempotencyKey,
+    nowMs,
+    registeredAtMs,
+  }: ReserveRequest): Promise<ReserveOutcome> {
     return this.guard(() => {
       const [outcome, detail] = this.reserveScript(
         this.keys(couponId),
@@ -129,6 +137,7 @@ export class InMemoryStockGate implements StockGate {
         orderId,
         nowMs,
         idempotencyKey ?? '',
+        registeredAtMs,
       );
       if (outcome === 'RESERVED') return { kind: 'reserved' };
       if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
@@ -232,6 +241,7 @@ export class InMemoryStockGate implements StockGate {
       return {
         couponId,
         totalStock: Number(meta.get('total')),
+        minAccountAgeSeconds: Number(meta.get('minage') ?? 0),
         sold: Number(meta.get('sold')),
         buyers: new Map(entries(keys.buyers).map(([user, owned]) => [user, owned.split(',')])),
         idempotencyKeys: new Map(entries(keys.idem)),
@@ -310,6 +320,7 @@ export class InMemoryStockGate implements StockGate {
     order: string,
     now: number,
     key: string,
+    registeredAtMs: number | null,
   ): [string, string?] {
     const status = this.hget(k.meta, 'status');
     if (status === 'rebuilding') return ['REBUILDING', this.hget(k.meta, 'rb_until') ?? '0'];
@@ -324,6 +335,9 @@ export class InMemoryStockGate implements StockGate {
     if (status === 'closed') return ['COUPON_CLOSED'];
     if (now < this.metaNumber(k, 'start')) return ['SALE_NOT_STARTED'];
     if (now >= this.metaNumber(k, 'end')) return ['SALE_ENDED'];
+    const minAge = Number(this.hget(k.meta, 'minage') ?? '0');
+    if (minAge > 0 && (registeredAtMs === null || now - registeredAtMs < minAge * 1000))
+      return ['ACCOUNT_TOO_NEW'];
     const owned = this.hget(k.buyers, user);
     if (ownedCount(owned) >= this.metaNumber(k, 'limit')) return ['LIMIT_REACHED', owned];
     if (this.metaNumber(k, 'sold') >= this.metaNumber(k, 'total')) return ['SOLD_OUT'];
@@ -476,6 +490,7 @@ export class InMemoryStockGate implements StockGate {
     this.hset(k.meta, 'limit', String(coupon.perUserLimit));
     this.hset(k.meta, 'start', String(coupon.saleStartsAtMs));
     this.hset(k.meta, 'end', String(coupon.saleEndsAtMs));
+    this.hset(k.meta, 'minage', String(coupon.minAccountAgeSeconds));
   }
 
   private metaNumber(k: CouponKeys, field: string): number {
