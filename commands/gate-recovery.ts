@@ -35,6 +35,11 @@ export interface RecoveryReport {
   readonly events: number;
   /** Coupons another process was recovering (left to it). */
   readonly busy: number;
+  /**
+   * Coupons this pass stopped but could not load: their keys vanished or another recoverer took the lease over while
+   * the log was read (a Redis losing keys again mid-pass). A full pass with any leaves the gate unmarked.
+   */
+  readonly lost: number;
   /** How long sales stayed stopped waiting for appends in flight when pending reservations were lost. */
   readonly waitedMs: number;
 }
@@ -86,11 +91,11 @@ export class GateRecovery {
     return this.schedule();
   }
 
-  /** Recovers every coupon the event store or the gate knows, and marks the gate initialised. */
   /**
    * Recovers every coupon the event store or the gate knows, and marks the gate initialised. Coupons another process
-   * is recovering at the same time are waited for (a pass every second, up to the lease), so that when this resolves
-   * every coupon's stock has been rebuilt, by this process or the other.
+   * is recovering at the same time, and coupons lost again while this pass loaded them, are passed over again (a pass
+   * every second, up to the lease), so that when this resolves every coupon's stock has been rebuilt, by this process
+   * or the other.
    */
   async rebuildAll(progress?: RecoveryProgress): Promise<RecoveryReport> {
     const started = this.clock.now().getTime();
@@ -99,7 +104,7 @@ export class GateRecovery {
       this.queuedAll = true;
       const report = await this.schedule(progress);
       waitedMs += report.waitedMs;
-      if (report.busy === 0 || this.clock.now().getTime() - started > this.options.leaseMs)
+      if (report.busy + report.lost === 0 || this.clock.now().getTime() - started > this.options.leaseMs)
         return { ...report, waitedMs };
       await sleep(1000);
     }
@@ -184,8 +189,10 @@ export class GateRecovery {
           liveOrders += snapshot.sold;
         }
       }
-      if (targets === ALL) await this.gate.markInitialised();
-      const report = { coupons: loaded, liveOrders, events: derivation.events, busy, waitedMs };
+      const lost = began.length - loaded;
+      // A coupon lost mid-pass would stay unknown to every process if the gate said "initialised" over it.
+      if (targets === ALL && lost === 0) await this.gate.markInitialised();
+      const report = { coupons: loaded, liveOrders, events: derivation.events, busy, lost, waitedMs };
       const seconds = (this.clock.now().getTime() - startedAt) / 1000;
       this.onPass(report, seconds);
       this.logger.info({ ...report, seconds }, 'stock gate recovered from the event store');

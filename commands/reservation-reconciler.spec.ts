@@ -244,6 +244,28 @@ describe('ReservationReconciler', () => {
         },
       }));
 
+  it('recovers a coupon it synced before whose keys and registry entry are gone while the gate stays initialised', () =>
+    spec
+      .given(
+        couponCreated(coupon),
+        orderPlaced(order('o-a', 'u-a')),
+        loadGate,
+        sweep,
+        // What neither the registry nor a scan shows: an eviction, or a loss racing a rebuild that marked the gate.
+        (w: World) => w.gate.forget(couponId),
+      )
+      .when(sweep)
+      .then({
+        events: [],
+        gate: {
+          [couponId]: expect.objectContaining({ status: 'active', sold: 1, buyers: { 'u-a': ['o-a'] } }),
+        },
+        and: async (w) => {
+          expect(await w.gate.isInitialised()).toBe(true);
+          expect(await w.gate.couponIds()).toEqual([couponId]);
+        },
+      }));
+
   it('forgets, on a full recovery, gate keys of a coupon the event store does not know', () => {
     const ghost: GateCoupon = {
       couponId: 'c-ghost',

@@ -33,6 +33,12 @@ export class ReservationReconciler {
   private running: Promise<unknown> = Promise.resolve();
   /** Coupons found by scanning the gate: swept even when the registry lost them. */
   private scanned: readonly string[] = [];
+  /**
+   * Every coupon this reconciler has synced and the event store holds: synced again even when Redis lost its keys and
+   * its registry entry but kept the initialised marker (an eviction, or a loss racing a rebuild that marked the gate
+   * after it), which neither the registry nor a scan would show and no buyer may come to reveal.
+   */
+  private readonly known = new Set<string>();
 
   constructor(
     private readonly gate: StockGate,
@@ -69,8 +75,11 @@ export class ReservationReconciler {
     if (this.sweeps++ % this.options.couponSyncEvery === 0) {
       if (!(await this.gate.isInitialised())) await this.recovery.rebuildAll();
       this.scanned = await this.gate.scanCouponIds();
-      const couponIds = new Set([...(await this.gate.couponIds()), ...this.scanned]);
-      for (const couponId of couponIds) await this.sync.syncCoupon(couponId);
+      const couponIds = new Set([...(await this.gate.couponIds()), ...this.scanned, ...this.known]);
+      for (const couponId of couponIds) {
+        if (await this.sync.syncCoupon(couponId)) this.known.add(couponId);
+        else this.known.delete(couponId);
+      }
     }
     const couponIds = new Set([...(await this.gate.couponIds()), ...this.scanned]);
     for (const couponId of couponIds) {

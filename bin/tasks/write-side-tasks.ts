@@ -48,6 +48,7 @@ export const runGateRebuild = (config: Config): Promise<void> =>
       `rebuild-stock: loaded ${report.coupons} coupons (${report.liveOrders} live orders) from ${report.events} events ` +
         `in ${((Date.now() - started) / 1000).toFixed(1)} s` +
         (report.busy > 0 ? `; ${report.busy} left to another process recovering them` : '') +
+        (report.lost > 0 ? `; ${report.lost} lost again while loading (the reconciler retries them)` : '') +
         '\n',
     );
     print(report);
