@@ -163,6 +163,38 @@ describe('SeckillHandler', () => {
       .when(seckill('u-1'))
       .thenThrows(SeckillRefusedError, { code: 'COUPON_CLOSED' }));
 
+  describe('on a coupon with an account-age rule (minAccountAgeSeconds)', () => {
+    const aged = { ...coupon, minAccountAgeSeconds: 3600 };
+    const buyer = (registeredAtMs: number | null) => (w: World) =>
+      w.seckill.handle({ couponId, userId: 'u-1', idempotencyKey: null, registeredAtMs }, as('u-1'));
+
+    it('refuses an account younger than the rule, taking no stock', () =>
+      spec
+        .given(couponCreated(aged), loadGate)
+        .when(buyer(SPEC_NOW.getTime() - 3_599_000))
+        .thenThrows(
+          SeckillRefusedError,
+          { code: 'ACCOUNT_TOO_NEW' },
+          { gate: { [couponId]: expect.objectContaining({ sold: 0, pending: [] }) } },
+        ));
+
+    it('refuses a token that does not say when its account was made', () =>
+      spec
+        .given(couponCreated(aged), loadGate)
+        .when(buyer(null))
+        .thenThrows(SeckillRefusedError, { code: 'ACCOUNT_TOO_NEW' }));
+
+    it('sells to an account exactly as old as the rule', () =>
+      spec
+        .given(couponCreated(aged), loadGate)
+        .when(buyer(SPEC_NOW.getTime() - 3_600_000))
+        .then({
+          events: [orderPlaced(order('o-1', 'u-1'))],
+          result: expect.objectContaining({ orderId: 'o-1', couponId, userId: 'u-1', replayed: false }),
+          gate: { [couponId]: expect.objectContaining({ sold: 1, buyers: { 'u-1': ['o-1'] } }) },
+        }));
+  });
+
   it('answers COUPON_NOT_FOUND for a coupon neither the gate nor the event store knows', () =>
     spec
       .given(loadGate)

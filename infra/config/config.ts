@@ -16,8 +16,10 @@ export const DEFAULT_OPS_PORTS: Readonly<Record<ProcessRole, number>> = {
 };
 
 /**
- * Admission control, in one object: the circuit breakers in front of the dependencies and the bound of the event
- * store's append queue. Read once at start today; the live configuration to come replaces this object as a whole.
+ * Admission control, in one object (README, "Admission control"): the circuit breakers in front of the dependencies,
+ * the bound of the event store's append queue, the trusted proxies, the login/registration/refresh limits and the
+ * bound on password hashing, and the buyer and coupon rates of the seckill route and the read API. Read once at start
+ * today; the live configuration to come replaces this object as a whole.
  */
 export interface AdmissionSettings {
   /** Every dependency's breaker (the event store, Redis, each read shard) opens and probes by these. */
