@@ -14,8 +14,8 @@ export interface EventToAppend {
 
 export interface AppendOptions {
   /**
-   * Epoch ms after which the append must not be stored at all: it either commits before then or fails with
-   * DependencyUnavailableError. Whoever waits on it (a gate recovery that lost its pending reservations) then knows
+   * Epoch ms after which the append must not be stored at all: it either commits before then or fails (the MySQL
+   * store: AppendDeadlineError, nothing written; EventStoreDB: DependencyUnavailableError, outcome unknown). Whoever waits on it (a gate recovery that lost its pending reservations) then knows
    * nothing reserved before can still land later. The MySQL store enforces it under its head lock; EventStoreDB
    * gets it as the call's gRPC deadline, which bounds the client's wait but not the server's commit.
    */
@@ -107,8 +107,22 @@ export class WrongExpectedRevisionError extends Error {
 }
 
 /**
- * True for an append refused before anything of it was sent (a full queue, an open circuit breaker): it can never be
- * stored later, so whatever was done for it may be undone at once, without fencing its stream.
+ * An append that reached its deadline (AppendOptions.deadlineMs) waiting in the store's queue, before it was written:
+ * it is not stored and never will be. The store is slower than the traffic, not down, so no circuit breaker counts it
+ * as an outage, and whatever was done for it may be undone at once (refusedUnsent): 503 OVERLOADED with Retry-After.
+ */
+export class AppendDeadlineError extends OverloadedError {
+  constructor(retryAfterSeconds: number) {
+    super('event store append queue', retryAfterSeconds);
+    this.name = 'AppendDeadlineError';
+    this.message = `the append waited past its deadline and was not stored; retry in ${retryAfterSeconds} s`;
+  }
+}
+
+/**
+ * True for an append refused before anything of it was written (a full queue, an open circuit breaker, a deadline
+ * reached in the queue): it can never be stored later, so whatever was done for it may be undone at once, without
+ * fencing its stream.
  */
 export const refusedUnsent = (error: unknown): boolean =>
   error instanceof OverloadedError || error instanceof CircuitOpenError;

@@ -22,6 +22,7 @@ import { CircuitOpenError, DependencyUnavailableError } from './dependency-error
 import { GateRecoveringError } from './gate-recovery';
 import { OverloadedError } from './overloaded-error';
 import { SeckillInProgressError, SeckillRefusedError } from './seckill-errors';
+import { AppendDeadlineError } from './event-store-port';
 import { idempotencyField } from './stock-gate-port';
 
 const coupon = aCoupon({ couponId: 'c-1', totalStock: 3, perUserLimit: 1 });
@@ -331,12 +332,6 @@ describe('SeckillHandler', () => {
       },
     };
 
-    it('past its deadline: fences the order (SeckillAbandoned), releases the unit and answers 503', () =>
-      HandlerSpecification.for({ seckill: { appendTimeoutMs: -1 } })
-        .given(couponCreated(coupon), loadGate)
-        .when(seckill('u-1', 'k-1'))
-        .thenThrows(DependencyUnavailableError, { dependency: 'event store' }, fenced));
-
     it('for any other reason: the same, reported as the event store being unavailable', () =>
       spec
         .given(couponCreated(coupon), loadGate, (w: World) =>
@@ -450,6 +445,12 @@ describe('SeckillHandler', () => {
         )
         .when(seckill('u-1', 'k-1'))
         .thenThrows(OverloadedError, {}, released));
+
+    it('by its deadline passing in the queue: an overload, not an outage; the unit goes back at once, no fence', () =>
+      HandlerSpecification.for({ seckill: { appendTimeoutMs: -1 } })
+        .given(couponCreated(coupon), loadGate)
+        .when(seckill('u-1', 'k-1'))
+        .thenThrows(AppendDeadlineError, { resource: 'event store append queue' }, released));
 
     it('by a breaker that opened meanwhile: gives the unit back at once and answers 503', () =>
       spec

@@ -1,5 +1,6 @@
 import { DependencyUnavailableError } from '../commands/dependency-error';
 import type { RecordedEvent } from '../commands/event-store-port';
+import { OverloadedError } from '../commands/overloaded-error';
 import { decodeRecorded, type DecodedEvent } from '../commands/stored-events';
 import type { Span } from './checkpoint-frontier';
 import { shardOfEvent, type Projection } from './projection';
@@ -31,9 +32,14 @@ const deadLetterOf = (event: RecordedEvent, error: unknown): DeadLetter => ({
   reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
 });
 
-/** An outage, a timeout or a lost lease: the batch fails as a whole and nothing of it is set aside. */
+/**
+ * An outage, a timeout, a full queue in front of a shard or a lost lease: the batch fails as a whole, to be retried,
+ * and nothing of it is set aside (none of these says anything about an event, so dead-lettering would lose it).
+ */
 const failsTheBatch = (error: unknown): boolean =>
-  error instanceof DependencyUnavailableError || error instanceof FencedError;
+  error instanceof DependencyUnavailableError ||
+  error instanceof OverloadedError ||
+  error instanceof FencedError;
 
 /**
  * Applies a batch of events, from one or more partitions, to one generation of a read model: one transaction per

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DependencyUnavailableError } from '../commands/dependency-error';
 import {
+  AppendDeadlineError,
   START_OF_LOG,
   WrongExpectedRevisionError,
   type CatchUpBatch,
@@ -217,12 +218,13 @@ const contract = (factory: AdapterFactory): void => {
   });
 
   (factory.deadlineStoresNothing ? it : it.skip)(
-    'refuses an append past its deadline as a DependencyUnavailableError and stores none of it',
+    'refuses an append past its deadline as AppendDeadlineError (an overload, not an outage) and stores none of it',
     async () => {
       const stream = `${prefix}deadline`;
       const before = await store.headPosition();
       const late = store.append(stream, [newEvent('A', 1)], 'no_stream', { deadlineMs: Date.now() - 1 });
-      await expect(late).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(late).rejects.toBeInstanceOf(AppendDeadlineError);
+      await expect(late).rejects.not.toBeInstanceOf(DependencyUnavailableError);
       expect(await store.readStream(stream)).toEqual([]);
       expect(await readAllOf(store, prefix, before, 100)).toEqual([]);
       // In time, the same stream takes it as if nothing had been tried.

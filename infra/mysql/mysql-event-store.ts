@@ -1,7 +1,7 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { DependencyUnavailableError } from '../../commands/dependency-error';
 import {
   WrongExpectedRevisionError,
+  AppendDeadlineError,
   type AppendOptions,
   type AppendResult,
   type CatchUpBatch,
@@ -83,9 +83,6 @@ const eventsProblem = (events: readonly EventToAppend[]): InvalidInputError | nu
 };
 
 const expired = (append: QueuedAppend, now = Date.now()): boolean => now > append.deadlineMs;
-
-const timedOut = (): DependencyUnavailableError =>
-  new DependencyUnavailableError('event store', 'the append waited past its deadline and was not stored');
 
 const EVENT_COLUMNS =
   'global_position, stream_id, stream_revision, event_id, event_type, schema_version, data, metadata, recorded_at';
@@ -185,6 +182,11 @@ export class MySqlEventStore implements EventStore, HasAppendQueue {
   }
 
   /** The refusal of an append now when the queue is full (counted as shed), else null. */
+  /** An append that reached its deadline in the queue: never written, so not an outage (AppendDeadlineError). */
+  private timedOut(): AppendDeadlineError {
+    return new AppendDeadlineError(this.options.overloadRetryAfterSeconds ?? 1);
+  }
+
   private fullQueue(): OverloadedError | null {
     if (this.queue.length < this.maxQueued) return null;
     this.shed += 1;
@@ -260,7 +262,7 @@ export class MySqlEventStore implements EventStore, HasAppendQueue {
     const now = Date.now();
     const batch = this.queue.splice(0, this.options.maxBatchAppends).filter((append) => {
       if (!expired(append, now)) return true;
-      append.reject(timedOut());
+      append.reject(this.timedOut());
       return false;
     });
     this.committing = this.commitIsolating(batch).finally(() => {
@@ -337,7 +339,7 @@ export class MySqlEventStore implements EventStore, HasAppendQueue {
       }
       // Checked under the head lock, as late as possible: an append past its deadline is never written.
       if (expired(append)) {
-        outcomes.push({ append, error: timedOut() });
+        outcomes.push({ append, error: this.timedOut() });
         continue;
       }
       const current = revisions.get(streamId);

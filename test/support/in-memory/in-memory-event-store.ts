@@ -1,5 +1,6 @@
 import { DependencyUnavailableError } from '../../../commands/dependency-error';
 import {
+  AppendDeadlineError,
   WrongExpectedRevisionError,
   type AppendOptions,
   type AppendResult,
@@ -164,11 +165,7 @@ export class InMemoryEventStore implements EventStore {
     }
 
     // MySQL refuses an append already past its deadline when its batch starts, before looking at anything stored.
-    if (this.now() > (options.deadlineMs ?? Number.POSITIVE_INFINITY))
-      throw new DependencyUnavailableError(
-        'event store',
-        'the append waited past its deadline and was not stored',
-      );
+    if (this.now() > (options.deadlineMs ?? Number.POSITIVE_INFINITY)) throw new AppendDeadlineError(1);
     const places = events.map((e) => this.log.byEventId.get(e.metadata.eventId));
     if (places.every((p) => p !== undefined)) return idempotentRetry(streamId, expected, places);
     const stream = this.log.streams.get(streamId);
