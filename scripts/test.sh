@@ -37,6 +37,9 @@ if [ "$#" -gt 0 ]; then
   npx jest --ci --maxWorkers=2 "$@"
 else
   # Two cores: integration files share one MariaDB and Redis, two workers keep both busy without thrashing.
-  npx jest --ci --maxWorkers=2 --testPathIgnorePatterns /node_modules/ "${ALONE[@]/#/\/}"
-  npx jest --ci --runInBand --runTestsByPath "${ALONE[@]}"
+  # Both passes run whatever the first one found, so one run reports every failure.
+  rc=0
+  npx jest --ci --maxWorkers=2 --testPathIgnorePatterns /node_modules/ "${ALONE[@]/#/\/}" || rc=$?
+  npx jest --ci --runInBand --runTestsByPath "${ALONE[@]}" || rc=$?
+  exit "$rc"
 fi

@@ -32,8 +32,13 @@ describe('JwtTokens.renew', () => {
       now += 3000;
       token = tokens.renew(token).token;
     }
-    // 86,401 s after the login, its last token 2,401 s old and still valid.
-    now += 86_400 - 28 * 3000 + 1;
+    // 600 s before the session ends, a renewal lives those 600 s, not a full TTL.
+    now += 86_400 - 28 * 3000 - 600;
+    const last = tokens.renew(token);
+    expect(last.expiresIn).toBe(600);
+    expect((jwt.decode(last.token) as jwt.JwtPayload).exp).toBe(now + 600);
+    token = last.token;
+    now += 600;
     expect(() => tokens.renew(token)).toThrow(
       new InvalidTokenError('the login is older than 86400 s: log in again'),
     );

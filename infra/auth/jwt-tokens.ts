@@ -77,7 +77,11 @@ export class JwtTokens {
    * A fresh token for the principal, its login (`auth_time`, seconds since the epoch, OpenID Connect Core §2) now
    * unless given: a renewal keeps the time of the login it descends from.
    */
-  issue(principal: Principal & { username?: string }, authTime: number = this.nowSeconds()): IssuedToken {
+  issue(
+    principal: Principal & { username?: string },
+    authTime: number = this.nowSeconds(),
+    lifetimeSeconds: number = this.options.ttlSeconds,
+  ): IssuedToken {
     const token = jwt.sign(
       {
         role: principal.role,
@@ -94,26 +98,33 @@ export class JwtTokens {
         subject: principal.userId,
         issuer: this.options.issuer,
         audience: this.options.audience,
-        expiresIn: this.options.ttlSeconds,
+        expiresIn: lifetimeSeconds,
       },
     );
-    return { token, expiresIn: this.options.ttlSeconds };
+    return { token, expiresIn: lifetimeSeconds };
   }
 
   /**
-   * A new token for the holder of a valid one (no password, no hashing): same subject, role and username, a full
-   * TTL from now, the same `auth_time`. Tokens from before `auth_time` was issued count from their `iat`.
+   * A new token for the holder of a valid one (no password, no hashing): same subject, role, username and
+   * registration time, the same `auth_time`, living a full TTL from now but never past the end of the session
+   * (`auth_time` + maxSessionSeconds), so a chain of renewals cannot outlive the longest session. Tokens from before
+   * `auth_time` was issued count from their `iat`.
    *
-   * @throws InvalidTokenError when the token is not valid (verify), or its login is older than maxSessionSeconds.
+   * @throws InvalidTokenError when the token is not valid (verify), or its session has ended.
    */
   renew(token: string): IssuedToken & { readonly principal: Principal } {
     const { principal, claims } = this.check(token);
     const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : (claims.iat ?? 0);
     const maxSession = this.options.maxSessionSeconds ?? this.options.ttlSeconds;
-    if (this.nowSeconds() - authTime > maxSession)
+    const sessionLeft = authTime + maxSession - this.nowSeconds();
+    if (sessionLeft <= 0)
       throw new InvalidTokenError(`the login is older than ${maxSession} s: log in again`);
     const username = typeof claims.username === 'string' ? claims.username : undefined;
-    return { ...this.issue({ ...principal, ...(username ? { username } : {}) }, authTime), principal };
+    const lifetime = Math.min(this.options.ttlSeconds, sessionLeft);
+    return {
+      ...this.issue({ ...principal, ...(username ? { username } : {}) }, authTime, lifetime),
+      principal,
+    };
   }
 
   /** The principal of a valid token. Throws InvalidTokenError, saying why, for any other. */

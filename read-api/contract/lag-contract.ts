@@ -58,5 +58,5 @@ export const projectionLagOperation: ApiOperation = {
   tag: 'operations',
   access: 'anyone',
   answers: { 200: { description: 'the lag report', schema: lagReport } },
-  errors: ['DEPENDENCY_UNAVAILABLE', 'INTERNAL_ERROR'],
+  errors: ['DEPENDENCY_UNAVAILABLE', 'OVERLOADED', 'INTERNAL_ERROR'],
 };

@@ -41,5 +41,7 @@ export const READ_MODEL: readonly ErrorCode[] = [
   'READ_MODEL_BEHIND',
   'READ_MODEL_NOT_READY',
   'DEPENDENCY_UNAVAILABLE',
+  // A shard's connection pool queue is full (infra/mysql/mysql-errors.ts): refused unsent.
+  'OVERLOADED',
   'INTERNAL_ERROR',
 ];
