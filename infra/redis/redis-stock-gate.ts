@@ -23,6 +23,7 @@ import {
   RESERVE,
   RETURN_UNIT,
 } from './gate-scripts';
+import { isServerUnavailableReply } from './redis-errors';
 
 type ScriptName =
   | 'reserve'
@@ -354,7 +355,9 @@ export class RedisStockGate implements StockGate {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof Error && error.name === 'ReplyError') throw error;
+      // A reply error is a bug in our script, unless the server says it cannot serve now (full, read-only, loading).
+      if (error instanceof Error && error.name === 'ReplyError' && !isServerUnavailableReply(error))
+        throw error;
       throw new DependencyUnavailableError('redis', error);
     }
   }

@@ -1,0 +1,27 @@
+/**
+ * Error replies that say the server cannot serve now, not that the command was wrong (Redis documentation, "Redis
+ * errors" and the replies of `maxmemory`, replication, persistence and cluster): out of memory under `noeviction`
+ * (OOM), a replica or a demoted primary (READONLY), loading its dataset (LOADING), a script running too long (BUSY),
+ * a primary link down (MASTERDOWN), too few replicas (NOREPLICAS), a failed RDB save refusing writes (MISCONF), a
+ * cluster without quorum or mid-resharding (CLUSTERDOWN, TRYAGAIN). The first word of the reply is its code.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'OOM',
+  'READONLY',
+  'LOADING',
+  'BUSY',
+  'MASTERDOWN',
+  'NOREPLICAS',
+  'MISCONF',
+  'CLUSTERDOWN',
+  'TRYAGAIN',
+]);
+
+/**
+ * True when `error` is an ioredis ReplyError of a server that is up but cannot serve now: an outage to its callers
+ * (503, counted by the breaker), where any other error reply is a bug in the command or script sent.
+ */
+export const isServerUnavailableReply = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.name === 'ReplyError' &&
+  UNAVAILABLE_CODES.has(error.message.split(' ', 1)[0] ?? '');
