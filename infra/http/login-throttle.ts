@@ -98,19 +98,27 @@ export class LoginThrottle {
     verify: () => Promise<T>,
   ): Promise<{ readonly result: T; readonly headers: Record<string, string> }> {
     const addressPoint = addressKey(address);
-    const headers = await takeQuota(
-      this.limiters.perAddress,
-      addressPoint,
-      this.perAddress,
-      'too many logins from this address; retry after the time given',
-    );
-    await this.checkCeiling(username);
+    // Round trips are what a login pays for its admission under load (each waits behind the flood in the event
+    // loop), so independent ones go together: the address's quota with the username's ceiling (a read) ...
+    const [headers, ceiling] = await Promise.all([
+      takeQuota(
+        this.limiters.perAddress,
+        addressPoint,
+        this.perAddress,
+        'too many logins from this address; retry after the time given',
+      ),
+      this.limiters.usernameFailures.get(username),
+    ]);
+    this.checkCeiling(ceiling);
     const key = backoffKey(address, username);
-    // Checking first, failures second: a failure is counted before its checking point is given back, so a
-    // concurrent attempt never sees fewer than the failures and checks there are (at worst one more, for a moment).
-    const checking = (await this.limiters.checking.penalty(key)).consumedPoints;
-    const failed = (await this.limiters.failures.get(key))?.consumedPoints ?? 0;
-    const pastFree = failed + checking - this.backoff.freeFailures;
+    // ... and the pair's checking point with its failures, in that order on the one connection: a failure is counted
+    // before its checking point is given back, so a concurrent attempt never sees fewer than the failures and checks
+    // there are (at worst one more, for a moment).
+    const [checking, failed] = await Promise.all([
+      this.limiters.checking.penalty(key),
+      this.limiters.failures.get(key),
+    ]);
+    const pastFree = (failed?.consumedPoints ?? 0) + checking.consumedPoints - this.backoff.freeFailures;
     let waiting = false;
     let result: T;
     try {
@@ -129,17 +137,19 @@ export class LoginThrottle {
         if (waiting) await this.limiters.waits.delete(key);
         if (isServerRefusal(error)) await this.limiters.perAddress.reward(addressPoint);
       }
-      throw error;
-    } finally {
       await this.limiters.checking.reward(key);
+      throw error;
     }
-    await Promise.all([this.limiters.failures.delete(key), this.limiters.waits.delete(key)]);
+    await Promise.all([
+      this.limiters.checking.reward(key),
+      this.limiters.failures.delete(key),
+      this.limiters.waits.delete(key),
+    ]);
     return { result, headers };
   }
 
   /** Refuses the attempt (before its check) while the username's failures from all addresses are at the ceiling. */
-  private async checkCeiling(username: string): Promise<void> {
-    const all = await this.limiters.usernameFailures.get(username);
+  private checkCeiling(all: RateLimiterRes | null): void {
     if (all === null || all.consumedPoints < this.usernameCeiling.quota) return;
     throw rateLimited(
       this.usernameCeiling,
