@@ -37,11 +37,12 @@ describe('admission of registration, login and refresh', () => {
       COUPONKILL_TRUSTED_PROXIES: '127.0.0.1',
       // The production cost: the flood below is what made a real login slow.
       COUPONKILL_SCRYPT_LOG2_COST: '15',
-      COUPONKILL_LOGIN_ADDRESS_LIMIT: '10',
+      COUPONKILL_LOGIN_ADDRESS_LIMIT: '20',
       COUPONKILL_LOGIN_ADDRESS_WINDOW_SECONDS: '60',
       COUPONKILL_LOGIN_FREE_FAILURES: '2',
       COUPONKILL_LOGIN_BACKOFF_BASE_SECONDS: '1',
       COUPONKILL_LOGIN_BACKOFF_MAX_SECONDS: '4',
+      COUPONKILL_LOGIN_USERNAME_FAILURES_PER_HOUR: '20',
       COUPONKILL_REGISTRATION_ADDRESS_LIMIT: '5',
       COUPONKILL_REGISTRATION_ADDRESS_WINDOW_SECONDS: '3600',
       COUPONKILL_TOKEN_REFRESH_LIMIT: '3',
@@ -119,10 +120,11 @@ describe('admission of registration, login and refresh', () => {
     expect(median(loaded)).toBeLessThanOrEqual(2 * median(unloaded));
 
     for (const [kind, policy, hashedAtMost] of [
-      // Its quota of 10 a minute, then nothing more is hashed.
-      ['address', 'login-address', 10],
-      // 2 free failures, then one guess per wait: at 0, 1, 3, 7, 11, … s.
-      ['username', 'login-backoff', 2 + 4 + Math.ceil(Math.max(0, floodSeconds - 7) / 4)],
+      // Its quota of 20 a minute, then nothing more is hashed.
+      ['address', 'login-address', 20],
+      // Addresses that rarely repeat, so little back-off: the username's ceiling of 20 wrong passwords an hour,
+      // passed at most by the checks already under way when it is reached (3 hashing, a few waiting at 50 a second).
+      ['username', 'login-(username|backoff)', 20 + 8],
     ] as const) {
       const statuses = answers[kind].map((a) => a.status);
       expect(new Set(statuses)).toEqual(new Set([401, 429]));
@@ -138,7 +140,8 @@ describe('admission of registration, login and refresh', () => {
 
   it('spaces out wrong passwords for a username with growing waits, lets the right one in after, and resets', async () => {
     expect((await register(h, 'forgetful', '203.0.113.10')).status).toBe(201);
-    const wrong = (i: number) => login(h, 'forgetful', 'not-my-password', `192.0.2.${String(i)}`);
+    // All from one address: the back-off is per address and username.
+    const wrong = (_: number) => login(h, 'forgetful', 'not-my-password', '192.0.2.1');
     // Two free failures, and a third that is checked and earns a 1 s wait.
     expect([(await wrong(1)).status, (await wrong(2)).status, (await wrong(3)).status]).toEqual([
       401, 401, 401,
@@ -157,11 +160,49 @@ describe('admission of registration, login and refresh', () => {
 
     // The right password, once the wait is over, works; the success forgets the failures.
     await sleep(4100);
-    expect((await login(h, 'forgetful', 'forgetful-password', '192.0.2.40')).status).toBe(200);
+    expect((await login(h, 'forgetful', 'forgetful-password', '192.0.2.1')).status).toBe(200);
     expect([(await wrong(41)).status, (await wrong(42)).status, (await wrong(43)).status]).toEqual([
       401, 401, 401,
     ]);
     expect((await wrong(44)).status).toBe(429);
+  });
+
+  it("an attacker's wrong passwords from one address do not slow the owner logging in from another address", async () => {
+    expect((await register(h, 'targeted', '203.0.113.60')).status).toBe(201);
+    const attack = () => login(h, 'targeted', 'wrong-guess', '198.51.100.66');
+    // Two free failures, a third checked (earning a wait), then the attacker is held off.
+    expect([(await attack()).status, (await attack()).status, (await attack()).status]).toEqual([
+      401, 401, 401,
+    ]);
+    const held = await attack();
+    expect([held.status, held.headers.get('ratelimit-policy')]).toEqual([429, '"login-backoff";q=1;w=1']);
+    // The owner, at once, from another address: in, in the time of one password check.
+    const started = performance.now();
+    const owner = await login(h, 'targeted', 'targeted-password', '203.0.113.61');
+    expect(owner.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(2000);
+    // ... and the owner's success forgets only the owner's address: the attacker's next wait still doubles.
+    await sleep(1100);
+    expect((await attack()).status).toBe(401);
+    const next = await attack();
+    expect([next.status, next.headers.get('ratelimit-policy')]).toEqual([429, '"login-backoff";q=1;w=2']);
+  });
+
+  it('bounds guessing of one username from many addresses by its hourly ceiling, and no longer', async () => {
+    expect((await register(h, 'botnet-target', '203.0.113.70')).status).toBe(201);
+    const statuses: number[] = [];
+    // One wrong password from each of 25 addresses: no back-off anywhere, the ceiling of 20 an hour holds.
+    for (let i = 0; i < 25; i++)
+      statuses.push((await login(h, 'botnet-target', 'wrong-guess', `100.64.7.${String(i)}`)).status);
+    expect(statuses).toEqual([...Array<number>(20).fill(401), ...Array<number>(5).fill(429)]);
+    // The bound's cost, documented: the owner too waits for the end of the hour (never longer).
+    const owner = await login(h, 'botnet-target', 'botnet-target-password', '203.0.113.71');
+    expect([owner.status, owner.body.error?.code]).toEqual([429, 'RATE_LIMITED']);
+    expect(owner.headers.get('ratelimit-policy')).toBe('"login-username";q=20;w=3600');
+    expect(retryAfterOf(owner)).toBeGreaterThan(3500);
+    expect(retryAfterOf(owner)).toBeLessThanOrEqual(3600);
+    // Other usernames are untouched.
+    expect((await login(h, 'targeted', 'targeted-password', '203.0.113.71')).status).toBe(200);
   });
 
   it('lets one client address open only its quota of accounts (one client opened 30 in 31 s)', async () => {
@@ -215,6 +256,9 @@ describe('password hashing under load', () => {
       COUPONKILL_SCRYPT_LOG2_COST: '15',
       COUPONKILL_PASSWORD_HASHING_CONCURRENCY: '1',
       COUPONKILL_PASSWORD_HASHING_QUEUE: '2',
+      // Exactly the bursts below: each takes all 12 units at once, before any hash.
+      COUPONKILL_REGISTRATION_ADDRESS_LIMIT: '12',
+      COUPONKILL_LOGIN_ADDRESS_LIMIT: '12',
     });
   });
   afterAll(() => h.close());
@@ -232,5 +276,28 @@ describe('password hashing under load', () => {
     }
     expect(await metricOf(h.api.opsUrl, 'password_hashes_shed_total')).toBe(9);
     expect(await metricOf(h.api.opsUrl, 'password_hashes_waiting')).toBe(0);
+    // The 9 refused registered nothing and gave their units back: 9 more of the address's 12, then 429.
+    for (let i = 0; i < 9; i++)
+      expect((await register(h, `after-burst-${String(i)}`, '127.0.0.1')).status).toBe(201);
+    expect((await register(h, 'one-too-many', '127.0.0.1')).status).toBe(429);
+  });
+
+  it('spends no login quota on logins refused with 503 OVERLOADED', async () => {
+    const answers = await Promise.all(
+      // Twelve usernames (unknown ones are checked alike): one username's concurrent attempts would meet its back-off.
+      Array.from({ length: 12 }, (_, i) =>
+        login(h, `login-burst-${String(i)}`, 'some-password', '127.0.0.1'),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([...Array<number>(3).fill(401), ...Array<number>(9).fill(503)]);
+    // 3 of the address's 12 spent: 9 more, then 429.
+    for (let i = 0; i < 9; i++)
+      expect((await login(h, 'after-burst-0', 'after-burst-0-password', '127.0.0.1')).status).toBe(200);
+    const refused = await login(h, 'after-burst-0', 'after-burst-0-password', '127.0.0.1');
+    expect([refused.status, refused.headers.get('ratelimit-policy')]).toEqual([
+      429,
+      '"login-address";q=12;w=60',
+    ]);
   });
 });

@@ -12,6 +12,9 @@ import { singletons } from './singletons';
 
 type Get = <U>(dep: ServiceIdentifier<U>) => U;
 
+/** The window of a login's "checking" point (infra/http/login-throttle.ts): far longer than any password check. */
+const LOGIN_CHECKING_SECONDS = 60;
+
 /**
  * scrypt behind its bulkhead (`Config.admission.auth.passwordHashing`), with its load on /metrics: hashes running
  * and waiting, and those shed with 503 OVERLOADED.
@@ -71,6 +74,7 @@ export const bindUserAdmission = (container: Container): void => {
       limiter: limiter(policy.name, policy.quota, policy.windowSeconds),
     });
     const loginPerAddress: QuotaPolicy = { name: 'login-address', ...auth.loginPerAddress };
+    const loginPerUsername: QuotaPolicy = { name: 'login-username', ...auth.loginFailuresPerUsername };
     return {
       clientAddress: get(TOKENS.ClientAddress),
       registration: quota({ name: 'registration-address', ...auth.registrationPerAddress }),
@@ -78,13 +82,22 @@ export const bindUserAdmission = (container: Container): void => {
       login: new LoginThrottle(
         {
           perAddress: limiter(loginPerAddress.name, loginPerAddress.quota, loginPerAddress.windowSeconds),
-          // Only counted, never refused: its points are a ceiling nothing reaches.
+          // Only counted, never refused: its points are a ceiling nothing reaches. A point lives from before a
+          // check to its end; the short window only bounds a point a crashed process never gave back.
+          checking: limiter('login-checking', Number.MAX_SAFE_INTEGER, LOGIN_CHECKING_SECONDS),
+          // Only counted, never refused; written on a real failure only, forgotten memorySeconds after the first.
           failures: limiter('login-failures', Number.MAX_SAFE_INTEGER, auth.loginBackoff.memorySeconds),
           // Each wait sets its own duration; this one is never used.
           waits: limiter('login-wait', 1, auth.loginBackoff.baseSeconds),
+          usernameFailures: limiter(
+            loginPerUsername.name,
+            loginPerUsername.quota,
+            loginPerUsername.windowSeconds,
+          ),
         },
         loginPerAddress,
         auth.loginBackoff,
+        loginPerUsername,
       ),
     };
   });

@@ -167,23 +167,24 @@ export const configSchema = z
       .max(86_400)
       .default(60)
       .meta({ description: 'the window of COUPONKILL_LOGIN_ADDRESS_LIMIT, in seconds' }),
-    COUPONKILL_LOGIN_FREE_FAILURES: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(1000)
-      .default(5)
-      .meta({ description: 'wrong passwords in a row for one username before its logins are spaced out' }),
+    COUPONKILL_LOGIN_FREE_FAILURES: z.coerce.number().int().min(0).max(1000).default(5).meta({
+      description:
+        'wrong passwords in a row for one username from one client address before its logins from there are spaced out',
+    }),
     COUPONKILL_LOGIN_BACKOFF_BASE_SECONDS: positiveInt.max(3600).default(1).meta({
       description: 'wait after the first failure past the free ones, in seconds; doubles with each next',
     }),
     COUPONKILL_LOGIN_BACKOFF_MAX_SECONDS: positiveInt.max(86_400).default(300).meta({
       description:
-        'longest wait between two logins of a username that keeps failing, in seconds (never a lockout)',
+        'longest wait between two logins of a username that keeps failing from one client address, in seconds (never a lockout)',
     }),
-    COUPONKILL_LOGIN_FAILURE_MEMORY_SECONDS: positiveInt.max(604_800).default(86_400).meta({
+    COUPONKILL_LOGIN_FAILURE_MEMORY_SECONDS: positiveInt.max(604_800).default(3600).meta({
       description:
-        "how long a username's failures in a row are remembered from the first, in seconds (a success forgets them)",
+        'how long the failures in a row of one username from one client address are remembered from the first, in seconds (a success from that address forgets them); their Redis key lives this long',
+    }),
+    COUPONKILL_LOGIN_USERNAME_FAILURES_PER_HOUR: positiveInt.max(1_000_000).default(100).meta({
+      description:
+        'wrong passwords one username may get per hour from all client addresses together; past it its logins get 429 until the hour ends (bounds guessing from many addresses)',
     }),
     COUPONKILL_REGISTRATION_ADDRESS_LIMIT: positiveInt.max(1_000_000).default(10).meta({
       description:

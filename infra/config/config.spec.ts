@@ -118,7 +118,8 @@ describe('configuration', () => {
     expect(config.admission.trustedProxies).toEqual([]);
     expect(config.admission.auth).toEqual({
       loginPerAddress: { quota: 30, windowSeconds: 60 },
-      loginBackoff: { freeFailures: 5, baseSeconds: 1, maxSeconds: 300, memorySeconds: 86_400 },
+      loginBackoff: { freeFailures: 5, baseSeconds: 1, maxSeconds: 300, memorySeconds: 3600 },
+      loginFailuresPerUsername: { quota: 100, windowSeconds: 3600 },
       registrationPerAddress: { quota: 10, windowSeconds: 3600 },
       refreshPerUser: { quota: 10, windowSeconds: 60 },
       passwordHashing: { concurrency: 3, queue: 64 },
@@ -130,13 +131,20 @@ describe('configuration', () => {
       COUPONKILL_LOGIN_ADDRESS_LIMIT: '5',
       COUPONKILL_LOGIN_BACKOFF_BASE_SECONDS: '2',
       COUPONKILL_LOGIN_BACKOFF_MAX_SECONDS: '1',
+      COUPONKILL_LOGIN_FAILURE_MEMORY_SECONDS: '600',
+      COUPONKILL_LOGIN_USERNAME_FAILURES_PER_HOUR: '20',
       COUPONKILL_PASSWORD_HASHING_QUEUE: '0',
       UV_THREADPOOL_SIZE: '8',
     });
     expect(tuned.admission.trustedProxies).toEqual(['10.0.0.0/8', '::1', 'loopback']);
     expect(tuned.admission.auth.loginPerAddress.quota).toBe(5);
     // A cap below the first wait is the first wait.
-    expect(tuned.admission.auth.loginBackoff).toMatchObject({ baseSeconds: 2, maxSeconds: 2 });
+    expect(tuned.admission.auth.loginBackoff).toMatchObject({
+      baseSeconds: 2,
+      maxSeconds: 2,
+      memorySeconds: 600,
+    });
+    expect(tuned.admission.auth.loginFailuresPerUsername).toEqual({ quota: 20, windowSeconds: 3600 });
     expect(tuned.admission.auth.passwordHashing).toEqual({ concurrency: 7, queue: 0 });
     expect(
       loadConfig({ ...secret, UV_THREADPOOL_SIZE: '1', COUPONKILL_PASSWORD_HASHING_CONCURRENCY: '2' })
@@ -150,12 +158,14 @@ describe('configuration', () => {
       COUPONKILL_TRUSTED_PROXIES: '10.0.0.0/8,proxy.example',
       COUPONKILL_LOGIN_ADDRESS_LIMIT: '0',
       COUPONKILL_LOGIN_FREE_FAILURES: '-1',
+      COUPONKILL_LOGIN_USERNAME_FAILURES_PER_HOUR: '0',
       COUPONKILL_REGISTRATION_ADDRESS_WINDOW_SECONDS: 'hourly',
       COUPONKILL_PASSWORD_HASHING_CONCURRENCY: '0',
     });
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
       'COUPONKILL_LOGIN_ADDRESS_LIMIT',
       'COUPONKILL_LOGIN_FREE_FAILURES',
+      'COUPONKILL_LOGIN_USERNAME_FAILURES_PER_HOUR',
       'COUPONKILL_PASSWORD_HASHING_CONCURRENCY',
       'COUPONKILL_REGISTRATION_ADDRESS_WINDOW_SECONDS',
       'COUPONKILL_TRUSTED_PROXIES',

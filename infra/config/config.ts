@@ -53,14 +53,22 @@ export interface QuotaSettings {
  */
 export interface AuthAdmissionSettings {
   readonly loginPerAddress: QuotaSettings;
-  /** After `freeFailures` wrong passwords in a row, the nth next waits baseSeconds × 2^(n-1), at most maxSeconds. */
+  /**
+   * After `freeFailures` wrong passwords in a row for one username from one client address, the nth next from there
+   * waits baseSeconds × 2^(n-1), at most maxSeconds.
+   */
   readonly loginBackoff: {
     readonly freeFailures: number;
     readonly baseSeconds: number;
     readonly maxSeconds: number;
-    /** Failures in a row are forgotten this long after the first of them (a success forgets them at once). */
+    /**
+     * Failures in a row (per client address and username) are forgotten this long after the first of them (a success
+     * from that address forgets them at once).
+     */
     readonly memorySeconds: number;
   };
+  /** Wrong passwords per username from all addresses per window (an hour); past the quota, its logins get 429. */
+  readonly loginFailuresPerUsername: QuotaSettings;
   readonly registrationPerAddress: QuotaSettings;
   readonly refreshPerUser: QuotaSettings;
   /** scrypt hashes computed at once, and hashes that may wait for a slot before more are shed (503 OVERLOADED). */
@@ -249,6 +257,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
             c.COUPONKILL_LOGIN_BACKOFF_BASE_SECONDS,
           ),
           memorySeconds: c.COUPONKILL_LOGIN_FAILURE_MEMORY_SECONDS,
+        },
+        loginFailuresPerUsername: {
+          quota: c.COUPONKILL_LOGIN_USERNAME_FAILURES_PER_HOUR,
+          windowSeconds: 3600,
         },
         registrationPerAddress: {
           quota: c.COUPONKILL_REGISTRATION_ADDRESS_LIMIT,

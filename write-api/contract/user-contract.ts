@@ -59,7 +59,7 @@ export const registerOperation: ApiOperation = {
   operationId: 'registerUser',
   summary: 'Register a user',
   description:
-    'Anyone may register. The username is normalised before it is checked and stored, and registration and login apply the same rule. Each client address may try a few registrations per window (`RateLimit-Policy` "registration-address"; 10 an hour by default), counted before the password is hashed.',
+    'Anyone may register. The username is normalised before it is checked and stored, and registration and login apply the same rule. Each client address may try a few registrations per window (`RateLimit-Policy` "registration-address"; 10 an hour by default), counted before the password is hashed; a registration refused with 503 gives its unit back.',
   tag: 'users',
   access: 'anyone',
   body: { schema: credentials, required: true, description: 'the new username and password' },
@@ -82,7 +82,7 @@ export const loginOperation: ApiOperation = {
   operationId: 'login',
   summary: 'Log in',
   description:
-    'A bearer token for the user. Unknown names and wrong passwords answer alike, and take as long. Before any password is checked, two limits apply (`429 RATE_LIMITED` with `Retry-After`): attempts per client address (`RateLimit-Policy` "login-address", 30 a minute by default), and per username an exponential back-off after wrong passwords in a row ("login-backoff": after 5 free ones, 1 s, 2 s, 4 s, … up to 300 s; a success resets it; never a lockout). Password checks run a few at a time; when too many wait, the login is refused at once with `503 OVERLOADED`. Keep a session alive with `POST /api/v1/auth/refresh` rather than logging in again.',
+    'A bearer token for the user. Unknown names and wrong passwords answer alike, and take as long. Before any password is checked, three limits apply (`429 RATE_LIMITED` with `Retry-After`): attempts per client address (`RateLimit-Policy` "login-address", 30 a minute by default); per client address and username an exponential back-off after wrong passwords in a row ("login-backoff": after 5 free ones, 1 s, 2 s, 4 s, … up to 300 s; a success from that address resets it; wrong passwords from one address never slow a login from another); and per username a ceiling of wrong passwords from all addresses together ("login-username", 100 an hour by default; past it logins for the username wait for the end of the hour, never longer). A login refused with 503 spends no quota. Password checks run a few at a time; when too many wait, the login is refused at once with `503 OVERLOADED`. Keep a session alive with `POST /api/v1/auth/refresh` rather than logging in again.',
   tag: 'users',
   access: 'anyone',
   body: { schema: credentials, required: true, description: 'the username and password' },

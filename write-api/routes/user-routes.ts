@@ -1,10 +1,10 @@
 import type { Router } from 'express';
-import type { UserHandlers } from '../../commands/user-handlers';
+import type { Identity, UserHandlers } from '../../commands/user-handlers';
 import { InvalidTokenError, type JwtTokens } from '../../infra/auth/jwt-tokens';
 import { unauthenticated } from '../../infra/http/api-error';
 import { bearerToken, principalFromAuthorization } from '../../infra/http/bearer';
 import { addressKey, type ClientAddress } from '../../infra/http/client-address';
-import type { LoginThrottle } from '../../infra/http/login-throttle';
+import { isServerRefusal, type LoginThrottle } from '../../infra/http/login-throttle';
 import { takeQuota, type Quota } from '../../infra/http/rate-limit';
 import { anonymousContext } from '../../infra/http/request-context';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
@@ -26,13 +26,21 @@ export const userRoutes = (users: UserHandlers, tokens: JwtTokens, admission: Us
 
   router.post('/users', recordRoute, async (req, res) => {
     const body = parseWith(credentials, req.body, 'body');
+    const address = addressKey(admission.clientAddress(req));
     const quota = await takeQuota(
       admission.registration.limiter,
-      addressKey(admission.clientAddress(req)),
+      address,
       admission.registration.policy,
       'too many registrations from this address; retry after the time given',
     );
-    const identity = await users.register(body.username, body.password, 'user', anonymousContext(res));
+    let identity: Identity;
+    try {
+      identity = await users.register(body.username, body.password, 'user', anonymousContext(res));
+    } catch (error) {
+      // A 503 (hashing queue full, a dependency down) registered nothing: it spends none of the address's quota.
+      if (isServerRefusal(error)) await admission.registration.limiter.reward(address);
+      throw error;
+    }
     const answer: RegisteredUser = { userId: identity.userId, username: identity.username };
     res.status(201).set(quota).location(`/api/v1/users/${identity.userId}`).json(answer);
   });
