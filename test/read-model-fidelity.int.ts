@@ -1,6 +1,7 @@
 import { startRoles, type RunningProcess } from '../bin/process';
 import { TOKENS } from '../bin/tokens';
 import { shardOfKey } from '../domain/shared/shard-key';
+import { MAX_MIN_ACCOUNT_AGE_SECONDS } from '../domain/coupon/coupon-decider';
 import { request, tokenFor, type JsonResponse } from './support/http-client';
 import { waitForZeroLag } from './support/projection-lag';
 import { createTestEnv, type TestEnv } from './support/test-env';
@@ -27,6 +28,7 @@ interface CouponFields {
   perUserLimit: number;
   saleStartsAt: string;
   saleEndsAt: string;
+  minAccountAgeSeconds: number;
 }
 
 interface AcceptedCoupon {
@@ -110,6 +112,11 @@ const ACCEPTED: readonly AcceptedCoupon[] = [
       totalStock: 100_000_000,
       perUserLimit: 100,
     },
+  },
+  {
+    // Its own coupon: the tests buy the maximums, and no test account is ten years old.
+    label: 'account age maximum',
+    body: { ...base, minAccountAgeSeconds: MAX_MIN_ACCOUNT_AGE_SECONDS },
   },
   {
     label: 'bounds by offset',
@@ -281,6 +288,8 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
         perUserLimit: body.perUserLimit as number,
         saleStartsAt: body.saleStartsAt as string,
         saleEndsAt: body.saleEndsAt as string,
+        // Absent from a body: no account-age rule.
+        minAccountAgeSeconds: (body.minAccountAgeSeconds as number | undefined) ?? 0,
         ...shows,
       };
       expect({ label, ...created.body }).toEqual({
@@ -458,6 +467,9 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
       ['totalStock', { ...base, totalStock: 2.5 }],
       ['perUserLimit', { ...base, perUserLimit: 101 }],
       ['perUserLimit', { ...base, perUserLimit: 1.0000001 }],
+      ['minAccountAgeSeconds', { ...base, minAccountAgeSeconds: MAX_MIN_ACCOUNT_AGE_SECONDS + 1 }],
+      ['minAccountAgeSeconds', { ...base, minAccountAgeSeconds: -1 }],
+      ['minAccountAgeSeconds', { ...base, minAccountAgeSeconds: 0.5 }],
       // Nothing is left of the name once trimmed.
       ['name', { ...base, name: ' \t\u3000\n ' }],
     ];
