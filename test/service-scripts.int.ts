@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -188,6 +188,48 @@ describe('service scripts', () => {
       expect(result.ms).toBeLessThan(10_000);
     },
   );
+
+  // ss maps sockets to processes from a /proc scan made before it asks the kernel for the sockets, so a server that
+  // binds during that scan (one just started, on a busy machine) comes back without its process. Taking that for
+  // "another program" failed a whole KEDA start in CI; the shim below plays ss losing the race every time.
+  it('knows a socket ss could not name as the server’s own, and another’s as taken', async () => {
+    const server = await hold();
+    held.push(server);
+    const port = portOf(server);
+    const shims = mkdtempSync(join(tmpdir(), 'couponkill-ss-'));
+    writeFileSync(
+      join(shims, 'ss'),
+      `#!/bin/bash\n${execFileSync('bash', ['-c', 'command -v ss'], { encoding: 'utf8' }).trim()} "$@" | sed 's/ users:([^ ]*)//'\n`,
+      { mode: 0o755 },
+    );
+    const portState = (ours: number): string =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `say() { :; }; source "$1"; port_state "$2" host 127.0.0.1 "$3"; echo "$PORT_STATE|$PORT_HOLDER"`,
+          '_',
+        ].concat([join(SCRIPTS, 'lib/host.sh'), String(port), String(ours)]),
+        {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${shims}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+        },
+      ).trim();
+    try {
+      expect(
+        execFileSync(join(shims, 'ss'), ['-Hltnp', `sport = :${String(port)}`], { encoding: 'utf8' }),
+      ).not.toContain('pid=');
+      expect(portState(process.pid)).toBe('ours|');
+      const other = spawn('sleep', ['30']);
+      try {
+        expect(portState(other.pid ?? 0)).toMatch(new RegExp(`^taken\\|pid ${String(process.pid)} `));
+      } finally {
+        other.kill();
+      }
+    } finally {
+      rmSync(shims, { recursive: true, force: true });
+    }
+  });
 
   it('names the variable whose value is not a port', async () => {
     const result = await run('rocketmq.sh', ['up'], {

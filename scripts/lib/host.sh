@@ -188,16 +188,21 @@ abort_started() {
 # ---------------------------------------------------------------------------------------------------------------------
 # Who listens where, from `ss -ltnp` (iproute2).
 
-# Listening TCP sockets on a port, one line each: "<pid> <address> <process name>" (pid and name "-" when ss cannot
-# tell). Addresses lose brackets, zone and the IPv4-mapped prefix: 127.0.0.1, *, 0.0.0.0, ::.
+# Listening TCP sockets on a port, one line each: "<pid> <address> <process name>" (pid and name "-" when nobody we
+# can see holds it). Addresses lose brackets, zone and the IPv4-mapped prefix: 127.0.0.1, *, 0.0.0.0, ::.
+# ss maps sockets to processes from a scan of /proc/*/fd made before it asks the kernel for the sockets, so a socket
+# bound during that scan (a server we just started, on a busy machine) comes back without its process; such a socket
+# is looked up again by its inode.
 port_listeners() {
-  local _state _recv _send laddr _peer process addr pid found
+  local _state _recv _send laddr _peer process addr pid found ino
   while read -r _state _recv _send laddr _peer process; do
     addr="${laddr%:*}"
     addr="${addr#[}"
     addr="${addr%]}"
     addr="${addr%%\%*}"
     addr="${addr#::ffff:}"
+    ino=""
+    [[ $process =~ ino:([0-9]+) ]] && ino="${BASH_REMATCH[1]}"
     found=0
     while [[ $process =~ \"([^\"]*)\",pid=([0-9]+) ]]; do
       pid="${BASH_REMATCH[2]}"
@@ -205,8 +210,19 @@ port_listeners() {
       process="${process#*pid="$pid"}"
       found=1
     done
+    if [ "$found" -eq 0 ] && [ -n "$ino" ] && [ "$ino" != 0 ]; then
+      for pid in $(socket_holders "$ino"); do
+        echo "$pid $addr $(cat "/proc/$pid/comm" 2>/dev/null || echo -)"
+        found=1
+      done
+    fi
     [ "$found" -eq 1 ] || echo "- $addr -"
-  done < <(ss -Hltnp "sport = :$1" 2>/dev/null)
+  done < <(ss -Hltnpe "sport = :$1" 2>/dev/null)
+}
+
+# The pids whose open files include socket inode $1 (those we may read: our own user's, or every one as root).
+socket_holders() {
+  find /proc/[0-9]*/fd -maxdepth 1 -lname "socket:\[$1\]" 2>/dev/null | cut -d/ -f3 | sort -u
 }
 
 address_allowed() {
