@@ -81,7 +81,10 @@ export const startCliServer = async (
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 150; i++) {
+  // A projector connects to its bus and leases partitions before it is healthy: seconds, tens of them on a loaded CI
+  // machine (15 s was not enough there).
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     try {
       if ((await fetch(healthUrl)).ok) return child;
     } catch {
