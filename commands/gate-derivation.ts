@@ -60,6 +60,17 @@ export class GateDerivation {
       case 'OrderUsed':
       case 'SeckillAbandoned':
       case 'UserRegistered':
+      case 'CouponSaleWindowChanged':
+      case 'CouponDeactivated':
+      case 'CouponReactivated':
+      case 'OrderExpiryNoticed':
+      case 'OrderExpired':
+      case 'ReservationPlaced':
+      case 'ReservationFiring':
+      case 'ReservationSucceeded':
+      case 'ReservationFailed':
+      case 'ReservationCancelled':
+      case 'ReservationExpired':
         return;
       default:
         assertNever(event);

@@ -30,9 +30,13 @@ const create = (overrides: Partial<CreateCoupon['data']> = {}): CreateCoupon => 
 });
 const created: CouponCreated = {
   type: 'CouponCreated',
-  schemaVersion: 3,
+  schemaVersion: 4,
   data: {
     couponId,
+    couponType: 'SECKILL',
+    minSpendCents: 0,
+    validDays: null,
+    validUntil: null,
     name: 'Ten off',
     description: '',
     faceValueCents: 1000,

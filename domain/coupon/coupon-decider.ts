@@ -1,7 +1,7 @@
 import { DomainError, invalid } from '../shared/domain-error';
 import { assertNever, type Decider } from '../shared/event';
 import { isWellFormedText } from '../shared/text';
-import type { CouponEvent } from './coupon-events';
+import type { CouponEvent, CouponType } from './coupon-events';
 
 export const MAX_STOCK = 100_000_000;
 export const MAX_PER_USER_LIMIT = 100;
@@ -28,6 +28,10 @@ export type CouponState =
       readonly minAccountAgeSeconds: number;
       readonly saleStartsAt: string;
       readonly saleEndsAt: string;
+      readonly couponType: CouponType;
+      readonly minSpendCents: number;
+      readonly validDays: number | null;
+      readonly validUntil: string | null;
     };
 
 export type ExistingCoupon = Exclude<CouponState, { status: 'absent' }>;
@@ -86,17 +90,21 @@ const create = ({ data }: CreateCoupon, state: CouponState): CouponEvent[] => {
   return [
     {
       type: 'CouponCreated',
-      schemaVersion: 3,
+      schemaVersion: 4,
       data: {
         couponId: data.couponId,
+        couponType: 'SECKILL',
         name,
         description,
         faceValueCents: data.faceValueCents,
         totalStock: data.totalStock,
         perUserLimit: data.perUserLimit,
         minAccountAgeSeconds: data.minAccountAgeSeconds,
+        minSpendCents: 0,
         saleStartsAt: data.saleStartsAt.toISOString(),
         saleEndsAt: data.saleEndsAt.toISOString(),
+        validDays: null,
+        validUntil: null,
       },
     },
   ];
@@ -156,6 +164,10 @@ const evolve = (state: CouponState, event: CouponEvent): CouponState => {
       return state.status === 'absent' ? state : { ...state, totalStock: event.data.totalStock };
     case 'CouponClosed':
       return state.status === 'absent' ? state : { ...state, status: 'closed' };
+    case 'CouponSaleWindowChanged':
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
+      return state;
     default:
       return assertNever(event);
   }

@@ -9,11 +9,22 @@ const at = now.toISOString();
 
 const placed: OrderEvent = {
   type: 'OrderPlaced',
-  schemaVersion: 1,
-  data: { ...ref, placedAt: at, idempotencyKey: 'k' },
+  schemaVersion: 2,
+  data: {
+    ...ref,
+    placedAt: at,
+    idempotencyKey: 'k',
+    couponType: 'SECKILL',
+    minSpendCents: 0,
+    validUntil: null,
+  },
 };
 const cancelled: OrderEvent = { type: 'OrderCancelled', schemaVersion: 1, data: { ...ref, cancelledAt: at } };
-const used: OrderEvent = { type: 'OrderUsed', schemaVersion: 1, data: { ...ref, usedAt: at } };
+const used: OrderEvent = {
+  type: 'OrderUsed',
+  schemaVersion: 2,
+  data: { ...ref, usedAt: at, amountCents: null },
+};
 const abandoned: OrderEvent = {
   type: 'SeckillAbandoned',
   schemaVersion: 1,

@@ -59,7 +59,19 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
     case 'PlaceOrder': {
       const { now, ...data } = command.data;
       requireFresh(state, data.orderId);
-      return [{ type: 'OrderPlaced', schemaVersion: 1, data: { ...data, placedAt: now.toISOString() } }];
+      return [
+        {
+          type: 'OrderPlaced',
+          schemaVersion: 2,
+          data: {
+            ...data,
+            placedAt: now.toISOString(),
+            couponType: 'SECKILL',
+            minSpendCents: 0,
+            validUntil: null,
+          },
+        },
+      ];
     }
     case 'AbandonSeckill': {
       const { now, ...data } = command.data;
@@ -96,8 +108,8 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
       return [
         {
           type: 'OrderUsed',
-          schemaVersion: 1,
-          data: { orderId, couponId, userId, usedAt: command.data.now.toISOString() },
+          schemaVersion: 2,
+          data: { orderId, couponId, userId, usedAt: command.data.now.toISOString(), amountCents: null },
         },
       ];
     }
@@ -118,6 +130,9 @@ const evolve = (state: OrderState, event: OrderEvent): OrderState => {
       return 'orderId' in state ? { ...state, status: 'CANCELLED' } : state;
     case 'OrderUsed':
       return 'orderId' in state ? { ...state, status: 'USED' } : state;
+    case 'OrderExpiryNoticed':
+    case 'OrderExpired':
+      return state;
     default:
       return assertNever(event);
   }

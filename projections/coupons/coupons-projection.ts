@@ -18,6 +18,17 @@ const couponOf = ({ event }: DecodedEvent): string | null => {
       return event.data.couponId;
     case 'SeckillAbandoned':
     case 'UserRegistered':
+    case 'CouponSaleWindowChanged':
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
+    case 'OrderExpiryNoticed':
+    case 'OrderExpired':
+    case 'ReservationPlaced':
+    case 'ReservationFiring':
+    case 'ReservationSucceeded':
+    case 'ReservationFailed':
+    case 'ReservationCancelled':
+    case 'ReservationExpired':
       return null;
     default:
       return assertNever(event);
@@ -118,6 +129,10 @@ const applyCouponEvent = async (
       return;
     case 'CouponClosed':
       await sql.query(`UPDATE ${table} SET closed = 1 WHERE coupon_id = ?`, [event.data.couponId]);
+      return;
+    case 'CouponSaleWindowChanged':
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
       return;
     default:
       assertNever(event);

@@ -10,6 +10,7 @@ import { SeckillHandler, type SeckillOptions } from '../../commands/seckill-hand
 import { couponStreamId, type CouponEvent } from '../../domain/coupon/coupon-events';
 import type { AnyDomainEvent } from '../../domain/domain-events';
 import { orderStreamId, type OrderEvent } from '../../domain/order/order-events';
+import { reservationStreamId } from '../../domain/reservation/reservation-events';
 import type { DomainEvent } from '../../domain/shared/event';
 import { userStreamId } from '../../domain/user/user-events';
 import { BreakingEventStore } from '../../infra/resilience/breaking-event-store';
@@ -203,13 +204,25 @@ export const streamOf = (event: AnyDomainEvent): string => {
   switch (event.type) {
     case 'CouponCreated':
     case 'CouponStockAdded':
+    case 'CouponSaleWindowChanged':
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
     case 'CouponClosed':
       return couponStreamId(event.data.couponId);
     case 'OrderPlaced':
     case 'OrderCancelled':
     case 'OrderUsed':
+    case 'OrderExpiryNoticed':
+    case 'OrderExpired':
     case 'SeckillAbandoned':
       return orderStreamId(event.data.orderId);
+    case 'ReservationPlaced':
+    case 'ReservationFiring':
+    case 'ReservationSucceeded':
+    case 'ReservationFailed':
+    case 'ReservationCancelled':
+    case 'ReservationExpired':
+      return reservationStreamId(event.data.reservationId);
     case 'UserRegistered':
       return userStreamId(event.data.username);
   }
@@ -412,8 +425,17 @@ export const aCoupon = (overrides: Partial<CouponFixture> = {}): CouponFixture =
 
 export const couponCreated = (coupon: CouponFixture): CouponEvent => ({
   type: 'CouponCreated',
-  schemaVersion: 3,
-  data: { ...coupon, name: `coupon ${coupon.couponId}`, description: '', faceValueCents: 1000 },
+  schemaVersion: 4,
+  data: {
+    couponType: 'SECKILL',
+    minSpendCents: 0,
+    validDays: null,
+    validUntil: null,
+    ...coupon,
+    name: `coupon ${coupon.couponId}`,
+    description: '',
+    faceValueCents: 1000,
+  },
 });
 
 export const couponClosed = (couponId: string, closedAt = SPEC_NOW.toISOString()): CouponEvent => ({
@@ -434,8 +456,8 @@ export const orderPlaced = (
   placedAt = SPEC_NOW.toISOString(),
 ): OrderEvent => ({
   type: 'OrderPlaced',
-  schemaVersion: 1,
-  data: { ...ref, idempotencyKey, placedAt },
+  schemaVersion: 2,
+  data: { ...ref, idempotencyKey, placedAt, couponType: 'SECKILL', minSpendCents: 0, validUntil: null },
 });
 
 export const orderCancelled = (ref: OrderRef, cancelledAt = SPEC_NOW.toISOString()): OrderEvent => ({
@@ -446,8 +468,8 @@ export const orderCancelled = (ref: OrderRef, cancelledAt = SPEC_NOW.toISOString
 
 export const orderUsed = (ref: OrderRef, usedAt = SPEC_NOW.toISOString()): OrderEvent => ({
   type: 'OrderUsed',
-  schemaVersion: 1,
-  data: { ...ref, usedAt },
+  schemaVersion: 2,
+  data: { ...ref, usedAt, amountCents: null },
 });
 
 export const seckillAbandoned = (

@@ -81,6 +81,10 @@ export const couponCommandResult = z
     minAccountAgeSeconds: z.number().int().min(0),
     saleStartsAt: z.iso.datetime(),
     saleEndsAt: z.iso.datetime(),
+    couponType: z.enum(['SECKILL', 'REGULAR']),
+    minSpendCents: z.number().int().min(0),
+    validDays: z.number().int().min(1).nullable(),
+    validUntil: z.iso.datetime().nullable(),
     status: z.enum(['ACTIVE', 'CLOSED']),
     revision: positionString.meta({ description: "the revision of the coupon's stream after this change" }),
     position: positionString.meta({
