@@ -7,7 +7,7 @@ import { OrderHandlers } from '../../commands/order-handlers';
 import { ReservationReconciler, type ReconcilerOptions } from '../../commands/reservation-reconciler';
 import { ReservationSettlement, type Settlement } from '../../commands/reservation-settlement';
 import { SeckillHandler, type SeckillOptions } from '../../commands/seckill-handler';
-import { couponStreamId, type CouponEvent } from '../../domain/coupon/coupon-events';
+import { couponStreamId, type CouponEvent, type CouponType } from '../../domain/coupon/coupon-events';
 import type { AnyDomainEvent } from '../../domain/domain-events';
 import { orderStreamId, type OrderEvent } from '../../domain/order/order-events';
 import { reservationStreamId } from '../../domain/reservation/reservation-events';
@@ -410,6 +410,11 @@ export interface CouponFixture {
   readonly minAccountAgeSeconds: number;
   readonly saleStartsAt: string;
   readonly saleEndsAt: string;
+  /** Absent: a SECKILL coupon with no minimum spend whose orders are valid for ever. */
+  readonly couponType?: CouponType;
+  readonly minSpendCents?: number;
+  readonly validDays?: number | null;
+  readonly validUntil?: string | null;
 }
 
 /** A coupon on sale an hour either side of SPEC_NOW. */
@@ -438,6 +443,38 @@ export const couponCreated = (coupon: CouponFixture): CouponEvent => ({
   },
 });
 
+/** A REGULAR coupon: claimable at any time, its window the always-open one. */
+export const aRegularCoupon = (overrides: Partial<CouponFixture> = {}): CouponFixture =>
+  aCoupon({
+    couponType: 'REGULAR',
+    saleStartsAt: '2000-01-01T00:00:00.000Z',
+    saleEndsAt: '9999-12-31T23:59:59.999Z',
+    ...overrides,
+  });
+
+export const couponDeactivated = (couponId: string, at = SPEC_NOW.toISOString()): CouponEvent => ({
+  type: 'CouponDeactivated',
+  schemaVersion: 1,
+  data: { couponId, deactivatedAt: at },
+});
+
+export const couponReactivated = (couponId: string, at = SPEC_NOW.toISOString()): CouponEvent => ({
+  type: 'CouponReactivated',
+  schemaVersion: 1,
+  data: { couponId, reactivatedAt: at },
+});
+
+export const couponSaleWindowChanged = (
+  couponId: string,
+  saleStartsAt: string,
+  saleEndsAt: string,
+  changedAt = SPEC_NOW.toISOString(),
+): CouponEvent => ({
+  type: 'CouponSaleWindowChanged',
+  schemaVersion: 1,
+  data: { couponId, saleStartsAt, saleEndsAt, changedAt },
+});
+
 export const couponClosed = (couponId: string, closedAt = SPEC_NOW.toISOString()): CouponEvent => ({
   type: 'CouponClosed',
   schemaVersion: 1,
@@ -454,10 +491,19 @@ export const orderPlaced = (
   ref: OrderRef,
   idempotencyKey: string | null = null,
   placedAt = SPEC_NOW.toISOString(),
+  terms: Partial<{ couponType: CouponType; minSpendCents: number; validUntil: string | null }> = {},
 ): OrderEvent => ({
   type: 'OrderPlaced',
   schemaVersion: 2,
-  data: { ...ref, idempotencyKey, placedAt, couponType: 'SECKILL', minSpendCents: 0, validUntil: null },
+  data: {
+    ...ref,
+    idempotencyKey,
+    placedAt,
+    couponType: 'SECKILL',
+    minSpendCents: 0,
+    validUntil: null,
+    ...terms,
+  },
 });
 
 export const orderCancelled = (ref: OrderRef, cancelledAt = SPEC_NOW.toISOString()): OrderEvent => ({
