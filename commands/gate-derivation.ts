@@ -32,6 +32,9 @@ export class GateDerivation {
     switch (event.type) {
       case 'CouponCreated':
       case 'CouponStockAdded':
+      case 'CouponSaleWindowChanged':
+      case 'CouponDeactivated':
+      case 'CouponReactivated':
       case 'CouponClosed': {
         if (!this.wanted(event.data.couponId)) return;
         const current = this.coupons.get(event.data.couponId)?.state ?? couponDecider.initialState;
@@ -60,6 +63,15 @@ export class GateDerivation {
       case 'OrderUsed':
       case 'SeckillAbandoned':
       case 'UserRegistered':
+      // An expired order keeps its unit, as a used one does: it was sold.
+      case 'OrderExpiryNoticed':
+      case 'OrderExpired':
+      case 'ReservationPlaced':
+      case 'ReservationFiring':
+      case 'ReservationSucceeded':
+      case 'ReservationFailed':
+      case 'ReservationCancelled':
+      case 'ReservationExpired':
         return;
       default:
         assertNever(event);

@@ -276,6 +276,11 @@ describe('ReservationReconciler', () => {
       saleStartsAtMs: 0,
       saleEndsAtMs: Number.MAX_SAFE_INTEGER,
       closed: false,
+      couponType: 'SECKILL',
+      deactivated: false,
+      minSpendCents: 0,
+      validDays: null,
+      validUntilMs: null,
     };
     return spec
       .given(couponCreated(coupon), (w: World) => w.gate.createCoupon(ghost))

@@ -27,4 +27,10 @@ const REFUSAL_MESSAGES: Record<SeckillRefusal, string> = {
   COUPON_CLOSED: 'the coupon is closed',
   ACCOUNT_TOO_NEW:
     'your account is too new to buy this coupon (log in again if it was made before your token)',
+  COUPON_INACTIVE: 'the coupon is deactivated: it cannot be bought or claimed until it is reactivated',
+  NOT_A_SECKILL_COUPON:
+    'this is a REGULAR coupon: claim it with POST /api/v1/coupons/{couponId}/claim instead',
+  NOT_A_REGULAR_COUPON:
+    'this is a SECKILL coupon: buy it in its sale window with POST /api/v1/seckill/{couponId}',
+  COUPON_EXPIRED: 'the coupon is no longer valid: its orders could not be used',
 };

@@ -12,7 +12,10 @@ import type { ReservationSettlement } from './reservation-settlement';
 import { SeckillInProgressError, SeckillRefusedError } from './seckill-errors';
 import { orderEventsOf } from './stored-events';
 import type { ReserveOutcome, ReserveRequest, StockGate } from './stock-gate-port';
-import { couponStreamId } from '../domain/coupon/coupon-events';
+import { couponStreamId, type CouponType } from '../domain/coupon/coupon-events';
+
+/** What a reservation comes to once the coupon's gate state could be trusted. */
+type SettledOutcome = Extract<ReserveOutcome, { kind: 'reserved' | 'replayed' | 'refused' }>;
 
 export interface SeckillOptions {
   /**
@@ -26,6 +29,11 @@ export interface SeckillOptions {
 
 export interface SeckillRequest {
   readonly couponId: string;
+  /**
+   * What the caller's route sells: `SECKILL` (the default: the seckill route, and reservations firing) or `REGULAR`
+   * (the claim route). The gate refuses a coupon of the other type (NOT_A_SECKILL_COUPON, NOT_A_REGULAR_COUPON).
+   */
+  readonly couponType?: CouponType;
   readonly userId: string;
   readonly idempotencyKey: string | null;
   /** When the buyer's account was registered (epoch ms), from the signed token; null when the token does not say. */
@@ -43,8 +51,8 @@ export interface SeckillResult {
 }
 
 /**
- * The hot path: one gate round trip (window, limit, stock, buyer, atomically), then one append to a fresh order
- * stream. The event store is asked first whether it would take an append now (its circuit breaker, its append queue):
+ * The hot path of both the seckill and the regular claim: one gate round trip (type, activity, window, limit, stock,
+ * buyer, atomically; it answers the coupon's order terms too), then one append to a fresh order stream. The event store is asked first whether it would take an append now (its circuit breaker, its append queue):
  * when it would not, the buyer is answered at once and no stock is taken, so an outage or an overload never turns
  * into false SOLD_OUT answers. A reservation whose append is refused unsent anyway (the queue filled or the breaker
  * opened during the gate's round trip) is released at once; one whose append fails is fenced and released at once
@@ -65,7 +73,12 @@ export class SeckillHandler {
     this.store.admitAppend();
     const orderId = this.ids.orderId(request.userId);
     const now = this.clock.now();
-    const outcome = await this.reserveLoadingCoupon({ ...request, orderId, nowMs: now.getTime() });
+    const outcome = await this.reserveLoadingCoupon({
+      ...request,
+      couponType: request.couponType ?? 'SECKILL',
+      orderId,
+      nowMs: now.getTime(),
+    });
     switch (outcome.kind) {
       case 'refused':
         throw new SeckillRefusedError(outcome.reason, outcome.orderIds);
@@ -76,8 +89,9 @@ export class SeckillHandler {
     }
 
     const { couponId, userId, idempotencyKey } = request;
+    // The coupon's type, minimum spend and validity came back with the reservation: no read of the coupon here.
     const events = orderDecider.decide(
-      { type: 'PlaceOrder', data: { orderId, couponId, userId, idempotencyKey, now } },
+      { type: 'PlaceOrder', data: { orderId, couponId, userId, idempotencyKey, now, terms: outcome.terms } },
       orderDecider.initialState,
     );
     try {
@@ -106,7 +120,7 @@ export class SeckillHandler {
    * buyer waits up to `recoveryWaitMs` for that, else 503 GATE_RECOVERING). Nothing is sold on a coupon while its
    * state cannot be trusted.
    */
-  private async reserveLoadingCoupon(request: ReserveRequest): Promise<ReserveOutcome> {
+  private async reserveLoadingCoupon(request: ReserveRequest): Promise<SettledOutcome> {
     const outcome = await this.gate.reserve(request);
     switch (outcome.kind) {
       case 'reserved':

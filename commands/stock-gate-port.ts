@@ -1,3 +1,6 @@
+import type { CouponType } from '../domain/coupon/coupon-events';
+import type { OrderTerms } from '../domain/order/order-decider';
+
 export type SeckillRefusal =
   | 'SOLD_OUT'
   | 'LIMIT_REACHED'
@@ -5,10 +8,19 @@ export type SeckillRefusal =
   | 'SALE_ENDED'
   | 'COUPON_CLOSED'
   /** The buyer's account is younger than the coupon's `minAccountAgeSeconds` (or its age is not known). */
-  | 'ACCOUNT_TOO_NEW';
+  | 'ACCOUNT_TOO_NEW'
+  /** An admin deactivated the coupon: nothing is sold or claimed until it is reactivated. */
+  | 'COUPON_INACTIVE'
+  /** A seckill of a `REGULAR` coupon (claim it instead). */
+  | 'NOT_A_SECKILL_COUPON'
+  /** A claim of a `SECKILL` coupon (buy it in its sale window instead). */
+  | 'NOT_A_REGULAR_COUPON'
+  /** The coupon's fixed `validUntil` has passed: an order of it would be born unusable. */
+  | 'COUPON_EXPIRED';
 
 export type ReserveOutcome =
-  | { readonly kind: 'reserved' }
+  /** A unit is the buyer's; `terms` are the coupon's, as the gate holds them, for the order to carry. */
+  | { readonly kind: 'reserved'; readonly terms: OrderTerms }
   /** The same user already won with this idempotency key: here is that order. */
   | { readonly kind: 'replayed'; readonly orderId: string }
   | { readonly kind: 'refused'; readonly reason: SeckillRefusal; readonly orderIds: readonly string[] }
@@ -21,6 +33,11 @@ export type ReserveOutcome =
 
 export interface ReserveRequest {
   readonly couponId: string;
+  /**
+   * The type of coupon the caller's route sells (`SECKILL`, the default: the seckill; `REGULAR`: the claim); a coupon
+   * of the other type is refused.
+   */
+  readonly couponType?: CouponType;
   readonly userId: string;
   readonly orderId: string;
   readonly idempotencyKey: string | null;
@@ -43,6 +60,25 @@ export interface GateCoupon {
   readonly saleStartsAtMs: number;
   readonly saleEndsAtMs: number;
   readonly closed: boolean;
+  readonly couponType: CouponType;
+  /** Deactivated by an admin: refuses every buyer with COUPON_INACTIVE until reactivated. */
+  readonly deactivated: boolean;
+  /** What the gate hands each order it reserves (OrderTerms): the minimum spend and the validity rule. */
+  readonly minSpendCents: number;
+  readonly validDays: number | null;
+  /** The coupon's fixed validUntil, epoch ms; null when it has none. */
+  readonly validUntilMs: number | null;
+}
+
+/** The settings a coupon's gate holds beside its stock, read back by `state` (tests and rebuild checks compare them). */
+export interface GateRules {
+  readonly couponType: CouponType;
+  readonly deactivated: boolean;
+  readonly saleStartsAtMs: number;
+  readonly saleEndsAtMs: number;
+  readonly minSpendCents: number;
+  readonly validDays: number | null;
+  readonly validUntilMs: number | null;
 }
 
 export interface PendingReservation {
@@ -56,6 +92,7 @@ export interface GateCouponState {
   readonly couponId: string;
   readonly totalStock: number;
   readonly minAccountAgeSeconds: number;
+  readonly rules: GateRules;
   readonly sold: number;
   /** Live order ids per user. */
   readonly buyers: ReadonlyMap<string, readonly string[]>;

@@ -1,20 +1,29 @@
 import { COUPON_EVENT_VERSIONS, COUPON_UPCASTERS, type CouponEvent } from './coupon/coupon-events';
 import { ORDER_EVENT_VERSIONS, ORDER_UPCASTERS, type OrderEvent } from './order/order-events';
+import {
+  RESERVATION_EVENT_VERSIONS,
+  RESERVATION_UPCASTERS,
+  type ReservationEvent,
+} from './reservation/reservation-events';
 import { UndecodableEventError, type StoredEventShape, type Upcaster } from './shared/upcaster';
 import { USER_EVENT_VERSIONS, USER_UPCASTERS, type UserEvent } from './user/user-events';
 
 /** Every event the domain writes. A `switch` over `type` ending in `assertNever` must name each one. */
-export type AnyDomainEvent = CouponEvent | OrderEvent | UserEvent;
+export type AnyDomainEvent = CouponEvent | OrderEvent | UserEvent | ReservationEvent;
 export type DomainEventType = AnyDomainEvent['type'];
 
 const CURRENT_VERSION: { readonly [T in DomainEventType]: number } = {
   ...COUPON_EVENT_VERSIONS,
   ...ORDER_EVENT_VERSIONS,
   ...USER_EVENT_VERSIONS,
+  ...RESERVATION_EVENT_VERSIONS,
 };
 
 const UPCASTERS = new Map<string, Upcaster>(
-  [...COUPON_UPCASTERS, ...ORDER_UPCASTERS, ...USER_UPCASTERS].map((u) => [`${u.type}@${u.fromVersion}`, u]),
+  [...COUPON_UPCASTERS, ...ORDER_UPCASTERS, ...USER_UPCASTERS, ...RESERVATION_UPCASTERS].map((u) => [
+    `${u.type}@${u.fromVersion}`,
+    u,
+  ]),
 );
 
 const isKnownType = (type: string): type is DomainEventType => Object.hasOwn(CURRENT_VERSION, type);
@@ -56,3 +65,6 @@ export const isOrderEvent: (event: AnyDomainEvent) => event is OrderEvent = kind
 export const isUserEvent: (event: AnyDomainEvent) => event is UserEvent = kindOf(USER_EVENT_VERSIONS) as (
   event: AnyDomainEvent,
 ) => event is UserEvent;
+export const isReservationEvent: (event: AnyDomainEvent) => event is ReservationEvent = kindOf(
+  RESERVATION_EVENT_VERSIONS,
+) as (event: AnyDomainEvent) => event is ReservationEvent;

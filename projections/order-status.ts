@@ -26,6 +26,17 @@ export const orderFactsOf = ({ event }: DecodedEvent): OrderFacts | null => {
     case 'CouponStockAdded':
     case 'CouponClosed':
     case 'UserRegistered':
+    case 'CouponSaleWindowChanged':
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
+    case 'OrderExpiryNoticed':
+    case 'OrderExpired':
+    case 'ReservationPlaced':
+    case 'ReservationFiring':
+    case 'ReservationSucceeded':
+    case 'ReservationFailed':
+    case 'ReservationCancelled':
+    case 'ReservationExpired':
       return null;
     default:
       return assertNever(event);

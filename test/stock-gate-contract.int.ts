@@ -144,6 +144,11 @@ const contract = (factory: GateAdapterFactory): void => {
     saleStartsAtMs: now - 60_000,
     saleEndsAtMs: now + 60_000,
     closed: false,
+    couponType: 'SECKILL',
+    deactivated: false,
+    minSpendCents: 0,
+    validDays: null,
+    validUntilMs: null,
     ...overrides,
   });
   const reserve = (c: GateCoupon, userId: string, idempotencyKey: string | null = null, nowMs = now) =>
@@ -477,6 +482,15 @@ const contract = (factory: GateAdapterFactory): void => {
         couponId: c.couponId,
         totalStock: 5,
         minAccountAgeSeconds: 0,
+        rules: {
+          couponType: 'SECKILL',
+          deactivated: false,
+          saleStartsAtMs: c.saleStartsAtMs,
+          saleEndsAtMs: c.saleEndsAtMs,
+          minSpendCents: 0,
+          validDays: null,
+          validUntilMs: null,
+        },
         sold: 0,
         buyers: new Map(),
         idempotencyKeys: new Map(),
@@ -582,6 +596,7 @@ const contract = (factory: GateAdapterFactory): void => {
         couponId: c.couponId,
         totalStock: 6,
         minAccountAgeSeconds: 0,
+        rules: expect.objectContaining({ couponType: 'SECKILL', deactivated: false }),
         sold: 2,
         buyers: new Map([
           ['u1', ['o-1']],

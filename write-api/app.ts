@@ -17,6 +17,7 @@ import { responseHeaders } from '../infra/http/response-headers';
 import { exactRouting, noOptions, recordRoute } from '../infra/http/routing';
 import { writeApiDocument } from './contract/openapi';
 import { toWriteApiError } from './error-mapping';
+import { claimRoutes } from './routes/claim-routes';
 import { couponRoutes } from './routes/coupon-routes';
 import { orderRoutes } from './routes/order-routes';
 import { seckillRoutes } from './routes/seckill-routes';
@@ -53,6 +54,7 @@ export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAns
   app.use(jsonBody(deps.bodyLimitBytes));
   app.use('/api/v1', userRoutes(deps.users, deps.tokens, deps.userAdmission));
   app.use('/api/v1/coupons', couponRoutes(deps.coupons, deps.tokens));
+  app.use('/api/v1/coupons', claimRoutes(answer, deps.tokens));
   app.use('/api/v1/seckill', seckillRoutes(answer, deps.tokens));
   app.use('/api/v1/orders', orderRoutes(deps.orders, deps.tokens));
   app.use(notFound);

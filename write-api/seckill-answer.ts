@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { SeckillHandler, SeckillResult } from '../commands/seckill-handler';
+import type { CouponType } from '../domain/coupon/coupon-events';
 import type { Principal } from '../infra/auth/jwt-tokens';
 import { ApiError } from '../infra/http/api-error';
 import { errorBody, failureAnswer } from '../infra/http/error-handler';
@@ -29,6 +30,8 @@ export interface SeckillCall {
   readonly idempotencyKey: string | undefined;
   readonly requestId: string;
   readonly path: string;
+  /** What the route sells: `SECKILL` (absent: the seckill route) or `REGULAR` (the claim route). */
+  readonly couponType?: CouponType;
 }
 
 const invalidIdempotencyKey = (): ApiError =>
@@ -49,7 +52,8 @@ const seckillOutcomes = (registry: Registry): Counter<'code'> =>
   });
 
 /**
- * `POST /api/v1/seckill/:couponId` once authenticated, written once for both entry points (the lean node:http path
+ * `POST /api/v1/seckill/:couponId` (and the claim of a regular coupon, `POST /api/v1/coupons/:couponId/claim`, which
+ * differs only in the coupon type it sells) once authenticated, written once for both entry points (the lean node:http path
  * and the express route): validation, admission control (write-api/seckill-admission.ts: the buyer's click rate and
  * the coupon's admission rate, both before the stock gate), the handler, the outcome metric, and the answer, errors
  * included; every answer past admission carries the buyer's RateLimit fields. Never throws.
@@ -77,7 +81,13 @@ export const seckillAnswer = (
       const { userId, registeredAtMs } = call.principal;
       quota = await admission(couponId, userId);
       const result = await seckill.handle(
-        { couponId, userId, idempotencyKey, registeredAtMs: registeredAtMs ?? null },
+        {
+          couponId,
+          couponType: call.couponType ?? 'SECKILL',
+          userId,
+          idempotencyKey,
+          registeredAtMs: registeredAtMs ?? null,
+        },
         { actorId: userId, correlationId: call.requestId, causationId: call.requestId },
       );
       outcome(result.replayed ? 'REPLAYED' : 'PLACED').inc();

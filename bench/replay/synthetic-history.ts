@@ -2,7 +2,7 @@ import { withMetadata, type CommandContext } from '../../commands/command-contex
 import type { EventToAppend, ExpectedRevision } from '../../commands/event-store-port';
 import { couponDecider } from '../../domain/coupon/coupon-decider';
 import { couponStreamId } from '../../domain/coupon/coupon-events';
-import { orderDecider, type OrderState } from '../../domain/order/order-decider';
+import { orderDecider, type OrderState, type OrderTerms } from '../../domain/order/order-decider';
 import { orderStreamId } from '../../domain/order/order-events';
 import { UuidV7Ids } from '../../infra/ids/uuid-v7-ids';
 
@@ -14,6 +14,13 @@ export interface Append {
 
 const ORDERS_PER_COUPON = 20_000;
 const BUYERS = 200_000;
+/** The terms the gate hands an order of the bench's coupons: flash-sale, no rule. */
+const SECKILL_TERMS: OrderTerms = {
+  couponType: 'SECKILL',
+  minSpendCents: 0,
+  validDays: null,
+  validUntil: null,
+};
 const context: CommandContext = {
   actorId: 'bench',
   correlationId: 'bench-history',
@@ -46,14 +53,19 @@ export function* syntheticHistory(totalEvents: number, waveSize: number): Genera
             type: 'CreateCoupon',
             data: {
               couponId,
+              couponType: 'SECKILL',
               name: `Bench coupon ${couponId.slice(-6)}`,
               description: '',
               faceValueCents: 1000,
               totalStock: ORDERS_PER_COUPON,
               perUserLimit: 5,
               minAccountAgeSeconds: 0,
+              minSpendCents: 0,
               saleStartsAt: new Date(now.getTime() - 86_400_000),
               saleEndsAt: new Date(now.getTime() + 86_400_000),
+              validDays: null,
+              validUntil: null,
+              now,
             },
           },
           couponDecider.initialState,
@@ -69,7 +81,10 @@ export function* syntheticHistory(totalEvents: number, waveSize: number): Genera
       const userId = `buyer-${(order * 7919) % BUYERS}`;
       const orderId = ids.orderId(userId);
       const placed = orderDecider.decide(
-        { type: 'PlaceOrder', data: { orderId, couponId, userId, idempotencyKey: null, now } },
+        {
+          type: 'PlaceOrder',
+          data: { orderId, couponId, userId, idempotencyKey: null, now, terms: SECKILL_TERMS },
+        },
         orderDecider.initialState,
       );
       wave.push({ streamId: orderStreamId(orderId), events: stamp(placed, ids, now), expected: 'no_stream' });

@@ -1,5 +1,5 @@
 import { DeciderSpecification } from '../../test/support/decider-specification';
-import { orderDecider, type OrderCommand } from './order-decider';
+import { orderDecider, type OrderCommand, type OrderTerms } from './order-decider';
 import type { OrderEvent } from './order-events';
 
 const spec = DeciderSpecification.for(orderDecider);
@@ -9,18 +9,42 @@ const at = now.toISOString();
 
 const placed: OrderEvent = {
   type: 'OrderPlaced',
-  schemaVersion: 1,
-  data: { ...ref, placedAt: at, idempotencyKey: 'k' },
+  schemaVersion: 2,
+  data: {
+    ...ref,
+    placedAt: at,
+    idempotencyKey: 'k',
+    couponType: 'SECKILL',
+    minSpendCents: 0,
+    validUntil: null,
+  },
 };
 const cancelled: OrderEvent = { type: 'OrderCancelled', schemaVersion: 1, data: { ...ref, cancelledAt: at } };
-const used: OrderEvent = { type: 'OrderUsed', schemaVersion: 1, data: { ...ref, usedAt: at } };
+const used: OrderEvent = {
+  type: 'OrderUsed',
+  schemaVersion: 2,
+  data: { ...ref, usedAt: at, amountCents: null },
+};
 const abandoned: OrderEvent = {
   type: 'SeckillAbandoned',
   schemaVersion: 1,
   data: { ...ref, abandonedAt: at, reason: 'append failed' },
 };
 
-const place: OrderCommand = { type: 'PlaceOrder', data: { ...ref, now, idempotencyKey: 'k' } };
+const seckillTerms: OrderTerms = {
+  couponType: 'SECKILL',
+  minSpendCents: 0,
+  validDays: null,
+  validUntil: null,
+};
+const place: OrderCommand = {
+  type: 'PlaceOrder',
+  data: { ...ref, now, idempotencyKey: 'k', terms: seckillTerms },
+};
+const placeWith = (terms: Partial<OrderTerms>): OrderCommand => ({
+  type: 'PlaceOrder',
+  data: { ...ref, now, idempotencyKey: 'k', terms: { ...seckillTerms, ...terms } },
+});
 const abandon: OrderCommand = { type: 'AbandonSeckill', data: { ...ref, now, reason: 'append failed' } };
 const cancel = (byUserId = 'u-1'): OrderCommand => ({
   type: 'CancelOrder',
@@ -43,6 +67,23 @@ describe('order decider', () => {
         .given([])
         .when(place)
         .thenState({ status: 'PLACED', ...ref, placedAt: at }));
+    it("carries a REGULAR coupon's type and minimum spend", () =>
+      spec
+        .given([])
+        .when(placeWith({ couponType: 'REGULAR', minSpendCents: 5000 }))
+        .then([{ ...placed, data: { ...placed.data, couponType: 'REGULAR', minSpendCents: 5000 } }]));
+    it('is valid validDays whole days after it is placed', () =>
+      spec
+        .given([])
+        .when(placeWith({ validDays: 7 }))
+        .then([{ ...placed, data: { ...placed.data, validUntil: '2026-12-08T10:00:00.000Z' } }]));
+    it("is valid until the coupon's fixed validUntil", () =>
+      spec
+        .given([])
+        .when(placeWith({ validUntil: '2027-01-31T23:59:59.999Z' }))
+        .then([{ ...placed, data: { ...placed.data, validUntil: '2027-01-31T23:59:59.999Z' } }]));
+    it('is valid for ever when the coupon has no validity rule', () =>
+      spec.given([]).when(placeWith({})).then([placed]));
   });
 
   describe('abandon', () => {

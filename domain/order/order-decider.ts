@@ -1,5 +1,6 @@
 import { DomainError } from '../shared/domain-error';
 import { assertNever, type Decider } from '../shared/event';
+import type { CouponType, CouponValidity } from '../coupon/coupon-events';
 import type { OrderEvent } from './order-events';
 
 export type OrderStatus = 'PLACED' | 'CANCELLED' | 'USED';
@@ -21,9 +22,27 @@ interface OrderRef {
   userId: string;
 }
 
+/** A day of validity, in ms: `validDays` counts whole 24-hour days from the moment the order is placed. */
+const DAY_MS = 86_400_000;
+
+/**
+ * What an order takes from its coupon when it is placed (the stock gate hands them over in the same round trip that
+ * reserved the unit): its type, its minimum spend, and its validity rule, which fixes the order's `validUntil`.
+ */
+export interface OrderTerms extends CouponValidity {
+  readonly couponType: CouponType;
+  readonly minSpendCents: number;
+}
+
 export type PlaceOrder = {
   readonly type: 'PlaceOrder';
-  readonly data: OrderRef & { now: Date; idempotencyKey: string | null };
+  readonly data: OrderRef & { now: Date; idempotencyKey: string | null; terms: OrderTerms };
+};
+
+/** When an order placed at `placedAt` stops being usable: `validDays` after it, the fixed time, or never (null). */
+export const orderValidUntil = (terms: CouponValidity, placedAt: Date): string | null => {
+  if (terms.validDays !== null) return new Date(placedAt.getTime() + terms.validDays * DAY_MS).toISOString();
+  return terms.validUntil === null ? null : new Date(terms.validUntil).toISOString();
 };
 export type CancelOrder = {
   readonly type: 'CancelOrder';
@@ -57,9 +76,24 @@ const requireFresh = (state: OrderState, orderId: string): void => {
 const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
   switch (command.type) {
     case 'PlaceOrder': {
-      const { now, ...data } = command.data;
-      requireFresh(state, data.orderId);
-      return [{ type: 'OrderPlaced', schemaVersion: 1, data: { ...data, placedAt: now.toISOString() } }];
+      const { now, terms, orderId, couponId, userId, idempotencyKey } = command.data;
+      requireFresh(state, orderId);
+      return [
+        {
+          type: 'OrderPlaced',
+          schemaVersion: 2,
+          data: {
+            orderId,
+            couponId,
+            userId,
+            idempotencyKey,
+            placedAt: now.toISOString(),
+            couponType: terms.couponType,
+            minSpendCents: terms.minSpendCents,
+            validUntil: orderValidUntil(terms, now),
+          },
+        },
+      ];
     }
     case 'AbandonSeckill': {
       const { now, ...data } = command.data;
@@ -96,8 +130,8 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
       return [
         {
           type: 'OrderUsed',
-          schemaVersion: 1,
-          data: { orderId, couponId, userId, usedAt: command.data.now.toISOString() },
+          schemaVersion: 2,
+          data: { orderId, couponId, userId, usedAt: command.data.now.toISOString(), amountCents: null },
         },
       ];
     }
@@ -118,6 +152,9 @@ const evolve = (state: OrderState, event: OrderEvent): OrderState => {
       return 'orderId' in state ? { ...state, status: 'CANCELLED' } : state;
     case 'OrderUsed':
       return 'orderId' in state ? { ...state, status: 'USED' } : state;
+    case 'OrderExpiryNoticed':
+    case 'OrderExpired':
+      return state;
     default:
       return assertNever(event);
   }

@@ -17,6 +17,13 @@ export type DomainErrorCode =
   | 'COUPON_NOT_FOUND'
   | 'COUPON_ALREADY_EXISTS'
   | 'COUPON_CLOSED'
+  /** A command for one type of coupon (a window change, a claim) named a coupon of the other type. */
+  | 'NOT_A_SECKILL_COUPON'
+  | 'NOT_A_REGULAR_COUPON'
+  /** The sale window can only be moved before it opens. */
+  | 'SALE_ALREADY_STARTED'
+  | 'COUPON_ALREADY_INACTIVE'
+  | 'COUPON_ALREADY_ACTIVE'
   | 'ORDER_NOT_FOUND'
   | 'ORDER_ALREADY_EXISTS'
   | 'ORDER_ALREADY_CANCELLED'

@@ -93,6 +93,34 @@ export const ERROR_CODES = {
   SALE_NOT_STARTED: { status: 409, description: 'the sale has not started yet' },
   SALE_ENDED: { status: 409, description: 'the sale has ended' },
   COUPON_CLOSED: { status: 409, description: 'the coupon is closed' },
+  COUPON_INACTIVE: {
+    status: 409,
+    description:
+      'an administrator deactivated the coupon: nothing is sold or claimed until it is reactivated',
+  },
+  NOT_A_SECKILL_COUPON: {
+    status: 409,
+    description:
+      'the coupon is REGULAR: it is claimed (`POST /api/v1/coupons/{couponId}/claim`), not sold in a window',
+  },
+  NOT_A_REGULAR_COUPON: {
+    status: 409,
+    description:
+      'the coupon is SECKILL: it is bought in its sale window (`POST /api/v1/seckill/{couponId}`), not claimed',
+  },
+  COUPON_EXPIRED: {
+    status: 409,
+    description: "the coupon's fixed `validUntil` has passed: an order of it could no longer be used",
+  },
+  SALE_ALREADY_STARTED: {
+    status: 409,
+    description:
+      'the sale window has opened: it can no longer be changed; `details.saleStartsAt` is when it opened',
+    details: z.strictObject({ saleStartsAt: z.string() }),
+    detailsAlways: true,
+  },
+  COUPON_ALREADY_INACTIVE: { status: 409, description: 'the coupon is deactivated already' },
+  COUPON_ALREADY_ACTIVE: { status: 409, description: 'the coupon is not deactivated' },
   SECKILL_IN_PROGRESS: {
     status: 409,
     description:

@@ -3,7 +3,10 @@
  * and works unchanged on Redis Cluster.
  *
  * KEYS (all scripts): 1 meta (hash: status start end limit total sold rev minage, the coupon's minimum account age in
- * seconds, absent in coupons loaded before it existed and then read as 0; during a recovery also resume, rb_owner,
+ * seconds, absent in coupons loaded before it existed and then read as 0; type (SECKILL or REGULAR), inactive ('1' when
+ * deactivated), minspend (cents), vdays and vuntil (the validity rule: days, or a fixed end in epoch ms; '' for none),
+ * absent in coupons loaded before they existed and then read as SECKILL, active, 0, none, none, which is what those
+ * coupons are; during a recovery also resume, rb_owner,
  * rb_until, rb_wait_until and `ret:<order>` = user for units returned meanwhile), 2 buyers (hash: user → "o1,o2"),
  * 3 idem (hash: "user\nkey" → order; a newline, which neither a user id nor an idempotency key may hold), 4 pending (zset: order → reserved-at ms), 5 reservations (hash: order →
  * "user\nkey").
@@ -42,11 +45,14 @@ end
 
 /**
  * ARGV: user, order, now (ms), idempotency key ('' for none), the buyer's registration time (ms; '' when unknown,
- * which a coupon with a minimum account age refuses). Returns {outcome, detail?}. A coupon being recovered answers
+ * which a coupon with a minimum account age refuses), the coupon type the caller sells (SECKILL or REGULAR). Returns
+ * {outcome, detail?}; RESERVED comes with the coupon's type, minimum spend, validity days and fixed validity end ('' for
+ * none), which the order carries, so the hot path never reads the coupon elsewhere. A coupon being recovered answers
  * REBUILDING with its lease's end; one with no key at all UNKNOWN_COUPON; one with some keys gone DAMAGED.
  */
 export const RESERVE = `${PRELUDE}
-local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'rb_until', 'minage')
+local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'rb_until', 'minage',
+  'type', 'inactive', 'minspend', 'vdays', 'vuntil')
 local status = meta[1]
 if status == 'rebuilding' then return {'REBUILDING', meta[7] or '0'} end
 local keys = present()
@@ -58,9 +64,14 @@ if key ~= '' then
   local existing = redis.call('HGET', KEYS[3], idem)
   if existing then return {'REPLAYED', existing} end
 end
+local ctype = meta[9] or 'SECKILL'
+if ctype ~= ARGV[6] then return {'NOT_A_' .. ARGV[6] .. '_COUPON'} end
 if status == 'closed' then return {'COUPON_CLOSED'} end
+if meta[10] == '1' then return {'COUPON_INACTIVE'} end
 if now < tonumber(meta[2]) then return {'SALE_NOT_STARTED'} end
 if now >= tonumber(meta[3]) then return {'SALE_ENDED'} end
+local vuntil = meta[13] or ''
+if vuntil ~= '' and now >= tonumber(vuntil) then return {'COUPON_EXPIRED'} end
 local min_age = tonumber(meta[8] or '0')
 if min_age > 0 then
   local registered = tonumber(ARGV[5])
@@ -74,7 +85,7 @@ if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redi
 if key ~= '' then redis.call('HSET', KEYS[3], idem, order) end
 redis.call('ZADD', KEYS[4], now, order)
 redis.call('HSET', KEYS[5], order, user .. '\\n' .. key)
-return {'RESERVED'}
+return {'RESERVED', ctype, meta[11] or '0', meta[12] or '', vuntil}
 `;
 
 /**
@@ -110,22 +121,23 @@ return 0
 `;
 
 /**
- * ARGV: revision, total, limit, start, end, closed ('1'/'0'), minimum account age (s). Starts a coupon none of whose
- * keys exist.
+ * ARGV: revision, total, limit, start, end, closed ('1'/'0'), minimum account age (s), type, inactive ('1'/'0'),
+ * minimum spend (cents), validity days ('' for none), fixed validity end (ms, '' for none): a coupon's settings, as
+ * CREATE_COUPON, APPLY_COUPON and LOAD_BEGIN take them. Starts a coupon none of whose keys exist.
  */
 export const CREATE_COUPON = `${PRELUDE}
 if present() > 0 then return 0 end
 local status = 'active'
 if ARGV[6] == '1' then status = 'closed' end
 redis.call('HSET', KEYS[1], 'status', status, 'rev', ARGV[1], 'total', ARGV[2], 'limit', ARGV[3], 'start', ARGV[4],
-  'end', ARGV[5], 'minage', ARGV[7], 'sold', 0)
+  'end', ARGV[5], 'minage', ARGV[7], 'type', ARGV[8], 'inactive', ARGV[9], 'minspend', ARGV[10], 'vdays', ARGV[11],
+  'vuntil', ARGV[12], 'sold', 0)
 add_sentinels()
 return 1
 `;
 
 /**
- * ARGV: revision, total, limit, start, end, closed ('1'/'0'), minimum account age (s). Applies only a newer
- * revision, to a whole coupon:
+ * ARGV: a coupon's settings (see CREATE_COUPON). Applies only a newer revision, to a whole coupon:
  * returns 1 applied, 0 stale, -1 damaged (never recreates a lost key: that would be a coupon with nothing sold).
  */
 export const APPLY_COUPON = `${PRELUDE}
@@ -140,7 +152,7 @@ else
   redis.call('HSET', KEYS[1], 'status', status)
 end
 redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'total', ARGV[2], 'limit', ARGV[3], 'start', ARGV[4], 'end', ARGV[5],
-  'minage', ARGV[7])
+  'minage', ARGV[7], 'type', ARGV[8], 'inactive', ARGV[9], 'minspend', ARGV[10], 'vdays', ARGV[11], 'vuntil', ARGV[12])
 return 1
 `;
 
@@ -174,7 +186,7 @@ return 1
 `;
 
 /**
- * ARGV: owner, revision, total, limit, start, end, closed, minimum account age (s). Starts loading a recovered coupon: replaces its settings,
+ * ARGV: owner, then a coupon's settings (see CREATE_COUPON). Starts loading a recovered coupon: replaces its settings,
  * buyers and idempotency keys; pending reservations and recorded returns stay, sales stay stopped. Returns 0 when
  * the owner lost its lease.
  */
@@ -187,7 +199,8 @@ add_sentinels()
 local status = 'active'
 if ARGV[7] == '1' then status = 'closed' end
 redis.call('HSET', KEYS[1], 'resume', status, 'rev', ARGV[2], 'total', ARGV[3], 'limit', ARGV[4], 'start', ARGV[5],
-  'end', ARGV[6], 'minage', ARGV[8], 'sold', 0)
+  'end', ARGV[6], 'minage', ARGV[8], 'type', ARGV[9], 'inactive', ARGV[10], 'minspend', ARGV[11], 'vdays', ARGV[12],
+  'vuntil', ARGV[13], 'sold', 0)
 return 1
 `;
 

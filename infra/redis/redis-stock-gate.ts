@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../../commands/dependency-error';
+import type { CouponType } from '../../domain/coupon/coupon-events';
 import type {
   GateCoupon,
   GateCouponState,
+  GateRules,
   GateSnapshot,
   GateWrite,
   PendingReservation,
@@ -65,6 +67,10 @@ const REFUSALS = new Set<string>([
   'SALE_ENDED',
   'COUPON_CLOSED',
   'ACCOUNT_TOO_NEW',
+  'COUPON_INACTIVE',
+  'NOT_A_SECKILL_COUPON',
+  'NOT_A_REGULAR_COUPON',
+  'COUPON_EXPIRED',
 ]);
 const LOAD_CHUNK = 1000;
 
@@ -93,6 +99,7 @@ export class RedisStockGate implements StockGate {
 
   async reserve({
     couponId,
+    couponType = 'SECKILL',
     userId,
     orderId,
     idempotencyKey,
@@ -107,9 +114,10 @@ export class RedisStockGate implements StockGate {
       nowMs,
       idempotencyKey ?? '',
       registeredAtMs ?? '',
-    )) as [string, string?];
+      couponType,
+    )) as [string, string?, string?, string?, string?];
     const [outcome, detail] = reply;
-    if (outcome === 'RESERVED') return { kind: 'reserved' };
+    if (outcome === 'RESERVED') return reservedOf(reply);
     if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
     if (outcome === 'UNKNOWN_COUPON') return { kind: 'unknown_coupon' };
     if (outcome === 'DAMAGED') return { kind: 'damaged' };
@@ -216,6 +224,7 @@ export class RedisStockGate implements StockGate {
       couponId,
       totalStock: Number(meta.total),
       minAccountAgeSeconds: Number(meta.minage ?? 0),
+      rules: rulesOf(meta),
       sold: Number(meta.sold),
       buyers: new Map(entries(buyers).map(([user, owned]) => [user, owned.split(',')])),
       idempotencyKeys: new Map(entries(idem)),
@@ -363,6 +372,7 @@ export class RedisStockGate implements StockGate {
   }
 }
 
+/** A coupon's settings in the scripts' ARGV order (gate-scripts.ts, CREATE_COUPON). */
 const couponArgs = (coupon: GateCoupon): (string | number)[] => [
   coupon.revision.toString(),
   coupon.totalStock,
@@ -371,4 +381,40 @@ const couponArgs = (coupon: GateCoupon): (string | number)[] => [
   coupon.saleEndsAtMs,
   coupon.closed ? '1' : '0',
   coupon.minAccountAgeSeconds,
+  coupon.couponType,
+  coupon.deactivated ? '1' : '0',
+  coupon.minSpendCents,
+  coupon.validDays ?? '',
+  coupon.validUntilMs ?? '',
 ];
+
+/** '' (or absent, in a coupon loaded before the field existed): none. */
+const optionalNumber = (value: string | undefined): number | null =>
+  value === undefined || value === '' ? null : Number(value);
+
+/** RESERVE's RESERVED reply: type, minimum spend, validity days, fixed validity end (ms). */
+export const reservedOf = ([, type, minSpend, days, until]: readonly (
+  string | undefined
+)[]): ReserveOutcome => {
+  const validUntilMs = optionalNumber(until);
+  return {
+    kind: 'reserved',
+    terms: {
+      couponType: (type ?? 'SECKILL') as CouponType,
+      minSpendCents: Number(minSpend ?? 0),
+      validDays: optionalNumber(days),
+      validUntil: validUntilMs === null ? null : new Date(validUntilMs).toISOString(),
+    },
+  };
+};
+
+/** The settings in a coupon's meta hash beside its stock; absent fields read as coupons before them were. */
+export const rulesOf = (meta: Record<string, string>): GateRules => ({
+  couponType: (meta.type ?? 'SECKILL') as CouponType,
+  deactivated: meta.inactive === '1',
+  saleStartsAtMs: Number(meta.start),
+  saleEndsAtMs: Number(meta.end),
+  minSpendCents: Number(meta.minspend ?? 0),
+  validDays: optionalNumber(meta.vdays),
+  validUntilMs: optionalNumber(meta.vuntil),
+});

@@ -11,6 +11,9 @@ const couponOf = ({ event }: DecodedEvent): string | null => {
   switch (event.type) {
     case 'CouponCreated':
     case 'CouponStockAdded':
+    case 'CouponSaleWindowChanged':
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
     case 'CouponClosed':
     case 'OrderPlaced':
     case 'OrderCancelled':
@@ -18,6 +21,14 @@ const couponOf = ({ event }: DecodedEvent): string | null => {
       return event.data.couponId;
     case 'SeckillAbandoned':
     case 'UserRegistered':
+    case 'OrderExpiryNoticed':
+    case 'OrderExpired':
+    case 'ReservationPlaced':
+    case 'ReservationFiring':
+    case 'ReservationSucceeded':
+    case 'ReservationFailed':
+    case 'ReservationCancelled':
+    case 'ReservationExpired':
       return null;
     default:
       return assertNever(event);
@@ -39,8 +50,15 @@ export const couponsProjection: Projection = {
       min_account_age_seconds INT NULL,
       sale_starts_at DATETIME(3) NULL,
       sale_ends_at DATETIME(3) NULL,
+      window_revision BIGINT NOT NULL DEFAULT -1,
+      coupon_type VARCHAR(16) CHARACTER SET ascii NULL,
+      min_spend_cents BIGINT NULL,
+      valid_days INT NULL,
+      valid_until DATETIME(3) NULL,
       total_stock INT NOT NULL DEFAULT 0,
       stock_revision BIGINT NOT NULL DEFAULT -1,
+      inactive TINYINT NOT NULL DEFAULT 0,
+      inactive_revision BIGINT NOT NULL DEFAULT -1,
       closed TINYINT NOT NULL DEFAULT 0,
       placed INT NOT NULL DEFAULT 0,
       cancelled INT NOT NULL DEFAULT 0,
@@ -50,6 +68,17 @@ export const couponsProjection: Projection = {
     `ALTER TABLE ${couponsTable(suffix)} ADD COLUMN description TEXT NULL AFTER name`,
     // And those made before the account-age rule, its column.
     `ALTER TABLE ${couponsTable(suffix)} ADD COLUMN min_account_age_seconds INT NULL AFTER per_user_limit`,
+    // And those made before coupon types, usage rules, window changes and deactivation, theirs: one statement each,
+    // since a statement naming a column that exists fails whole.
+    ...[
+      'window_revision BIGINT NOT NULL DEFAULT -1',
+      'coupon_type VARCHAR(16) CHARACTER SET ascii NULL',
+      'min_spend_cents BIGINT NULL',
+      'valid_days INT NULL',
+      'valid_until DATETIME(3) NULL',
+      'inactive TINYINT NOT NULL DEFAULT 0',
+      'inactive_revision BIGINT NOT NULL DEFAULT -1',
+    ].map((column) => `ALTER TABLE ${couponsTable(suffix)} ADD COLUMN ${column}`),
   ],
   keyOf: couponOf,
   apply: async (sql: SqlExecutor, events: readonly DecodedEvent[], suffix: string) => {
@@ -58,6 +87,9 @@ export const couponsProjection: Projection = {
       switch (event.type) {
         case 'CouponCreated':
         case 'CouponStockAdded':
+        case 'CouponSaleWindowChanged':
+        case 'CouponDeactivated':
+        case 'CouponReactivated':
         case 'CouponClosed':
           await applyCouponEvent(sql, table, event, recorded.revision);
       }
@@ -79,7 +111,10 @@ export const couponsProjection: Projection = {
   },
 };
 
-/** Coupon facts are idempotent by nature: static fields are set, stock follows the newest revision, closing sticks. */
+/**
+ * Coupon facts are idempotent and order-free (a replay may feed them twice, in any order): static fields are set;
+ * stock, the window and the deactivated flag each follow the newest revision that set them; closing sticks.
+ */
 const applyCouponEvent = async (
   sql: SqlExecutor,
   table: string,
@@ -92,24 +127,47 @@ const applyCouponEvent = async (
       const d = event.data;
       await sql.query(
         `UPDATE ${table} SET name = ?, description = ?, face_value_cents = ?, per_user_limit = ?,
-           min_account_age_seconds = ?, sale_starts_at = ?, sale_ends_at = ?, total_stock = IF(stock_revision < ?, ?, total_stock),
-           stock_revision = GREATEST(stock_revision, ?) WHERE coupon_id = ?`,
+           min_account_age_seconds = ?, coupon_type = ?, min_spend_cents = ?, valid_days = ?, valid_until = ?,
+           total_stock = IF(stock_revision < ?, ?, total_stock), stock_revision = GREATEST(stock_revision, ?)
+           WHERE coupon_id = ?`,
         [
           d.name,
           d.description,
           d.faceValueCents,
           d.perUserLimit,
           d.minAccountAgeSeconds,
-          new Date(d.saleStartsAt),
-          new Date(d.saleEndsAt),
+          d.couponType,
+          d.minSpendCents,
+          d.validDays,
+          d.validUntil === null ? null : new Date(d.validUntil),
           revision.toString(),
           d.totalStock,
           revision.toString(),
           d.couponId,
         ],
       );
+      await applyWindow(sql, table, d.couponId, d.saleStartsAt, d.saleEndsAt, revision);
       return;
     }
+    case 'CouponSaleWindowChanged': {
+      const d = event.data;
+      await applyWindow(sql, table, d.couponId, d.saleStartsAt, d.saleEndsAt, revision);
+      return;
+    }
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
+      // The revision goes last: MySQL assigns left to right, so `inactive` compares against the old one.
+      await sql.query(
+        `UPDATE ${table} SET inactive = IF(inactive_revision < ?, ?, inactive),
+           inactive_revision = GREATEST(inactive_revision, ?) WHERE coupon_id = ?`,
+        [
+          revision.toString(),
+          event.type === 'CouponDeactivated' ? 1 : 0,
+          revision.toString(),
+          event.data.couponId,
+        ],
+      );
+      return;
     case 'CouponStockAdded':
       await sql.query(
         `UPDATE ${table} SET total_stock = IF(stock_revision < ?, ?, total_stock), stock_revision = GREATEST(stock_revision, ?) WHERE coupon_id = ?`,
@@ -122,4 +180,28 @@ const applyCouponEvent = async (
     default:
       assertNever(event);
   }
+};
+
+/** The sale window as of `revision`, unless a newer revision (a later change) set it already. */
+const applyWindow = async (
+  sql: SqlExecutor,
+  table: string,
+  couponId: string,
+  saleStartsAt: string,
+  saleEndsAt: string,
+  revision: bigint,
+): Promise<void> => {
+  await sql.query(
+    `UPDATE ${table} SET sale_starts_at = IF(window_revision < ?, ?, sale_starts_at),
+       sale_ends_at = IF(window_revision < ?, ?, sale_ends_at), window_revision = GREATEST(window_revision, ?)
+       WHERE coupon_id = ?`,
+    [
+      revision.toString(),
+      new Date(saleStartsAt),
+      revision.toString(),
+      new Date(saleEndsAt),
+      revision.toString(),
+      couponId,
+    ],
+  );
 };

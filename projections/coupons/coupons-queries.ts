@@ -1,3 +1,4 @@
+import type { CouponType } from '../../domain/coupon/coupon-events';
 import { keyHash16 } from '../../domain/shared/shard-key';
 import { isoOf, type LiveReadModels, type Row } from '../live-read-models';
 import { tableSuffix } from '../read-model-ports';
@@ -13,7 +14,14 @@ export interface CouponView {
   readonly minAccountAgeSeconds: number;
   readonly saleStartsAt: string;
   readonly saleEndsAt: string;
-  readonly status: 'ACTIVE' | 'CLOSED';
+  readonly couponType: CouponType;
+  /** The least purchase, in cents, an order may be used on (0: none). */
+  readonly minSpendCents: number;
+  /** Orders are usable this many days after they are placed, or until `validUntil`; both null: for ever. */
+  readonly validDays: number | null;
+  readonly validUntil: string | null;
+  /** INACTIVE: deactivated by an admin; CLOSED wins over it. */
+  readonly status: 'ACTIVE' | 'INACTIVE' | 'CLOSED';
   readonly totalStock: number;
   /** Live orders (placed or used). */
   readonly sold: number;
@@ -34,7 +42,12 @@ const toCoupon = (r: Row): CouponView => {
     minAccountAgeSeconds: Number(r.min_account_age_seconds ?? 0),
     saleStartsAt: isoOf(r.sale_starts_at),
     saleEndsAt: isoOf(r.sale_ends_at),
-    status: Number(r.closed) === 1 ? 'CLOSED' : 'ACTIVE',
+    // Rows written before coupon types existed hold NULLs: those coupons were flash sales without rules.
+    couponType: r.coupon_type === 'REGULAR' ? 'REGULAR' : 'SECKILL',
+    minSpendCents: Number(r.min_spend_cents ?? 0),
+    validDays: r.valid_days === null || r.valid_days === undefined ? null : Number(r.valid_days),
+    validUntil: r.valid_until === null || r.valid_until === undefined ? null : isoOf(r.valid_until),
+    status: Number(r.closed) === 1 ? 'CLOSED' : Number(r.inactive) === 1 ? 'INACTIVE' : 'ACTIVE',
     totalStock,
     sold,
     remaining: Math.max(0, totalStock - sold),

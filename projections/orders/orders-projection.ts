@@ -17,6 +17,17 @@ const buyerOf = ({ event }: DecodedEvent): string | null => {
     case 'CouponStockAdded':
     case 'CouponClosed':
     case 'UserRegistered':
+    case 'CouponSaleWindowChanged':
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
+    case 'OrderExpiryNoticed':
+    case 'OrderExpired':
+    case 'ReservationPlaced':
+    case 'ReservationFiring':
+    case 'ReservationSucceeded':
+    case 'ReservationFailed':
+    case 'ReservationCancelled':
+    case 'ReservationExpired':
       return null;
     default:
       return assertNever(event);

@@ -25,7 +25,23 @@ export const couponView = z
     }),
     saleStartsAt: z.iso.datetime(),
     saleEndsAt: z.iso.datetime(),
-    status: z.enum(['ACTIVE', 'CLOSED']),
+    couponType: z.enum(['SECKILL', 'REGULAR']).meta({
+      description:
+        'SECKILL: sold in its sale window; REGULAR: claimed at any time (its window is 2000-01-01 to 9999-12-31)',
+    }),
+    minSpendCents: count.meta({
+      description: 'the least purchase, in cents, an order may be used on (0: any)',
+    }),
+    validDays: z.number().int().min(1).nullable().meta({
+      description: 'orders are usable this many days after they are placed (null: see validUntil)',
+    }),
+    validUntil: z.iso.datetime().nullable().meta({
+      description: 'orders are usable until then (null: see validDays; both null: for ever)',
+    }),
+    status: z.enum(['ACTIVE', 'INACTIVE', 'CLOSED']).meta({
+      description:
+        'INACTIVE: deactivated by an administrator (sells nothing until reactivated); CLOSED wins over it',
+    }),
     totalStock: count,
     sold: count.meta({ description: 'live orders: placed or used' }),
     remaining: count,

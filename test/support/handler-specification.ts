@@ -7,9 +7,10 @@ import { OrderHandlers } from '../../commands/order-handlers';
 import { ReservationReconciler, type ReconcilerOptions } from '../../commands/reservation-reconciler';
 import { ReservationSettlement, type Settlement } from '../../commands/reservation-settlement';
 import { SeckillHandler, type SeckillOptions } from '../../commands/seckill-handler';
-import { couponStreamId, type CouponEvent } from '../../domain/coupon/coupon-events';
+import { couponStreamId, type CouponEvent, type CouponType } from '../../domain/coupon/coupon-events';
 import type { AnyDomainEvent } from '../../domain/domain-events';
 import { orderStreamId, type OrderEvent } from '../../domain/order/order-events';
+import { reservationStreamId } from '../../domain/reservation/reservation-events';
 import type { DomainEvent } from '../../domain/shared/event';
 import { userStreamId } from '../../domain/user/user-events';
 import { BreakingEventStore } from '../../infra/resilience/breaking-event-store';
@@ -203,13 +204,25 @@ export const streamOf = (event: AnyDomainEvent): string => {
   switch (event.type) {
     case 'CouponCreated':
     case 'CouponStockAdded':
+    case 'CouponSaleWindowChanged':
+    case 'CouponDeactivated':
+    case 'CouponReactivated':
     case 'CouponClosed':
       return couponStreamId(event.data.couponId);
     case 'OrderPlaced':
     case 'OrderCancelled':
     case 'OrderUsed':
+    case 'OrderExpiryNoticed':
+    case 'OrderExpired':
     case 'SeckillAbandoned':
       return orderStreamId(event.data.orderId);
+    case 'ReservationPlaced':
+    case 'ReservationFiring':
+    case 'ReservationSucceeded':
+    case 'ReservationFailed':
+    case 'ReservationCancelled':
+    case 'ReservationExpired':
+      return reservationStreamId(event.data.reservationId);
     case 'UserRegistered':
       return userStreamId(event.data.username);
   }
@@ -397,6 +410,11 @@ export interface CouponFixture {
   readonly minAccountAgeSeconds: number;
   readonly saleStartsAt: string;
   readonly saleEndsAt: string;
+  /** Absent: a SECKILL coupon with no minimum spend whose orders are valid for ever. */
+  readonly couponType?: CouponType;
+  readonly minSpendCents?: number;
+  readonly validDays?: number | null;
+  readonly validUntil?: string | null;
 }
 
 /** A coupon on sale an hour either side of SPEC_NOW. */
@@ -412,8 +430,49 @@ export const aCoupon = (overrides: Partial<CouponFixture> = {}): CouponFixture =
 
 export const couponCreated = (coupon: CouponFixture): CouponEvent => ({
   type: 'CouponCreated',
-  schemaVersion: 3,
-  data: { ...coupon, name: `coupon ${coupon.couponId}`, description: '', faceValueCents: 1000 },
+  schemaVersion: 4,
+  data: {
+    couponType: 'SECKILL',
+    minSpendCents: 0,
+    validDays: null,
+    validUntil: null,
+    ...coupon,
+    name: `coupon ${coupon.couponId}`,
+    description: '',
+    faceValueCents: 1000,
+  },
+});
+
+/** A REGULAR coupon: claimable at any time, its window the always-open one. */
+export const aRegularCoupon = (overrides: Partial<CouponFixture> = {}): CouponFixture =>
+  aCoupon({
+    couponType: 'REGULAR',
+    saleStartsAt: '2000-01-01T00:00:00.000Z',
+    saleEndsAt: '9999-12-31T23:59:59.999Z',
+    ...overrides,
+  });
+
+export const couponDeactivated = (couponId: string, at = SPEC_NOW.toISOString()): CouponEvent => ({
+  type: 'CouponDeactivated',
+  schemaVersion: 1,
+  data: { couponId, deactivatedAt: at },
+});
+
+export const couponReactivated = (couponId: string, at = SPEC_NOW.toISOString()): CouponEvent => ({
+  type: 'CouponReactivated',
+  schemaVersion: 1,
+  data: { couponId, reactivatedAt: at },
+});
+
+export const couponSaleWindowChanged = (
+  couponId: string,
+  saleStartsAt: string,
+  saleEndsAt: string,
+  changedAt = SPEC_NOW.toISOString(),
+): CouponEvent => ({
+  type: 'CouponSaleWindowChanged',
+  schemaVersion: 1,
+  data: { couponId, saleStartsAt, saleEndsAt, changedAt },
 });
 
 export const couponClosed = (couponId: string, closedAt = SPEC_NOW.toISOString()): CouponEvent => ({
@@ -432,10 +491,19 @@ export const orderPlaced = (
   ref: OrderRef,
   idempotencyKey: string | null = null,
   placedAt = SPEC_NOW.toISOString(),
+  terms: Partial<{ couponType: CouponType; minSpendCents: number; validUntil: string | null }> = {},
 ): OrderEvent => ({
   type: 'OrderPlaced',
-  schemaVersion: 1,
-  data: { ...ref, idempotencyKey, placedAt },
+  schemaVersion: 2,
+  data: {
+    ...ref,
+    idempotencyKey,
+    placedAt,
+    couponType: 'SECKILL',
+    minSpendCents: 0,
+    validUntil: null,
+    ...terms,
+  },
 });
 
 export const orderCancelled = (ref: OrderRef, cancelledAt = SPEC_NOW.toISOString()): OrderEvent => ({
@@ -446,8 +514,8 @@ export const orderCancelled = (ref: OrderRef, cancelledAt = SPEC_NOW.toISOString
 
 export const orderUsed = (ref: OrderRef, usedAt = SPEC_NOW.toISOString()): OrderEvent => ({
   type: 'OrderUsed',
-  schemaVersion: 1,
-  data: { ...ref, usedAt },
+  schemaVersion: 2,
+  data: { ...ref, usedAt, amountCents: null },
 });
 
 export const seckillAbandoned = (

@@ -6,9 +6,16 @@ import {
   type ErrorCode,
   type OpenApiDocument,
 } from '../../infra/http/openapi';
-import { addStockOperation, closeCouponOperation, createCouponOperation } from './coupon-contract';
+import {
+  addStockOperation,
+  changeSaleWindowOperation,
+  closeCouponOperation,
+  createCouponOperation,
+  deactivateCouponOperation,
+  reactivateCouponOperation,
+} from './coupon-contract';
 import { cancelOrderOperation, useOrderOperation } from './order-contract';
-import { seckillOperation } from './seckill-contract';
+import { claimOperation, seckillOperation } from './seckill-contract';
 import { loginOperation, refreshOperation, registerOperation } from './user-contract';
 
 /** What every route behind the JSON body parser (infra/http/json-body.ts) may answer before it runs, and a 500. */
@@ -37,6 +44,10 @@ export const WRITE_API_OPERATIONS: readonly ApiOperation[] = [
     createCouponOperation,
     addStockOperation,
     closeCouponOperation,
+    changeSaleWindowOperation,
+    deactivateCouponOperation,
+    reactivateCouponOperation,
+    claimOperation,
     seckillOperation,
     cancelOrderOperation,
     useOrderOperation,

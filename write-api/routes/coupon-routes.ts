@@ -6,8 +6,9 @@ import { couponIdParam } from '../../infra/http/id-params';
 import { commandContext } from '../../infra/http/request-context';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
-import { closing, newCoupon, stock } from '../contract/coupon-contract';
+import { closing, newCoupon, saleWindow, stock } from '../contract/coupon-contract';
 
+/** The administrators' coupon commands: create, add stock, close, move the sale window, deactivate, reactivate. */
 export const couponRoutes = (coupons: CouponHandlers, tokens: JwtTokens): Router => {
   const router = exactRouter();
   const admin = authenticate(tokens, 'admin');
@@ -27,6 +28,24 @@ export const couponRoutes = (coupons: CouponHandlers, tokens: JwtTokens): Router
     const { couponId } = parseWith(couponIdParam, req.params, 'path');
     parseWith(closing, req.body, 'body');
     res.status(200).json(await coupons.close(couponId, commandContext(res)));
+  });
+
+  router.post('/:couponId/sale-window', recordRoute, admin, async (req, res) => {
+    const { couponId } = parseWith(couponIdParam, req.params, 'path');
+    const window = parseWith(saleWindow, req.body, 'body');
+    res.status(200).json(await coupons.changeSaleWindow(couponId, window, commandContext(res)));
+  });
+
+  router.post('/:couponId/deactivate', recordRoute, admin, async (req, res) => {
+    const { couponId } = parseWith(couponIdParam, req.params, 'path');
+    parseWith(closing, req.body, 'body');
+    res.status(200).json(await coupons.deactivate(couponId, commandContext(res)));
+  });
+
+  router.post('/:couponId/reactivate', recordRoute, admin, async (req, res) => {
+    const { couponId } = parseWith(couponIdParam, req.params, 'path');
+    parseWith(closing, req.body, 'body');
+    res.status(200).json(await coupons.reactivate(couponId, commandContext(res)));
   });
 
   return router;

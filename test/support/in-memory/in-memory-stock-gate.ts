@@ -12,6 +12,7 @@ import {
   type SeckillRefusal,
   type StockGate,
 } from '../../../commands/stock-gate-port';
+import { reservedOf, rulesOf } from '../../../infra/redis/redis-stock-gate';
 
 /** The five keys every coupon keeps in the gate (infra/redis/gate-scripts.ts). */
 export const GATE_KEYS = ['meta', 'buyers', 'idem', 'pending', 'reservations'] as const;
@@ -52,6 +53,10 @@ const REFUSALS = new Set<string>([
   'SALE_ENDED',
   'COUPON_CLOSED',
   'ACCOUNT_TOO_NEW',
+  'COUPON_INACTIVE',
+  'NOT_A_SECKILL_COUPON',
+  'NOT_A_REGULAR_COUPON',
+  'COUPON_EXPIRED',
 ]);
 
 /**
@@ -124,6 +129,7 @@ export class InMemoryStockGate implements StockGate {
 
   reserve({
     couponId,
+    couponType = 'SECKILL',
     userId,
     orderId,
     idempotencyKey,
@@ -131,15 +137,17 @@ export class InMemoryStockGate implements StockGate {
     registeredAtMs,
   }: ReserveRequest): Promise<ReserveOutcome> {
     return this.guard(() => {
-      const [outcome, detail] = this.reserveScript(
+      const reply = this.reserveScript(
         this.keys(couponId),
         userId,
         orderId,
         nowMs,
         idempotencyKey ?? '',
         registeredAtMs,
+        couponType,
       );
-      if (outcome === 'RESERVED') return { kind: 'reserved' };
+      const [outcome = '', detail] = reply;
+      if (outcome === 'RESERVED') return reservedOf(reply);
       if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
       if (outcome === 'UNKNOWN_COUPON') return { kind: 'unknown_coupon' };
       if (outcome === 'DAMAGED') return { kind: 'damaged' };
@@ -242,6 +250,7 @@ export class InMemoryStockGate implements StockGate {
         couponId,
         totalStock: Number(meta.get('total')),
         minAccountAgeSeconds: Number(meta.get('minage') ?? 0),
+        rules: rulesOf(Object.fromEntries(meta)),
         sold: Number(meta.get('sold')),
         buyers: new Map(entries(keys.buyers).map(([user, owned]) => [user, owned.split(',')])),
         idempotencyKeys: new Map(entries(keys.idem)),
@@ -321,7 +330,8 @@ export class InMemoryStockGate implements StockGate {
     now: number,
     key: string,
     registeredAtMs: number | null,
-  ): [string, string?] {
+    couponType: string,
+  ): string[] {
     const status = this.hget(k.meta, 'status');
     if (status === 'rebuilding') return ['REBUILDING', this.hget(k.meta, 'rb_until') ?? '0'];
     const present = this.present(k);
@@ -332,21 +342,32 @@ export class InMemoryStockGate implements StockGate {
       const existing = this.hget(k.idem, idem);
       if (existing !== undefined) return ['REPLAYED', existing];
     }
+    const type = this.hget(k.meta, 'type') ?? 'SECKILL';
+    if (type !== couponType) return [`NOT_A_${couponType}_COUPON`];
     if (status === 'closed') return ['COUPON_CLOSED'];
+    if (this.hget(k.meta, 'inactive') === '1') return ['COUPON_INACTIVE'];
     if (now < this.metaNumber(k, 'start')) return ['SALE_NOT_STARTED'];
     if (now >= this.metaNumber(k, 'end')) return ['SALE_ENDED'];
+    const validUntil = this.hget(k.meta, 'vuntil') ?? '';
+    if (validUntil !== '' && now >= Number(validUntil)) return ['COUPON_EXPIRED'];
     const minAge = Number(this.hget(k.meta, 'minage') ?? '0');
     if (minAge > 0 && (registeredAtMs === null || now - registeredAtMs < minAge * 1000))
       return ['ACCOUNT_TOO_NEW'];
     const owned = this.hget(k.buyers, user);
-    if (ownedCount(owned) >= this.metaNumber(k, 'limit')) return ['LIMIT_REACHED', owned];
+    if (ownedCount(owned) >= this.metaNumber(k, 'limit')) return ['LIMIT_REACHED', owned ?? ''];
     if (this.metaNumber(k, 'sold') >= this.metaNumber(k, 'total')) return ['SOLD_OUT'];
     this.hincrby(k.meta, 'sold', 1);
     this.hset(k.buyers, user, owned === undefined ? order : `${owned},${order}`);
     if (key !== '') this.hset(k.idem, idem, order);
     this.zadd(k.pending, now, order);
     this.hset(k.reservations, order, `${user}\n${key}`);
-    return ['RESERVED'];
+    return [
+      'RESERVED',
+      type,
+      this.hget(k.meta, 'minspend') ?? '0',
+      this.hget(k.meta, 'vdays') ?? '',
+      validUntil,
+    ];
   }
 
   private releaseScript(k: CouponKeys, order: string): 1 | 0 | -1 {
@@ -491,6 +512,11 @@ export class InMemoryStockGate implements StockGate {
     this.hset(k.meta, 'start', String(coupon.saleStartsAtMs));
     this.hset(k.meta, 'end', String(coupon.saleEndsAtMs));
     this.hset(k.meta, 'minage', String(coupon.minAccountAgeSeconds));
+    this.hset(k.meta, 'type', coupon.couponType);
+    this.hset(k.meta, 'inactive', coupon.deactivated ? '1' : '0');
+    this.hset(k.meta, 'minspend', String(coupon.minSpendCents));
+    this.hset(k.meta, 'vdays', coupon.validDays === null ? '' : String(coupon.validDays));
+    this.hset(k.meta, 'vuntil', coupon.validUntilMs === null ? '' : String(coupon.validUntilMs));
   }
 
   private metaNumber(k: CouponKeys, field: string): number {
