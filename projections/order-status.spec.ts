@@ -53,6 +53,8 @@ describe('orders in a batch', () => {
       ],
       (f) => f.couponId,
     );
-    expect([...deltas.values()].map((d) => d.counts)).toEqual([{ placed: 0, cancelled: 1, used: 0 }]);
+    expect([...deltas.values()].map((d) => d.counts)).toEqual([
+      { placed: 0, cancelled: 1, used: 0, expired: 0 },
+    ]);
   });
 });
