@@ -6,6 +6,7 @@ import type { Config, ProcessRole } from '../infra/config/config';
 import type { ReadinessCheck } from '../infra/http/ops-routes';
 import { listen, type Listening } from '../infra/http/listen';
 import { CouponsQueries } from '../projections/coupons/coupons-queries';
+import { OrderExpiry } from '../projections/order-expiry';
 import { OrdersQueries } from '../projections/orders/orders-queries';
 import type { ProjectionName } from '../projections/projection';
 import { ProjectionLag, type LagReport } from '../projections/projection-lag';
@@ -124,6 +125,13 @@ export const startRoles = async (
     const projector = projectorOf(name);
     await projector.start();
     stops.push(() => projector.stop());
+  }
+  // The order expiry process runs beside the orders projector, whose read model is its index of due orders; one
+  // process of the group sweeps at a time (README, "Order lifecycle").
+  if (roles.projectors?.includes('orders')) {
+    const expiry = container.get(OrderExpiry);
+    await expiry.start();
+    stops.push(() => expiry.stop());
   }
   if (roles.writeApi !== undefined) {
     const served = await serveWriteApi(container, { port: roles.writeApi, host: config.host, backlog });

@@ -1,7 +1,9 @@
+import type { OrderEvent } from '../domain/order/order-events';
 import { DomainError } from '../domain/shared/domain-error';
 import {
   aCoupon,
   as,
+  at,
   couponCreated,
   HandlerSpecification,
   loadGate,
@@ -10,6 +12,7 @@ import {
   orderPlaced,
   orderUsed,
   seckillAbandoned,
+  SPEC_NOW,
   type GateView,
   type World,
 } from '../test/support/handler-specification';
@@ -162,4 +165,180 @@ describe('OrderHandlers', () => {
           }
         },
       }));
+
+  describe('validity and usage rules', () => {
+    // Placed at SPEC_NOW (12:00) with a minimum spend of 50.00, valid until 18:00.
+    const validUntil = '2026-06-01T18:00:00.000Z';
+    const ruled: OrderEvent = {
+      type: 'OrderPlaced',
+      schemaVersion: 2,
+      data: {
+        ...ref,
+        idempotencyKey: null,
+        placedAt: SPEC_NOW.toISOString(),
+        couponType: 'REGULAR',
+        minSpendCents: 5000,
+        validUntil,
+      },
+    };
+    const expired: OrderEvent = {
+      type: 'OrderExpired',
+      schemaVersion: 1,
+      data: { ...ref, expiredAt: validUntil, validUntil },
+    };
+    const useFor =
+      (amountCents: number | null) =>
+      (w: World): Promise<unknown> =>
+        w.orders.use('o-a', as('u-1'), amountCents);
+
+    it('uses an order on an amount of at least its minimum spend, recording the amount', () =>
+      spec
+        .given(couponCreated(coupon), ruled, loadGate)
+        .when(useFor(5000))
+        .then({
+          events: [
+            {
+              type: 'OrderUsed',
+              schemaVersion: 2,
+              data: { ...ref, usedAt: SPEC_NOW.toISOString(), amountCents: 5000 },
+            },
+          ],
+          result: { orderId: 'o-a', couponId, userId: 'u-1', status: 'USED', position: '3' },
+        }));
+
+    it('refuses an amount under the minimum spend as MIN_SPEND_NOT_MET, storing nothing', () =>
+      spec
+        .given(couponCreated(coupon), ruled, loadGate)
+        .when(useFor(4999))
+        .thenThrows(DomainError, {
+          code: 'MIN_SPEND_NOT_MET',
+          details: { minSpendCents: 5000, amountCents: 4999 },
+        }));
+
+    it('refuses a use without an amount when the order has a minimum spend, naming amountCents', () =>
+      spec
+        .given(couponCreated(coupon), ruled, loadGate)
+        .when(useFor(null))
+        .thenThrows(DomainError, {
+          code: 'VALIDATION_FAILED',
+          details: { issues: [{ path: 'amountCents', message: expect.any(String) as string }] },
+        }));
+
+    it('refuses a use after the validity ended, before any expiry is stored', () =>
+      spec
+        .given(couponCreated(coupon), ruled, loadGate, at(validUntil))
+        .when(useFor(5000))
+        .thenThrows(DomainError, { code: 'ORDER_EXPIRED', details: { orderId: 'o-a', validUntil } }));
+
+    it('refuses to cancel an order whose validity ended, and its unit stays sold', () =>
+      spec
+        .given(couponCreated(coupon), ruled, loadGate, at(validUntil))
+        .when(cancel())
+        .thenThrows(DomainError, { code: 'ORDER_EXPIRED' }, { gate: held }));
+
+    it('refuses to cancel or use an expired order', async () => {
+      await spec
+        .given(couponCreated(coupon), ruled, expired, loadGate)
+        .when(cancel())
+        .thenThrows(DomainError, { code: 'ORDER_EXPIRED' }, { gate: held });
+      await spec
+        .given(couponCreated(coupon), ruled, expired, loadGate)
+        .when(useFor(5000))
+        .thenThrows(DomainError, { code: 'ORDER_EXPIRED' });
+    });
+
+    it('expires the order once its validity ended; its unit is not returned', () =>
+      spec
+        .given(couponCreated(coupon), ruled, loadGate, at(validUntil))
+        .when((w) => w.orders.expire('o-a'))
+        .then({
+          events: [expired],
+          result: 'appended',
+          gate: held,
+          and: (_w, [stored]) => expect(stored?.metadata.userId).toBe('system'),
+        }));
+
+    it('expires nothing before the validity ends, nor twice, nor a used order', async () => {
+      await spec
+        .given(couponCreated(coupon), ruled, loadGate, at('2026-06-01T17:59:59.999Z'))
+        .when((w) => w.orders.expire('o-a'))
+        .then({ events: [], result: 'unchanged' });
+      await spec
+        .given(couponCreated(coupon), ruled, expired, at('2026-06-02T00:00:00.000Z'))
+        .when((w) => w.orders.expire('o-a'))
+        .then({ events: [], result: 'unchanged' });
+      await spec
+        .given(couponCreated(coupon), ruled, orderUsed(ref), at(validUntil))
+        .when((w) => w.orders.expire('o-a'))
+        .then({ events: [], result: 'unchanged' });
+      await spec
+        .given(couponCreated(coupon), at(validUntil))
+        .when((w) => w.orders.expire('o-missing'))
+        .then({ events: [], result: 'unchanged' });
+    });
+
+    it('notices a coming expiry once', async () => {
+      const noticed: OrderEvent = {
+        type: 'OrderExpiryNoticed',
+        schemaVersion: 1,
+        data: { ...ref, noticedAt: '2026-06-01T17:00:00.000Z', validUntil },
+      };
+      await spec
+        .given(couponCreated(coupon), ruled, at('2026-06-01T17:00:00.000Z'))
+        .when((w) => w.orders.noticeExpiry('o-a', 3_600_000))
+        .then({ events: [noticed], result: 'appended' });
+      await spec
+        .given(couponCreated(coupon), ruled, noticed, at('2026-06-01T17:30:00.000Z'))
+        .when((w) => w.orders.noticeExpiry('o-a', 3_600_000))
+        .then({ events: [], result: 'unchanged' });
+      await spec
+        .given(couponCreated(coupon), ruled, at('2026-06-01T16:59:59.999Z'))
+        .when((w) => w.orders.noticeExpiry('o-a', 3_600_000))
+        .then({ events: [], result: 'unchanged' });
+    });
+
+    it('stores exactly one expiry of two decided at once', () =>
+      spec
+        .given(couponCreated(coupon), ruled, at(validUntil))
+        .when((w) => Promise.all([w.orders.expire('o-a'), w.orders.expire('o-a')]))
+        .then({
+          events: [expired],
+          and: (_w, _appended, outcomes) => expect([...outcomes].sort()).toEqual(['appended', 'unchanged']),
+        }));
+
+    it('stores exactly one notice of two decided at once', () =>
+      spec
+        .given(couponCreated(coupon), ruled, at('2026-06-01T17:00:00.000Z'))
+        .when((w) =>
+          Promise.all([w.orders.noticeExpiry('o-a', 3_600_000), w.orders.noticeExpiry('o-a', 3_600_000)]),
+        )
+        .then({
+          events: [expect.objectContaining({ type: 'OrderExpiryNoticed' })],
+          and: (_w, _appended, outcomes) => expect([...outcomes].sort()).toEqual(['appended', 'unchanged']),
+        }));
+
+    it('lets an expiry racing a use (decided before validUntil) end in exactly one of them', () =>
+      spec
+        .given(couponCreated(coupon), ruled, loadGate)
+        .when(async (w) => {
+          // The use is decided at 17:59:59.999; the expiry, at 18:00, is decided on the same revision.
+          w.clock.set('2026-06-01T17:59:59.999Z');
+          const using = w.orders.use('o-a', as('u-1'), 5000);
+          w.clock.set(validUntil);
+          return Promise.allSettled([using, w.orders.expire('o-a')]);
+        })
+        .then({
+          events: [expect.objectContaining({ streamId: 'order-o-a' })],
+          and: (_w, [winner], [used, expiry]) => {
+            if (winner?.type === 'OrderUsed') {
+              expect(used.status).toBe('fulfilled');
+              expect(expiry).toEqual({ status: 'fulfilled', value: 'unchanged' });
+            } else {
+              expect(winner?.type).toBe('OrderExpired');
+              expect(used).toMatchObject({ status: 'rejected', reason: { code: 'ORDER_EXPIRED' } });
+              expect(expiry).toEqual({ status: 'fulfilled', value: 'appended' });
+            }
+          },
+        }));
+  });
 });

@@ -1,4 +1,5 @@
 import type { DecodedEvent } from '../commands/stored-events';
+import type { CouponType } from '../domain/coupon/coupon-events';
 import type { OrderStatus } from '../domain/order/order-decider';
 import { assertNever } from '../domain/shared/event';
 import type { SqlExecutor } from './sql-executor-port';
@@ -21,6 +22,11 @@ export const orderFactsOf = ({ event }: DecodedEvent): OrderFacts | null => {
       return { ...refOf(event.data), status: 'CANCELLED' };
     case 'OrderUsed':
       return { ...refOf(event.data), status: 'USED' };
+    case 'OrderExpired':
+      return { ...refOf(event.data), status: 'EXPIRED' };
+    // Noticed only while placed (the decider's rule): as the order's newest event, it says it is placed.
+    case 'OrderExpiryNoticed':
+      return { ...refOf(event.data), status: 'PLACED' };
     case 'SeckillAbandoned':
     case 'CouponCreated':
     case 'CouponStockAdded':
@@ -29,8 +35,6 @@ export const orderFactsOf = ({ event }: DecodedEvent): OrderFacts | null => {
     case 'CouponSaleWindowChanged':
     case 'CouponDeactivated':
     case 'CouponReactivated':
-    case 'OrderExpiryNoticed':
-    case 'OrderExpired':
     case 'ReservationPlaced':
     case 'ReservationFiring':
     case 'ReservationSucceeded':
@@ -56,6 +60,14 @@ export const orderStateDdl = (table: string): string =>
     revision BIGINT NOT NULL
   ) ENGINE=InnoDB`;
 
+/** What an order's OrderPlaced fixed for good: set once in a read model, whenever that event arrives. */
+export interface PlacedFacts {
+  readonly couponType: CouponType;
+  readonly minSpendCents: number;
+  /** null: valid for ever. */
+  readonly validUntil: Date | null;
+}
+
 /** One order as a batch of events left it. */
 export interface OrderInBatch {
   /** The facts of its newest event in the batch. */
@@ -63,6 +75,12 @@ export interface OrderInBatch {
   readonly revision: bigint;
   /** When it was placed, if its OrderPlaced event is in the batch. */
   readonly placedAt: Date | null;
+  /** The rest of what its OrderPlaced says, if that event is in the batch. */
+  readonly placed: PlacedFacts | null;
+  /** When it expired, if its OrderExpired event is in the batch. */
+  readonly expiredAt: Date | null;
+  /** When its coming expiry was noticed, if its OrderExpiryNoticed event is in the batch. */
+  readonly noticedAt: Date | null;
   readonly recordedAt: Date;
   readonly position: bigint;
 }
@@ -74,13 +92,27 @@ export const ordersInBatch = (events: readonly DecodedEvent[]): OrderInBatch[] =
     const facts = orderFactsOf(decoded);
     if (!facts) continue;
     const event = decoded.recorded;
-    const placedAt = decoded.event.type === 'OrderPlaced' ? new Date(decoded.event.data.placedAt) : null;
+    const domain = decoded.event;
+    const placedAt = domain.type === 'OrderPlaced' ? new Date(domain.data.placedAt) : null;
+    const placed: PlacedFacts | null =
+      domain.type === 'OrderPlaced'
+        ? {
+            couponType: domain.data.couponType,
+            minSpendCents: domain.data.minSpendCents,
+            validUntil: domain.data.validUntil === null ? null : new Date(domain.data.validUntil),
+          }
+        : null;
+    const expiredAt = domain.type === 'OrderExpired' ? new Date(domain.data.expiredAt) : null;
+    const noticedAt = domain.type === 'OrderExpiryNoticed' ? new Date(domain.data.noticedAt) : null;
     const seen = orders.get(facts.orderId);
     const newest = !seen || event.revision > seen.revision;
     orders.set(facts.orderId, {
       facts: newest ? facts : seen.facts,
       revision: newest ? event.revision : seen.revision,
       placedAt: placedAt ?? seen?.placedAt ?? null,
+      placed: placed ?? seen?.placed ?? null,
+      expiredAt: expiredAt ?? seen?.expiredAt ?? null,
+      noticedAt: noticedAt ?? seen?.noticedAt ?? null,
       recordedAt: seen && seen.recordedAt > event.recordedAt ? seen.recordedAt : event.recordedAt,
       position: seen && seen.position > event.position ? seen.position : event.position,
     });
@@ -141,12 +173,14 @@ export interface StatusCounts {
   placed: number;
   cancelled: number;
   used: number;
+  expired: number;
 }
 
 const COUNTER: Record<OrderStatus, keyof StatusCounts> = {
   PLACED: 'placed',
   CANCELLED: 'cancelled',
   USED: 'used',
+  EXPIRED: 'expired',
 };
 
 /** Net change of the status counters per key, from the orders whose status moved. */
@@ -158,7 +192,10 @@ export const counterDeltas = (
   for (const t of transitions) {
     if (t.before === t.after) continue;
     const key = keyOf(t.facts);
-    const entry = deltas.get(key) ?? { facts: t.facts, counts: { placed: 0, cancelled: 0, used: 0 } };
+    const entry = deltas.get(key) ?? {
+      facts: t.facts,
+      counts: { placed: 0, cancelled: 0, used: 0, expired: 0 },
+    };
     if (t.before) entry.counts[COUNTER[t.before]] -= 1;
     entry.counts[COUNTER[t.after]] += 1;
     deltas.set(key, entry);
@@ -166,6 +203,13 @@ export const counterDeltas = (
   return deltas;
 };
 
-/** `ON DUPLICATE KEY UPDATE` clause adding a multi-row insert's counts to the stored ones. */
+/**
+ * `ON DUPLICATE KEY UPDATE` clause adding a multi-row insert's placed, cancelled and used counts to the stored ones.
+ * (The coupons read model takes no expiry events, so an expired order stays counted there as the placed unit it
+ * holds: expiry returns no stock.)
+ */
 export const ADD_COUNTS =
   'placed = placed + VALUES(placed), cancelled = cancelled + VALUES(cancelled), used = used + VALUES(used)';
+
+/** ADD_COUNTS and the expired count: the per-user statistics. */
+export const ADD_COUNTS_WITH_EXPIRED = `${ADD_COUNTS}, expired = expired + VALUES(expired)`;

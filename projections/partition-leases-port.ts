@@ -1,5 +1,11 @@
 import type { ProjectionName } from './projection';
 
+/**
+ * A group of members sharing leases: a projection's replicas, or the order-expiry processes (one partition: the lease
+ * holder is the one that sweeps; see projections/order-expiry.ts).
+ */
+export type LeaseGroup = ProjectionName | 'order-expiry';
+
 /** One partition's lease as the lease store holds it. */
 export interface PartitionLease {
   readonly partition: number;
@@ -26,19 +32,14 @@ export interface GroupView {
  */
 export interface PartitionLeases {
   /** Keeps `member` and every lease it holds alive for `ttlMs` more; returns the group as it is now. */
-  heartbeat(
-    projection: ProjectionName,
-    partitions: number,
-    member: string,
-    ttlMs: number,
-  ): Promise<GroupView>;
+  heartbeat(projection: LeaseGroup, partitions: number, member: string, ttlMs: number): Promise<GroupView>;
   /**
    * Takes a partition that nobody holds (released, or its lease lapsed) for `ttlMs`: the new epoch, or null when a
    * live lease of another member holds it.
    */
-  claim(projection: ProjectionName, partition: number, member: string, ttlMs: number): Promise<number | null>;
+  claim(projection: LeaseGroup, partition: number, member: string, ttlMs: number): Promise<number | null>;
   /** Gives up these partitions (only those `member` holds), at once: another member may claim them. */
-  release(projection: ProjectionName, member: string, partitions: readonly number[]): Promise<void>;
+  release(projection: LeaseGroup, member: string, partitions: readonly number[]): Promise<void>;
   /** Releases everything `member` holds and removes it from the group (a clean shutdown). */
-  leave(projection: ProjectionName, member: string): Promise<void>;
+  leave(projection: LeaseGroup, member: string): Promise<void>;
 }

@@ -99,7 +99,7 @@ export function* syntheticHistory(totalEvents: number, waveSize: number): Genera
         const followUp = orderDecider.decide(
           order % 10 === 0
             ? { type: 'CancelOrder', data: { orderId, byUserId: userId, now } }
-            : { type: 'UseOrder', data: { orderId, byUserId: userId, now } },
+            : { type: 'UseOrder', data: { orderId, byUserId: userId, now, amountCents: null } },
           state,
         );
         followUps.push({ streamId: orderStreamId(orderId), events: stamp(followUp, ids, now), expected: 0n });

@@ -14,6 +14,9 @@ import { Counter, Gauge } from 'prom-client';
 import { CheckpointWatch } from '../../projections/checkpoint-watch';
 import { LiveGenerations } from '../../projections/live-generations';
 import { LiveReadModels } from '../../projections/live-read-models';
+import { OrderHandlers } from '../../commands/order-handlers';
+import { OrderExpiry } from '../../projections/order-expiry';
+import { DueOrders } from '../../projections/orders/due-orders';
 import { OrdersQueries } from '../../projections/orders/orders-queries';
 import { PROJECTION_NAMES, type ProjectionName } from '../../projections/projection';
 import { ProjectionLag } from '../../projections/projection-lag';
@@ -121,6 +124,42 @@ export const bindReadSide = (container: Container): void => {
       ),
   );
   single(OrdersQueries, (get) => new OrdersQueries(get(LiveReadModels)));
+  single(DueOrders, (get) => new DueOrders(get(LiveReadModels)));
+  single(OrderExpiry, (get) => {
+    const config = get(TOKENS.Config);
+    const decided = new Counter({
+      name: 'order_expiry_decisions_total',
+      help: 'Orders the expiry process expired or noticed (appended), or found with nothing to do (unchanged)',
+      labelNames: ['outcome'],
+      registers: [get(TOKENS.Metrics)],
+    });
+    const orders = get(OrderHandlers);
+    return new OrderExpiry(
+      get(DueOrders),
+      {
+        expire: (orderId) => orders.expire(orderId),
+        noticeExpiry: (id, lead) => orders.noticeExpiry(id, lead),
+      },
+      get(TOKENS.PartitionLeases),
+      get(TOKENS.Clock),
+      get(TOKENS.Logger),
+      {
+        intervalMs: config.orderExpiry.intervalMs,
+        noticeLeadMs: config.orderExpiry.noticeLeadMs,
+        pageSize: 200,
+        concurrency: 8,
+        member: `${config.projector.consumerName}-expiry-${randomBytes(4).toString('hex')}`,
+        leaseMs: config.projector.leaseMs,
+        heartbeatMs: Math.max(100, Math.floor(config.projector.leaseMs / 6)),
+      },
+      (report) => {
+        decided.inc({ outcome: 'expired' }, report.expired);
+        decided.inc({ outcome: 'noticed' }, report.noticed);
+        decided.inc({ outcome: 'unchanged' }, report.unchanged);
+        decided.inc({ outcome: 'failed' }, report.failed);
+      },
+    );
+  });
   single(CouponsQueries, (get) => new CouponsQueries(get(LiveReadModels)));
   single(StatsQueries, (get) => new StatsQueries(get(LiveReadModels)));
   single(

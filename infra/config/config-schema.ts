@@ -234,6 +234,20 @@ export const configSchema = z
     COUPONKILL_RECONCILE_INTERVAL_MS: positiveInt
       .default(1000)
       .meta({ description: 'how often the reconciler runs, in ms' }),
+    COUPONKILL_ORDER_EXPIRY_INTERVAL_MS: positiveInt.max(3_600_000).default(1000).meta({
+      description:
+        'how often the order expiry process (in the orders projector) expires orders whose validity ended and notices those ending soon, in ms',
+    }),
+    COUPONKILL_ORDER_EXPIRY_NOTICE_LEAD_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(31_536_000)
+      .default(86_400)
+      .meta({
+        description:
+          "an order's coming expiry is noticed (OrderExpiryNoticed, once) this long before its validity ends, in seconds; 0: never",
+      }),
     COUPONKILL_READ_API_PORT: port.default(8081).meta({ description: "the read-api's port" }),
     COUPONKILL_PROJECTOR_PORT: port
       .optional()

@@ -129,6 +129,8 @@ export interface Config {
   readonly admin: { readonly username: string; readonly password: string } | null;
   readonly bodyLimitBytes: number;
   readonly reconciler: { readonly graceMs: number; readonly intervalMs: number };
+  /** The order expiry process: how often it sweeps, and how long before an order's validity ends it is noticed. */
+  readonly orderExpiry: { readonly intervalMs: number; readonly noticeLeadMs: number };
   readonly readApiPort: number;
   readonly seckill: { readonly appendTimeoutMs: number };
   readonly admission: AdmissionSettings;
@@ -228,6 +230,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         : null,
     bodyLimitBytes: c.COUPONKILL_BODY_LIMIT_BYTES,
     reconciler: { graceMs: c.COUPONKILL_RECONCILE_GRACE_MS, intervalMs: c.COUPONKILL_RECONCILE_INTERVAL_MS },
+    orderExpiry: {
+      intervalMs: c.COUPONKILL_ORDER_EXPIRY_INTERVAL_MS,
+      noticeLeadMs: c.COUPONKILL_ORDER_EXPIRY_NOTICE_LEAD_SECONDS * 1000,
+    },
     readApiPort: c.COUPONKILL_READ_API_PORT,
     seckill: { appendTimeoutMs: c.COUPONKILL_SECKILL_APPEND_TIMEOUT_MS },
     admission: {

@@ -132,6 +132,20 @@ export const ERROR_CODES = {
   ORDER_ALREADY_CANCELLED: { status: 409, description: 'the order is already cancelled' },
   ORDER_ALREADY_USED: { status: 409, description: 'the order is already used' },
   ORDER_CANCELLED: { status: 409, description: 'the order was cancelled and cannot be used' },
+  ORDER_EXPIRED: {
+    status: 409,
+    description:
+      "the order's validity has ended (at `details.validUntil`): it can be neither used nor cancelled, whether or not its expiry is stored yet",
+    details: z.strictObject({ orderId: z.string(), validUntil: z.string().nullable() }),
+    detailsAlways: true,
+  },
+  MIN_SPEND_NOT_MET: {
+    status: 422,
+    description:
+      'the order may be used only on a purchase of at least `details.minSpendCents`, and `amountCents` is less',
+    details: z.strictObject({ minSpendCents: z.number().int(), amountCents: z.number().int() }),
+    detailsAlways: true,
+  },
   USERNAME_TAKEN: { status: 409, description: 'the username is taken' },
   COUPON_ALREADY_EXISTS: {
     status: 409,

@@ -11,8 +11,12 @@ import type { SqlExecutor } from '../../projections/sql-executor-port';
 import { classifySqlError } from './mysql-errors';
 import { createMySqlPool, ensureDatabase } from './mysql-pool';
 
+/** A column or index that exists already: what an idempotent `ALTER TABLE … ADD` meets on a rerun. */
 const isDuplicateColumn = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && 'code' in error && error.code === 'ER_DUP_FIELDNAME';
+  typeof error === 'object' &&
+  error !== null &&
+  'code' in error &&
+  (error.code === 'ER_DUP_FIELDNAME' || error.code === 'ER_DUP_KEYNAME');
 
 export interface ShardMap {
   /** Shard i's database URL. */

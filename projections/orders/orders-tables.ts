@@ -2,4 +2,5 @@
 export const ordersTable = (suffix: string): string => `orders${suffix}`;
 export const ordersStateTable = (suffix: string): string => `orders_state${suffix}`;
 
-export const ORDER_COLUMNS = 'order_id, user_id, coupon_id, status, placed_at, updated_at, position';
+export const ORDER_COLUMNS =
+  'order_id, user_id, coupon_id, status, placed_at, updated_at, position, coupon_type, min_spend_cents, valid_until, expired_at';

@@ -7,7 +7,7 @@ import {
 } from '../../infra/http/openapi';
 import { getCouponOperation, listCouponsOperation } from './coupon-contract';
 import { projectionLagOperation } from './lag-contract';
-import { getOrderOperation, listUserOrdersOperation } from './order-contract';
+import { getOrderOperation, listAdminOrdersOperation, listUserOrdersOperation } from './order-contract';
 import { userCouponStatsOperation } from './stats-contract';
 
 /** Every route of the read API (read-api/app.ts), in the order it routes them. */
@@ -20,6 +20,7 @@ export const READ_API_OPERATIONS: readonly ApiOperation[] = [
   getOrderOperation,
   listUserOrdersOperation,
   userCouponStatsOperation,
+  listAdminOrdersOperation,
 ];
 
 let document: OpenApiDocument | undefined;

@@ -1,11 +1,11 @@
 import type { RequestHandler, Router } from 'express';
-import { ApiError } from '../../infra/http/api-error';
 import { orderIdParam } from '../../infra/http/id-params';
+import { ApiError, forbidden } from '../../infra/http/api-error';
 import { principalOf } from '../../infra/http/request-context';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
 import type { OrdersQueries } from '../../projections/orders/orders-queries';
-import { ordersQuery } from '../contract/order-contract';
+import { adminOrdersQuery, encodeOrderCursor, ordersQuery } from '../contract/order-contract';
 import { readQuery, userParam } from '../contract/request-parts';
 import { minPositionOf } from '../read-queries';
 import { requireSelfOrAdmin } from './user-access';
@@ -36,6 +36,23 @@ export const orderRoutes = (orders: OrdersQueries, user: RequestHandler): Router
         minPositionOf(q.minPosition, req),
       ),
     );
+  });
+
+  router.get('/admin/orders', recordRoute, user, async (req, res) => {
+    if (principalOf(res).role !== 'admin') throw forbidden('this needs the admin role');
+    const q = parseWith(adminOrdersQuery, req.query, 'query');
+    const page = await orders.adminOrders(
+      {
+        from: q.from ?? null,
+        to: q.to ?? null,
+        couponId: q.couponId ?? null,
+        status: q.status ?? null,
+        after: q.cursor ?? null,
+        limit: q.limit,
+      },
+      minPositionOf(q.minPosition, req),
+    );
+    res.json({ items: page.items, nextCursor: page.next ? encodeOrderCursor(page.next) : null });
   });
 
   return router;

@@ -17,7 +17,7 @@ export const statsRoutes = (stats: StatsQueries, user: RequestHandler): Router =
     const q = parseWith(readQuery, req.query, 'query');
     const answer: UserCouponStats = {
       userId,
-      coupons: await stats.userCouponStats(userId, minPositionOf(q.minPosition, req)),
+      ...(await stats.userCouponStats(userId, minPositionOf(q.minPosition, req))),
     };
     res.json(answer);
   });

@@ -6,7 +6,7 @@ import { orderIdParam } from '../../infra/http/id-params';
 import { commandContext } from '../../infra/http/request-context';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
 import { parseWith } from '../../infra/http/validation';
-import { noFields } from '../contract/order-contract';
+import { noFields, useOrderBody } from '../contract/order-contract';
 
 export const orderRoutes = (orders: OrderHandlers, tokens: JwtTokens): Router => {
   const router = exactRouter();
@@ -20,8 +20,8 @@ export const orderRoutes = (orders: OrderHandlers, tokens: JwtTokens): Router =>
 
   router.post('/:orderId/use', recordRoute, buyer, async (req, res) => {
     const { orderId } = parseWith(orderIdParam, req.params, 'path');
-    parseWith(noFields, req.body, 'body');
-    res.status(200).json(await orders.use(orderId, commandContext(res)));
+    const body = parseWith(useOrderBody, req.body, 'body');
+    res.status(200).json(await orders.use(orderId, commandContext(res), body.amountCents ?? null));
   });
 
   return router;
