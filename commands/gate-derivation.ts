@@ -60,6 +60,9 @@ export class GateDerivation {
       case 'OrderUsed':
       case 'SeckillAbandoned':
       case 'UserRegistered':
+      case 'UserPasswordChanged':
+      case 'UserDisabled':
+      case 'UserEnabled':
       case 'CouponSaleWindowChanged':
       case 'CouponDeactivated':
       case 'CouponReactivated':

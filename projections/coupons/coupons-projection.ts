@@ -18,6 +18,9 @@ const couponOf = ({ event }: DecodedEvent): string | null => {
       return event.data.couponId;
     case 'SeckillAbandoned':
     case 'UserRegistered':
+    case 'UserPasswordChanged':
+    case 'UserDisabled':
+    case 'UserEnabled':
     case 'CouponSaleWindowChanged':
     case 'CouponDeactivated':
     case 'CouponReactivated':

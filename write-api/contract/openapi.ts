@@ -9,7 +9,14 @@ import {
 import { addStockOperation, closeCouponOperation, createCouponOperation } from './coupon-contract';
 import { cancelOrderOperation, useOrderOperation } from './order-contract';
 import { seckillOperation } from './seckill-contract';
-import { loginOperation, refreshOperation, registerOperation } from './user-contract';
+import {
+  changePasswordOperation,
+  disableUserOperation,
+  enableUserOperation,
+  loginOperation,
+  refreshOperation,
+  registerOperation,
+} from './user-contract';
 
 /** What every route behind the JSON body parser (infra/http/json-body.ts) may answer before it runs, and a 500. */
 const BEHIND_THE_BODY_PARSER: readonly ErrorCode[] = [
@@ -34,6 +41,9 @@ export const WRITE_API_OPERATIONS: readonly ApiOperation[] = [
     registerOperation,
     loginOperation,
     refreshOperation,
+    changePasswordOperation,
+    disableUserOperation,
+    enableUserOperation,
     createCouponOperation,
     addStockOperation,
     closeCouponOperation,
@@ -60,7 +70,11 @@ export const writeApiDocument = (): OpenApiDocument =>
       },
       tags: [
         { name: 'operations', description: 'liveness and this document' },
-        { name: 'users', description: 'registration and login' },
+        {
+          name: 'users',
+          description:
+            'registration, login, password changes, and administrators disabling and enabling accounts',
+        },
         { name: 'coupons', description: "administrators' coupon management" },
         { name: 'seckill', description: 'buying a unit of a coupon' },
         { name: 'orders', description: 'what a buyer may do with their orders' },
