@@ -63,6 +63,9 @@ export class GateDerivation {
       case 'OrderUsed':
       case 'SeckillAbandoned':
       case 'UserRegistered':
+      case 'UserPasswordChanged':
+      case 'UserDisabled':
+      case 'UserEnabled':
       // An expired order keeps its unit, as a used one does: it was sold.
       case 'OrderExpiryNoticed':
       case 'OrderExpired':

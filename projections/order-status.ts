@@ -32,6 +32,9 @@ export const orderFactsOf = ({ event }: DecodedEvent): OrderFacts | null => {
     case 'CouponStockAdded':
     case 'CouponClosed':
     case 'UserRegistered':
+    case 'UserPasswordChanged':
+    case 'UserDisabled':
+    case 'UserEnabled':
     case 'CouponSaleWindowChanged':
     case 'CouponDeactivated':
     case 'CouponReactivated':

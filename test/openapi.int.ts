@@ -103,7 +103,7 @@ describe('the HTTP contract (OpenAPI)', () => {
     expect(routesOfApp(read)).toContain('GET /api/v1/users/{userId}/coupon-stats');
   });
 
-  it('documents 503 OVERLOADED (a full append or hashing queue) on every command that appends or hashes, and only there', () => {
+  it('documents 503 OVERLOADED (a full append, hashing or connection queue) on every command that appends, hashes or reads the account, and only there', () => {
     const overloading = WRITE_API_OPERATIONS.filter((operation) =>
       errorCodesOf(operation).includes('OVERLOADED'),
     ).map((operation) => operation.operationId);
@@ -111,9 +111,13 @@ describe('the HTTP contract (OpenAPI)', () => {
       [
         'addStock',
         'cancelOrder',
+        'changePassword',
         'closeCoupon',
         'createCoupon',
+        'disableUser',
+        'enableUser',
         'login',
+        'refreshToken',
         'registerUser',
         'seckill',
         'useOrder',

@@ -1,9 +1,9 @@
 import { ConcurrencyConflictError } from '../commands/concurrency-conflict-error';
 import { GateRecoveringError } from '../commands/gate-recovery';
 import { SeckillInProgressError, SeckillRefusedError } from '../commands/seckill-errors';
-import { InvalidCredentialsError } from '../commands/user-handlers';
+import { InvalidCredentialsError, SessionEndedError } from '../commands/user-handlers';
 import { DomainError, type DomainErrorCode } from '../domain/shared/domain-error';
-import { ApiError } from '../infra/http/api-error';
+import { ApiError, unauthenticated } from '../infra/http/api-error';
 import { withCommonErrors } from '../infra/http/error-handler';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
@@ -25,6 +25,13 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   ORDER_EXPIRED: 409,
   MIN_SPEND_NOT_MET: 422,
   USERNAME_TAKEN: 409,
+  USER_NOT_FOUND: 404,
+  INVALID_CREDENTIALS: 401,
+  ACCOUNT_DISABLED: 403,
+  ACCOUNT_PROTECTED: 403,
+  OWN_ACCOUNT: 403,
+  USER_ALREADY_DISABLED: 409,
+  USER_ALREADY_ENABLED: 409,
 };
 
 /** The write API's answers to what its handlers throw; `null` means "unexpected: log it and answer 500". */
@@ -52,6 +59,7 @@ export const toWriteApiError = withCommonErrors((error) => {
     );
   if (error instanceof InvalidCredentialsError)
     return new ApiError(401, 'INVALID_CREDENTIALS', error.message);
+  if (error instanceof SessionEndedError) return unauthenticated(error.message);
   if (error instanceof ConcurrencyConflictError)
     return new ApiError(409, 'CONCURRENCY_CONFLICT', error.message, undefined, { 'Retry-After': '1' });
   if (error instanceof GateRecoveringError)

@@ -141,6 +141,7 @@ export const bindWriteSide = (container: Container): void => {
         get(TOKENS.PasswordHasher),
         get(TOKENS.Clock),
         get(TOKENS.Ids),
+        { configuredAdmin: get(TOKENS.Config).admin?.username },
       ),
   );
   single(GateRecovery, (get) => {

@@ -32,7 +32,14 @@ export type DomainErrorCode =
   | 'ORDER_EXPIRED'
   | 'MIN_SPEND_NOT_MET'
   | 'NOT_ORDER_OWNER'
-  | 'USERNAME_TAKEN';
+  | 'USERNAME_TAKEN'
+  | 'USER_NOT_FOUND'
+  | 'INVALID_CREDENTIALS'
+  | 'ACCOUNT_DISABLED'
+  | 'ACCOUNT_PROTECTED'
+  | 'OWN_ACCOUNT'
+  | 'USER_ALREADY_DISABLED'
+  | 'USER_ALREADY_ENABLED';
 
 /**
  * A value broke a rule of the domain: VALIDATION_FAILED naming the field, with `details.issues` shaped as the HTTP

@@ -19,11 +19,11 @@ describe('JwtTokens.renew', () => {
     now += 3000;
     const renewed = tokens.renew(login.token);
     expect(renewed.expiresIn).toBe(3600);
-    expect(renewed.principal).toEqual({ userId: 'u-1', role: 'user' });
+    expect(renewed.principal).toEqual({ userId: 'u-1', role: 'user', username: 'alice' });
     const claims = jwt.decode(renewed.token) as jwt.JwtPayload;
     expect(claims).toMatchObject({ sub: 'u-1', role: 'user', username: 'alice', iat: now, exp: now + 3600 });
     expect(claims.auth_time).toBe(now - 3000);
-    expect(tokens.verify(renewed.token)).toEqual({ userId: 'u-1', role: 'user' });
+    expect(tokens.verify(renewed.token)).toEqual({ userId: 'u-1', role: 'user', username: 'alice' });
   });
 
   it('renews a chain of tokens only while the login is younger than the longest session', () => {
@@ -55,4 +55,43 @@ describe('JwtTokens.renew', () => {
     });
     expect((jwt.decode(tokens.renew(old).token) as jwt.JwtPayload).auth_time).toBe(now - 1000);
   });
+});
+
+describe('JwtTokens: the claims that find and check the account', () => {
+  const now = 1_800_000_000;
+  const tokens = new JwtTokens(OPTIONS, () => now);
+  const signed = (claims: Record<string, unknown>) =>
+    jwt.sign({ role: 'user', iat: now, ...claims }, OPTIONS.secret, {
+      algorithm: 'HS256',
+      subject: 'u-1',
+      issuer: 'couponkill',
+      audience: 'couponkill',
+      expiresIn: 600,
+    });
+
+  it('carries the username and the password version through a renewal', () => {
+    const login = tokens.issue({ userId: 'u-1', role: 'user', username: 'alice', passwordVersion: 2 });
+    expect((jwt.decode(login.token) as jwt.JwtPayload).pwv).toBe(2);
+    const renewed = tokens.renew(login.token);
+    expect(renewed.principal).toEqual({ userId: 'u-1', role: 'user', username: 'alice', passwordVersion: 2 });
+    expect(tokens.verify(renewed.token)).toEqual(renewed.principal);
+  });
+
+  it('leaves the password version out while the password was never changed', () => {
+    const login = tokens.issue({ userId: 'u-1', role: 'user', username: 'alice', passwordVersion: 0 });
+    expect(jwt.decode(login.token)).not.toHaveProperty('pwv');
+    expect(tokens.verify(login.token)).toEqual({ userId: 'u-1', role: 'user', username: 'alice' });
+  });
+
+  it.each([
+    [{ username: 'Not Normalised' }, 'username'],
+    [{ username: 42 }, 'username'],
+    [{ pwv: 0 }, 'pwv'],
+    [{ pwv: 1.5 }, 'pwv'],
+    [{ pwv: '1' }, 'pwv'],
+  ])('refuses the claims %p', (claims, name) =>
+    expect(() => tokens.verify(signed(claims))).toThrow(
+      new InvalidTokenError(`token has an invalid ${name} claim`),
+    ),
+  );
 });

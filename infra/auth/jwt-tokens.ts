@@ -1,6 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from '../../domain/user/user-events';
+import { USERNAME_PATTERN } from '../../domain/user/username';
 
 export interface Principal {
   readonly userId: string;
@@ -11,6 +12,16 @@ export interface Principal {
    * them until the buyer logs in again).
    */
   readonly registeredAtMs?: number;
+  /**
+   * The (normalised) username, from the `username` claim: the key of the user's stream, so that a renewal, a password
+   * change and an administrator's command can read the account. Every token a login issues carries it.
+   */
+  readonly username?: string;
+  /**
+   * How many times the account's password had been changed when the login that this token descends from happened
+   * (PASSWORD_VERSION_CLAIM; absent: 0). A renewal refuses a token whose count is not the account's.
+   */
+  readonly passwordVersion?: number;
 }
 
 /**
@@ -18,6 +29,9 @@ export interface Principal {
  * so an account never looks older than it is.
  */
 export const REGISTERED_AT_CLAIM = 'rat';
+
+/** The claim holding the password version (Principal.passwordVersion), present when it is above 0. */
+export const PASSWORD_VERSION_CLAIM = 'pwv';
 
 export interface JwtOptions {
   readonly secret: string;
@@ -55,7 +69,8 @@ export const SUBJECT_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * HS256 bearer tokens (RFC 7519): `sub` is the user id, `role` user or admin, `rat` (when present) the account's
- * registration time (REGISTERED_AT_CLAIM). Issuer, audience and signature are
+ * registration time (REGISTERED_AT_CLAIM), `username` (when present) the key of the user's stream, `pwv` (when
+ * present) the password version of the login (PASSWORD_VERSION_CLAIM). Issuer, audience and signature are
  * checked, and the lifetime: `iat` and `exp` are required, `iat` not in the future and `exp - iat` within the
  * configured TTL (each with the clock-skew allowance), so a correctly signed token can never be made to live longer.
  */
@@ -78,7 +93,7 @@ export class JwtTokens {
    * unless given: a renewal keeps the time of the login it descends from.
    */
   issue(
-    principal: Principal & { username?: string },
+    principal: Principal,
     authTime: number = this.nowSeconds(),
     lifetimeSeconds: number = this.options.ttlSeconds,
   ): IssuedToken {
@@ -91,6 +106,7 @@ export class JwtTokens {
         ...(principal.registeredAtMs === undefined
           ? {}
           : { [REGISTERED_AT_CLAIM]: Math.ceil(principal.registeredAtMs / 1000) }),
+        ...(principal.passwordVersion ? { [PASSWORD_VERSION_CLAIM]: principal.passwordVersion } : {}),
       },
       this.key,
       {
@@ -105,8 +121,8 @@ export class JwtTokens {
   }
 
   /**
-   * A new token for the holder of a valid one (no password, no hashing): same subject, role, username and
-   * registration time, the same `auth_time`, living a full TTL from now but never past the end of the session
+   * A new token for the holder of a valid one (no password, no hashing): same subject, role, username, registration
+   * time and password version, the same `auth_time`, living a full TTL from now but never past the end of the session
    * (`auth_time` + maxSessionSeconds), so a chain of renewals cannot outlive the longest session. Tokens from before
    * `auth_time` was issued count from their `iat`.
    *
@@ -119,12 +135,8 @@ export class JwtTokens {
     const sessionLeft = authTime + maxSession - this.nowSeconds();
     if (sessionLeft <= 0)
       throw new InvalidTokenError(`the login is older than ${maxSession} s: log in again`);
-    const username = typeof claims.username === 'string' ? claims.username : undefined;
     const lifetime = Math.min(this.options.ttlSeconds, sessionLeft);
-    return {
-      ...this.issue({ ...principal, ...(username ? { username } : {}) }, authTime, lifetime),
-      principal,
-    };
+    return { ...this.issue(principal, authTime, lifetime), principal };
   }
 
   /** The principal of a valid token. Throws InvalidTokenError, saying why, for any other. */
@@ -157,10 +169,39 @@ export class JwtTokens {
       throw new InvalidTokenError('token has no valid subject');
     const role = claims.role === 'admin' ? 'admin' : claims.role === 'user' ? 'user' : null;
     if (role === null) throw new InvalidTokenError('token has no valid role');
-    const registeredAt: unknown = claims[REGISTERED_AT_CLAIM];
-    if (registeredAt === undefined) return { principal: { userId: sub, role }, claims };
-    if (typeof registeredAt !== 'number' || !Number.isSafeInteger(registeredAt) || registeredAt < 0)
-      throw new InvalidTokenError(`token has an invalid ${REGISTERED_AT_CLAIM} claim`);
-    return { principal: { userId: sub, role, registeredAtMs: registeredAt * 1000 }, claims };
+    const registeredAt = optionalClaim(claims, REGISTERED_AT_CLAIM, isSeconds);
+    const username = optionalClaim(claims, 'username', isUsername);
+    const passwordVersion = optionalClaim(claims, PASSWORD_VERSION_CLAIM, isVersion);
+    const principal: Principal = {
+      userId: sub,
+      role,
+      ...(registeredAt === undefined ? {} : { registeredAtMs: registeredAt * 1000 }),
+      ...(username === undefined ? {} : { username }),
+      ...(passwordVersion === undefined ? {} : { passwordVersion }),
+    };
+    return { principal, claims };
   }
 }
+
+/** A safe integer of at least `min`. */
+const isCount =
+  (min: number) =>
+  (value: unknown): value is number =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+const isSeconds = isCount(0);
+const isVersion = isCount(1);
+
+const isUsername = (value: unknown): value is string =>
+  typeof value === 'string' && USERNAME_PATTERN.test(value);
+
+/** The claim's value when it is there, undefined when it is not; InvalidTokenError when it is there but not valid. */
+const optionalClaim = <T>(
+  claims: jwt.JwtPayload,
+  name: string,
+  valid: (value: unknown) => value is T,
+): T | undefined => {
+  const value: unknown = claims[name];
+  if (value === undefined) return undefined;
+  if (!valid(value)) throw new InvalidTokenError(`token has an invalid ${name} claim`);
+  return value;
+};

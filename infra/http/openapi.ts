@@ -64,17 +64,32 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: {
     status: 401,
     description:
-      'the bearer token is missing, malformed, forged, expired, issued in the future or lives longer than allowed',
+      'the bearer token is missing, malformed, forged, expired, issued in the future or lives longer than allowed; where the account is read again (renewal, password change, administration of users), also when its password was changed after the login the token descends from',
     headers: ['WWW-Authenticate'],
   },
-  INVALID_CREDENTIALS: { status: 401, description: 'unknown username or wrong password' },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    description: 'unknown username or wrong password (at a password change: the old password is wrong)',
+  },
   FORBIDDEN: { status: 403, description: "the caller's role may not do this, or the data is another user's" },
   ACCOUNT_TOO_NEW: {
     status: 403,
     description:
       "the coupon requires an account at least `minAccountAgeSeconds` old and the buyer's is younger, or its token predates tokens carrying the registration time (log in again)",
   },
+  ACCOUNT_DISABLED: {
+    status: 403,
+    description:
+      'the account is disabled by an administrator: it cannot log in, renew a token or change its password (tokens already out end with their lifetime)',
+  },
+  ACCOUNT_PROTECTED: {
+    status: 403,
+    description:
+      'the account is the configured administrator (`COUPONKILL_ADMIN_USERNAME`), which is never disabled',
+  },
+  OWN_ACCOUNT: { status: 403, description: 'an administrator cannot disable or enable their own account' },
   COUPON_NOT_FOUND: { status: 404, description: 'no such coupon' },
+  USER_NOT_FOUND: { status: 404, description: 'no user has this username' },
   ORDER_NOT_FOUND: {
     status: 404,
     description: "no such order, or another buyer's (answered alike, so order ids cannot be probed)",
@@ -147,6 +162,8 @@ export const ERROR_CODES = {
     detailsAlways: true,
   },
   USERNAME_TAKEN: { status: 409, description: 'the username is taken' },
+  USER_ALREADY_DISABLED: { status: 409, description: 'the account is already disabled' },
+  USER_ALREADY_ENABLED: { status: 409, description: 'the account is not disabled' },
   COUPON_ALREADY_EXISTS: {
     status: 409,
     description: 'the new coupon id is taken (an id collision: not expected to happen)',

@@ -21,6 +21,9 @@ const couponOf = ({ event }: DecodedEvent): string | null => {
       return event.data.couponId;
     case 'SeckillAbandoned':
     case 'UserRegistered':
+    case 'UserPasswordChanged':
+    case 'UserDisabled':
+    case 'UserEnabled':
     case 'OrderExpiryNoticed':
     case 'OrderExpired':
     case 'ReservationPlaced':

@@ -19,6 +19,9 @@ const buyerOf = ({ event }: DecodedEvent): string | null => {
     case 'CouponStockAdded':
     case 'CouponClosed':
     case 'UserRegistered':
+    case 'UserPasswordChanged':
+    case 'UserDisabled':
+    case 'UserEnabled':
     case 'CouponSaleWindowChanged':
     case 'CouponDeactivated':
     case 'CouponReactivated':

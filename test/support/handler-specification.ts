@@ -224,6 +224,9 @@ export const streamOf = (event: AnyDomainEvent): string => {
     case 'ReservationExpired':
       return reservationStreamId(event.data.reservationId);
     case 'UserRegistered':
+    case 'UserPasswordChanged':
+    case 'UserDisabled':
+    case 'UserEnabled':
       return userStreamId(event.data.username);
   }
 };

@@ -16,7 +16,14 @@ import {
 } from './coupon-contract';
 import { cancelOrderOperation, useOrderOperation } from './order-contract';
 import { claimOperation, seckillOperation } from './seckill-contract';
-import { loginOperation, refreshOperation, registerOperation } from './user-contract';
+import {
+  changePasswordOperation,
+  disableUserOperation,
+  enableUserOperation,
+  loginOperation,
+  refreshOperation,
+  registerOperation,
+} from './user-contract';
 
 /** What every route behind the JSON body parser (infra/http/json-body.ts) may answer before it runs, and a 500. */
 const BEHIND_THE_BODY_PARSER: readonly ErrorCode[] = [
@@ -41,6 +48,9 @@ export const WRITE_API_OPERATIONS: readonly ApiOperation[] = [
     registerOperation,
     loginOperation,
     refreshOperation,
+    changePasswordOperation,
+    disableUserOperation,
+    enableUserOperation,
     createCouponOperation,
     addStockOperation,
     closeCouponOperation,
@@ -71,7 +81,11 @@ export const writeApiDocument = (): OpenApiDocument =>
       },
       tags: [
         { name: 'operations', description: 'liveness and this document' },
-        { name: 'users', description: 'registration and login' },
+        {
+          name: 'users',
+          description:
+            'registration, login, password changes, and administrators disabling and enabling accounts',
+        },
         { name: 'coupons', description: "administrators' coupon management" },
         { name: 'seckill', description: 'buying a unit of a coupon' },
         { name: 'orders', description: 'what a buyer may do with their orders' },
