@@ -72,26 +72,67 @@ export const runCli = (args: string[], env: NodeJS.ProcessEnv, options: CliRun =
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
 
-export const startCliServer = async (
+/**
+ * Every server a test file started and that has not exited. A test that fails half-way never reaches its own stop, and
+ * a server left running keeps jest from exiting (it holds the worker's pipes): the integration project's setup file
+ * (reap-servers.ts) kills what is left after each file.
+ */
+const started = new Set<ChildProcess>();
+
+/** Starts `cli.js <args>` as a server this file owns until it exits. */
+export const spawnServer = (
   args: string[],
   env: NodeJS.ProcessEnv,
-  healthUrl: string,
-): Promise<ChildProcess> => {
+  stdout: 'ignore' | 'pipe',
+): ChildProcess => {
   const child = spawn(process.execPath, [CLI, '--no-dotenv', ...args], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
-  // A projector connects to its bus and leases partitions before it is healthy: seconds, tens of them on a loaded CI
-  // machine (15 s was not enough there).
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+};
+
+/** SIGKILLs every server started here that is still running, and waits for them to exit. */
+export const reapServers = async (): Promise<void> => {
+  await Promise.all(
+    [...started].map(
+      (child) =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done();
+          child.once('exit', () => done());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+};
+
+/**
+ * Waits until `healthUrl` answers 2xx. A server connects to its bus and leases partitions before it is healthy:
+ * seconds, tens of them on a loaded CI machine (15 s was not enough there), so it gets 60 s. Returns false when it
+ * never did, or exited first.
+ */
+const becameHealthy = async (child: ChildProcess, healthUrl: string): Promise<boolean> => {
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && child.exitCode === null) {
     try {
-      if ((await fetch(healthUrl)).ok) return child;
+      if ((await fetch(healthUrl)).ok) return true;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  return false;
+};
+
+export const startCliServer = async (
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  healthUrl: string,
+): Promise<ChildProcess> => {
+  const child = spawnServer(args, env, 'ignore');
+  if (await becameHealthy(child, healthUrl)) return child;
   child.kill('SIGKILL');
   throw new Error(`server did not come up at ${healthUrl}`);
 };
@@ -109,12 +150,9 @@ export const startLoggedCliServer = async (
   env: NodeJS.ProcessEnv,
   healthUrl: string,
 ): Promise<LoggedServer> => {
-  const child = spawn(process.execPath, [CLI, '--no-dotenv', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawnServer(args, env, 'pipe');
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const logs = () =>
     output
       .split('\n')
@@ -125,14 +163,7 @@ export const startLoggedCliServer = async (
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   };
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(healthUrl)).ok) return { child, logs, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  if (await becameHealthy(child, healthUrl)) return { child, logs, stop };
   await stop();
   throw new Error(`server did not come up at ${healthUrl}`);
 };
