@@ -91,12 +91,12 @@ export const loginOperation: ApiOperation = {
   operationId: 'login',
   summary: 'Log in',
   description:
-    'A bearer token for the user. Unknown names and wrong passwords answer alike, and take as long. Before any password is checked, three limits apply (`429 RATE_LIMITED` with `Retry-After`): attempts per client address (`RateLimit-Policy` "login-address", 30 a minute by default); per client address and username an exponential back-off after wrong passwords in a row ("login-backoff": after 5 free ones, 1 s, 2 s, 4 s, … up to 300 s; a success from that address resets it; wrong passwords from one address never slow a login from another); and per username a ceiling of wrong passwords from all addresses together ("login-username", 100 an hour by default; past it logins for the username wait for the end of the hour, never longer). A login refused with 503 spends no quota. Password checks run a few at a time; when too many wait, the login is refused at once with `503 OVERLOADED`. Keep a session alive with `POST /api/v1/auth/refresh` rather than logging in again.',
+    'A bearer token for the user. Unknown names and wrong passwords answer alike, and take as long. Before any password is checked, three limits apply (`429 RATE_LIMITED` with `Retry-After`): attempts per client address (`RateLimit-Policy` "login-address", 30 a minute by default); per client address and username an exponential back-off after wrong passwords in a row ("login-backoff": after 5 free ones, 1 s, 2 s, 4 s, … up to 300 s; a success from that address resets it; wrong passwords from one address never slow a login from another); and per username a ceiling of wrong passwords from all addresses together ("login-username", 100 an hour by default; past it logins for the username wait for the end of the hour, never longer). A login refused with 503 spends no quota. Password checks run a few at a time; when too many wait, the login is refused at once with `503 OVERLOADED`. Keep a session alive with `POST /api/v1/auth/refresh` rather than logging in again. The right password of an account an administrator disabled answers `403 ACCOUNT_DISABLED` (a wrong one answers 401 as for any account).',
   tag: 'users',
   access: 'anyone',
   body: { schema: credentials, required: true, description: 'the username and password' },
   answers: { 200: { description: 'a token', schema: loginAnswer, headers: RATE_LIMIT_ANSWER_HEADERS } },
-  errors: ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'OVERLOADED'],
+  errors: ['INVALID_CREDENTIALS', 'ACCOUNT_DISABLED', 'RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'OVERLOADED'],
 };
 
 export const refreshOperation: ApiOperation = {
