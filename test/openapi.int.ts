@@ -111,9 +111,13 @@ describe('the HTTP contract (OpenAPI)', () => {
       [
         'addStock',
         'cancelOrder',
+        'changeSaleWindow',
+        'claimCoupon',
         'closeCoupon',
         'createCoupon',
+        'deactivateCoupon',
         'login',
+        'reactivateCoupon',
         'registerUser',
         'seckill',
         'useOrder',
