@@ -63,7 +63,6 @@ export class GateDerivation {
       case 'OrderUsed':
       case 'SeckillAbandoned':
       case 'UserRegistered':
-      // An expired order keeps its unit, as a used one does: it was sold.
       case 'OrderExpiryNoticed':
       case 'OrderExpired':
       case 'ReservationPlaced':
