@@ -66,7 +66,6 @@ export class GateDerivation {
       case 'UserPasswordChanged':
       case 'UserDisabled':
       case 'UserEnabled':
-      // An expired order keeps its unit, as a used one does: it was sold.
       case 'OrderExpiryNoticed':
       case 'OrderExpired':
       case 'ReservationPlaced':

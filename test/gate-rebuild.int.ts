@@ -12,6 +12,7 @@ const comparable = (state: GateCouponState | null) =>
   state && {
     totalStock: state.totalStock,
     minAccountAgeSeconds: state.minAccountAgeSeconds,
+    rules: state.rules,
     sold: state.sold,
     buyers: Object.fromEntries([...state.buyers].map(([user, orders]) => [user, [...orders].sort()]).sort()),
     idempotencyKeys: Object.fromEntries([...state.idempotencyKeys].sort()),
@@ -32,6 +33,37 @@ describe('rebuilding the stock gate from the event store', () => {
       token: h.adminToken,
       body: { quantity: 3 },
     });
+    // A REGULAR coupon with usage rules, claimed below; a SECKILL coupon whose window was moved and that was
+    // deactivated: what the gate holds of them (type, rules, window, deactivation) is rebuilt too.
+    const regular = await h.createCoupon({
+      couponType: 'REGULAR',
+      saleStartsAt: undefined,
+      saleEndsAt: undefined,
+      minSpendCents: 1999,
+      validUntil: '2031-01-01T00:00:00.000Z',
+      totalStock: 5,
+    });
+    const moved = await h.createCoupon({
+      saleStartsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      saleEndsAt: new Date(Date.now() + 7_200_000).toISOString(),
+      validDays: 10,
+    });
+    couponIds.push(regular, moved);
+    const admin = { token: h.adminToken };
+    expect(
+      (
+        await request(h.api.url, 'POST', `/api/v1/coupons/${moved}/sale-window`, {
+          ...admin,
+          body: { saleStartsAt: '2030-01-01T00:00:00.000Z', saleEndsAt: '2030-01-02T00:00:00.000Z' },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await request(h.api.url, 'POST', `/api/v1/coupons/${moved}/deactivate`, admin)).status).toBe(200);
+    for (const userId of ['claimer-1', 'claimer-2'])
+      expect(
+        (await request(h.api.url, 'POST', `/api/v1/coupons/${regular}/claim`, { token: tokenFor(userId) }))
+          .status,
+      ).toBe(201);
     const orders: { orderId: string; userId: string }[] = [];
     await Promise.all(
       Array.from({ length: 60 }, async (_, i) => {
@@ -77,14 +109,33 @@ describe('rebuilding the stock gate from the event store', () => {
     const before = await snapshot();
     expect(before[1]?.totalStock).toBe(10);
     // The account-age rule is part of what the gate is rebuilt with.
-    expect(before.map((c) => c?.minAccountAgeSeconds)).toEqual([60, 0]);
+    expect(before.map((c) => c?.minAccountAgeSeconds)).toEqual([60, 0, 0, 0]);
+    expect(before.map((c) => c?.rules)).toEqual([
+      expect.objectContaining({ couponType: 'SECKILL', deactivated: false, validDays: null }),
+      expect.objectContaining({ couponType: 'SECKILL', deactivated: false }),
+      expect.objectContaining({
+        couponType: 'REGULAR',
+        deactivated: false,
+        minSpendCents: 1999,
+        validUntilMs: Date.parse('2031-01-01T00:00:00.000Z'),
+        saleStartsAtMs: Date.parse('2000-01-01T00:00:00.000Z'),
+      }),
+      expect.objectContaining({
+        couponType: 'SECKILL',
+        deactivated: true,
+        validDays: 10,
+        saleStartsAtMs: Date.parse('2030-01-01T00:00:00.000Z'),
+        saleEndsAtMs: Date.parse('2030-01-02T00:00:00.000Z'),
+      }),
+    ]);
+    expect(before[2]?.sold).toBe(2);
     await deleteKeysMatching(h.env.config.redis.url, `${h.env.keyPrefix}:*`);
     const gate = h.api.container.get(TOKENS.StockGate);
     expect(await gate.isInitialised()).toBe(false);
     expect(await gate.state(couponIds[0]!)).toBeNull();
 
     const report = await h.api.container.get(GateRecovery).rebuildAll();
-    expect(report.coupons).toBe(2);
+    expect(report.coupons).toBe(4);
     expect(await snapshot()).toEqual(before);
     expect(await gate.isInitialised()).toBe(true);
   });
@@ -153,8 +204,28 @@ describe('rebuilding the stock gate from the event store', () => {
     // by itself or by the other process.
     expect(result.stderr).not.toMatch(/"level":50|error/i);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ coupons: 2 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ coupons: 4 });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('keeps the rules after the rebuild: the deactivated coupon refuses, the regular one is claimed', async () => {
+    const [, , regular, moved] = couponIds as [string, string, string, string];
+    const refused = await request(h.api.url, 'POST', `/api/v1/seckill/${moved}`, {
+      token: tokenFor('after-1'),
+    });
+    expect([refused.status, refused.body.error?.code]).toEqual([409, 'COUPON_INACTIVE']);
+    const claimed = await request(h.api.url, 'POST', `/api/v1/coupons/${regular}/claim`, {
+      token: tokenFor('after-1'),
+    });
+    expect(claimed.status).toBe(201);
+    const placed = (await h.allEvents()).find(
+      (e) => e.type === 'OrderPlaced' && (e.data as { orderId: string }).orderId === claimed.body.orderId,
+    );
+    expect(placed?.data).toMatchObject({
+      couponType: 'REGULAR',
+      minSpendCents: 1999,
+      validUntil: '2031-01-01T00:00:00.000Z',
+    });
   });
 
   it('keeps selling correctly after the rebuild', async () => {

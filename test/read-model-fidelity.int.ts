@@ -29,6 +29,10 @@ interface CouponFields {
   saleStartsAt: string;
   saleEndsAt: string;
   minAccountAgeSeconds: number;
+  couponType: 'SECKILL' | 'REGULAR';
+  minSpendCents: number;
+  validDays: number | null;
+  validUntil: string | null;
 }
 
 interface AcceptedCoupon {
@@ -119,6 +123,41 @@ const ACCEPTED: readonly AcceptedCoupon[] = [
     body: { ...base, minAccountAgeSeconds: MAX_MIN_ACCOUNT_AGE_SECONDS },
   },
   {
+    // A REGULAR coupon has no window of its own: it shows the always-open one.
+    label: 'regular',
+    body: {
+      couponType: 'REGULAR',
+      name: 'Regular',
+      faceValueCents: 1,
+      totalStock: 10,
+      perUserLimit: 3,
+      minSpendCents: Number.MAX_SAFE_INTEGER,
+      validDays: 3650,
+    },
+    shows: { description: '', saleStartsAt: EARLIEST, saleEndsAt: LATEST },
+  },
+  {
+    label: 'fixed validity',
+    body: {
+      ...base,
+      saleStartsAt: '2030-06-15T00:00:00.000Z',
+      saleEndsAt: '2030-06-16T00:00:00.000Z',
+      minSpendCents: 1,
+      validUntil: '9999-12-31T11:59:59.999999-12:00',
+    },
+    shows: { validUntil: LATEST },
+  },
+  {
+    // Its window moves and it is deactivated below: every read model shows the change.
+    label: 'changed',
+    body: {
+      ...base,
+      saleStartsAt: '2031-01-01T00:00:00.000Z',
+      saleEndsAt: '2031-01-02T00:00:00.000Z',
+      validDays: 1,
+    },
+  },
+  {
     label: 'bounds by offset',
     body: {
       ...base,
@@ -177,6 +216,8 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
   const admin = tokenFor('fidelity-admin', 'admin');
   const coupons = new Map<string, CouponFields>();
   const couponByLabel = new Map<string, string>();
+  /** Each coupon's status, where a test changed it from ACTIVE. */
+  const statuses = new Map<string, string>();
   const orders = new Map<string, OrderTruth>();
 
   const head = () => app.container.get(TOKENS.EventStore).headPosition();
@@ -288,8 +329,12 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
         perUserLimit: body.perUserLimit as number,
         saleStartsAt: body.saleStartsAt as string,
         saleEndsAt: body.saleEndsAt as string,
-        // Absent from a body: no account-age rule.
+        // Absent from a body: no account-age rule, a SECKILL coupon, no minimum spend, valid for ever.
         minAccountAgeSeconds: (body.minAccountAgeSeconds as number | undefined) ?? 0,
+        couponType: (body.couponType as 'SECKILL' | 'REGULAR' | undefined) ?? 'SECKILL',
+        minSpendCents: (body.minSpendCents as number | undefined) ?? 0,
+        validDays: (body.validDays as number | undefined) ?? null,
+        validUntil: (body.validUntil as string | undefined) ?? null,
         ...shows,
       };
       expect({ label, ...created.body }).toEqual({
@@ -339,6 +384,48 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     expect((await seckill(couponByLabel.get('first millisecond')!, BUYERS.dotted)).body.error?.code).toBe(
       'SALE_ENDED',
     );
+
+    // Claims of the regular coupon, one cancelled, one used.
+    const regular = couponByLabel.get('regular')!;
+    const claimed = async (userId: string): Promise<string> => {
+      const answer = await request(writeUrl, 'POST', `/api/v1/coupons/${regular}/claim`, {
+        token: tokenFor(userId),
+      });
+      expect([answer.status, answer.body.error]).toEqual([201, undefined]);
+      const orderId = String(answer.body.orderId);
+      orders.set(orderId, {
+        orderId,
+        userId,
+        couponId: regular,
+        status: 'PLACED',
+        position: String(answer.body.position),
+      });
+      return orderId;
+    };
+    await act(await claimed(BUYERS.longest), 'cancel');
+    await act(await claimed(BUYERS.longest), 'use');
+    await claimed(BUYERS.shortest);
+  });
+
+  it('moves a window and deactivates a coupon, each answered as every read model then shows it', async () => {
+    const changed = couponByLabel.get('changed')!;
+    const window = { saleStartsAt: '2032-02-29T23:59:59.999+14:00', saleEndsAt: '2032-03-01T00:00:00.001Z' };
+    const moved = await request(writeUrl, 'POST', `/api/v1/coupons/${changed}/sale-window`, {
+      token: admin,
+      body: window,
+    });
+    const fields = coupons.get(changed)!;
+    fields.saleStartsAt = '2032-02-29T09:59:59.999Z';
+    fields.saleEndsAt = window.saleEndsAt;
+    expect(moved.body).toEqual({ ...fields, status: 'ACTIVE', revision: '1', position: expect.any(String) });
+    const off = await request(writeUrl, 'POST', `/api/v1/coupons/${changed}/deactivate`, { token: admin });
+    expect(off.body).toEqual({ ...fields, status: 'INACTIVE', revision: '2', position: expect.any(String) });
+    statuses.set(changed, 'INACTIVE');
+    // Deactivated, then reactivated: ACTIVE again.
+    const fixed = couponByLabel.get('fixed validity')!;
+    await request(writeUrl, 'POST', `/api/v1/coupons/${fixed}/deactivate`, { token: admin });
+    const on = await request(writeUrl, 'POST', `/api/v1/coupons/${fixed}/reactivate`, { token: admin });
+    expect([on.status, on.body.status]).toEqual([200, 'ACTIVE']);
   });
 
   it('shows every coupon, order and statistic in every read model exactly as the write API answered it', async () => {
@@ -354,7 +441,7 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
       });
       const expected = {
         ...fields,
-        status: 'ACTIVE',
+        status: statuses.get(couponId) ?? 'ACTIVE',
         sold: counts.placed + counts.used,
         remaining: fields.totalStock - counts.placed - counts.used,
         cancelled: counts.cancelled,
@@ -470,6 +557,14 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
       ['minAccountAgeSeconds', { ...base, minAccountAgeSeconds: MAX_MIN_ACCOUNT_AGE_SECONDS + 1 }],
       ['minAccountAgeSeconds', { ...base, minAccountAgeSeconds: -1 }],
       ['minAccountAgeSeconds', { ...base, minAccountAgeSeconds: 0.5 }],
+      ['minSpendCents', { ...base, minSpendCents: 2 ** 53 }],
+      ['minSpendCents', { ...base, minSpendCents: -1 }],
+      ['validDays', { ...base, validDays: 3651 }],
+      ['validDays', { ...base, validDays: 0 }],
+      ['validUntil', { ...base, validUntil: '+010000-01-01T00:00:00.000Z' }],
+      ['validUntil', { ...base, validUntil: LATEST }],
+      ['validUntil', { ...base, saleEndsAt: '2030-01-01T00:00:00Z', validDays: 2, validUntil: LATEST }],
+      ['saleStartsAt', { ...base, couponType: 'REGULAR' }],
       // Nothing is left of the name once trimmed.
       ['name', { ...base, name: ' \t\u3000\n ' }],
     ];

@@ -16,11 +16,19 @@ import { pool } from './support/pool';
 import { provisionRocketMqProjections, ROCKETMQ_ENDPOINTS } from './support/rocketmq-env';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
+interface CouponTruth {
+  totalStock: number;
+  closed: boolean;
+  inactive: boolean;
+  placed: number;
+  cancelled: number;
+  used: number;
+  /** What CouponCreated and the window changes say, as the read API shows them. */
+  shown: Record<string, unknown>;
+}
+
 interface Truth {
-  coupons: Map<
-    string,
-    { totalStock: number; closed: boolean; placed: number; cancelled: number; used: number }
-  >;
+  coupons: Map<string, CouponTruth>;
   orders: Map<string, { userId: string; couponId: string; status: string }>;
 }
 
@@ -68,10 +76,26 @@ describe.each(buses)(
             result.coupons.set(String(d.couponId), {
               totalStock: Number(d.totalStock),
               closed: false,
+              inactive: false,
               placed: 0,
               cancelled: 0,
               used: 0,
+              shown: {
+                couponType: d.couponType,
+                minSpendCents: d.minSpendCents,
+                validDays: d.validDays,
+                validUntil: d.validUntil,
+                saleStartsAt: d.saleStartsAt,
+                saleEndsAt: d.saleEndsAt,
+              },
             });
+          if (e.type === 'CouponSaleWindowChanged')
+            Object.assign(result.coupons.get(String(d.couponId))!.shown, {
+              saleStartsAt: d.saleStartsAt,
+              saleEndsAt: d.saleEndsAt,
+            });
+          if (e.type === 'CouponDeactivated') result.coupons.get(String(d.couponId))!.inactive = true;
+          if (e.type === 'CouponReactivated') result.coupons.get(String(d.couponId))!.inactive = false;
           if (e.type === 'CouponStockAdded')
             result.coupons.get(String(d.couponId))!.totalStock = Number(d.totalStock);
           if (e.type === 'CouponClosed') result.coupons.get(String(d.couponId))!.closed = true;
@@ -103,12 +127,13 @@ describe.each(buses)(
         const view = await request(readUrl, 'GET', `/api/v1/coupons/${couponId}`, { token: admin });
         expect(view.body).toMatchObject({
           couponId,
+          ...c.shown,
           totalStock: c.totalStock,
           sold: c.placed + c.used,
           remaining: c.totalStock - c.placed - c.used,
           cancelled: c.cancelled,
           used: c.used,
-          status: c.closed ? 'CLOSED' : 'ACTIVE',
+          status: c.closed ? 'CLOSED' : c.inactive ? 'INACTIVE' : 'ACTIVE',
         });
       }
       const listed: string[] = [];
@@ -214,6 +239,36 @@ describe.each(buses)(
         token: admin,
         body: { quantity: 50 },
       });
+      // A regular coupon claimed by some buyers; a coupon whose window moves and which is deactivated; one
+      // deactivated and reactivated: types, rules, windows and statuses must survive every replay.
+      const extra = async (body: Record<string, unknown>): Promise<string> => {
+        const created = await request(writeUrl, 'POST', '/api/v1/coupons', {
+          token: admin,
+          body: { name: 'extra', faceValueCents: 100, totalStock: 40, perUserLimit: 1, ...body },
+        });
+        expect(created.status).toBe(201);
+        return String(created.body.couponId);
+      };
+      const regular = await extra({ couponType: 'REGULAR', minSpendCents: 990, validDays: 30 });
+      const moved = await extra({
+        saleStartsAt: '2098-01-01T00:00:00Z',
+        saleEndsAt: '2098-01-02T00:00:00Z',
+        validUntil: '2098-06-01T00:00:00Z',
+      });
+      const toggled = await extra({
+        saleStartsAt: '2026-01-01T00:00:00Z',
+        saleEndsAt: '2099-01-01T00:00:00Z',
+      });
+      const post = (path: string, body?: unknown) => request(writeUrl, 'POST', path, { token: admin, body });
+      await post(`/api/v1/coupons/${moved}/sale-window`, {
+        saleStartsAt: '2097-01-01T00:00:00Z',
+        saleEndsAt: '2097-01-03T00:00:00Z',
+      });
+      await post(`/api/v1/coupons/${moved}/deactivate`);
+      await post(`/api/v1/coupons/${toggled}/deactivate`);
+      await post(`/api/v1/coupons/${toggled}/reactivate`);
+      for (const userId of users.slice(0, 30))
+        await request(writeUrl, 'POST', `/api/v1/coupons/${regular}/claim`, { token: tokenFor(userId) });
       const won: { orderId: string; userId: string }[] = [];
       await pool(
         Array.from({ length: 2400 }, (_, i) => i),

@@ -70,11 +70,9 @@ export const newCoupon = z
     minSpendCents: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0).meta({
       description: 'the least purchase, in cents, an order of this coupon may be used on (0: any)',
     }),
-    saleStartsAt: saleTime
-      .optional()
-      .meta({
-        description: `${saleTimeRule}; before saleEndsAt. Required of a SECKILL coupon, refused on a REGULAR one`,
-      }),
+    saleStartsAt: saleTime.optional().meta({
+      description: `${saleTimeRule}; before saleEndsAt. Required of a SECKILL coupon, refused on a REGULAR one`,
+    }),
     saleEndsAt: saleTime
       .optional()
       .meta({ description: `${saleTimeRule}. Required of a SECKILL coupon, refused on a REGULAR one` }),
