@@ -129,9 +129,9 @@ describe('order expiry (all roles on MariaDB and Redis)', () => {
   });
 
   it('runs one sweeping expiry process of the two, the holder of the lease', async () => {
-    const leaders = await waitFor('a leader', async () => {
+    const leaders = await waitFor('a leader', () => {
       const leading = [app, second].filter((p) => p.container.get(OrderExpiry).leading);
-      return leading.length > 0 ? leading : null;
+      return Promise.resolve(leading.length > 0 ? leading : null);
     });
     expect(leaders).toHaveLength(1);
   });
