@@ -313,8 +313,9 @@ describe.each(buses)(
           ),
       );
       // The lifecycle's time-driven half: orders placed with validity and a minimum spend (OrderPlaced v2, as the
-      // placement path stores them), on a regular coupon and on the seckill coupon with stock to spare. The expiry process (beside the orders
-      // projector) expires those whose validity has ended and notices those ending within its lead time (a day).
+      // placement path stores them), on a regular coupon and on the seckill coupon with stock to spare. The expiry
+      // process (beside the orders projector) expires those whose validity has ended and notices those ending within
+      // its lead time (a day).
       const ids = new UuidV7Ids();
       const store = app.container.get(TOKENS.EventStore);
       const now = Date.now();
