@@ -89,13 +89,22 @@ export class OrderExpiry {
     await ownership.start();
     this.ownership = ownership;
     const tick = (): void => {
-      this.running = (this.leading ? this.sweep() : Promise.resolve())
+      this.running = this.step(ownership)
         .catch((error: unknown) => this.logger.warn({ err: error }, 'order expiry sweep failed; will retry'))
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs).unref();
         });
     };
     this.timer = setTimeout(tick, this.options.intervalMs).unref();
+  }
+
+  /**
+   * Sweeps while leading. A lease the group asked back (another member joined and the fair share moved it) is
+   * handed back between sweeps, never during one: that is when another member may take it.
+   */
+  private async step(ownership: PartitionOwnership): Promise<void> {
+    if (this.leading) await this.sweep();
+    else await ownership.handBack([0]);
   }
 
   async stop(): Promise<void> {
