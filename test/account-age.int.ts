@@ -61,7 +61,7 @@ describe('the coupon account-age rule (real Redis and MariaDB)', () => {
     const created = (await h.allEvents()).find(
       (e) => e.type === 'CouponCreated' && (e.data as { couponId: string }).couponId === guarded,
     );
-    expect(created).toMatchObject({ schemaVersion: 3, data: { minAccountAgeSeconds: MIN_AGE_SECONDS } });
+    expect(created).toMatchObject({ schemaVersion: 4, data: { minAccountAgeSeconds: MIN_AGE_SECONDS } });
   });
 
   it('treats a token without the registration claim as an account of unknown age', async () => {
