@@ -283,6 +283,31 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     return counts;
   };
 
+  /** A buyer's statistics as read-api answers them: per coupon and in total (every order here is a seckill's). */
+  const expectedStats = (userId: string, mine: Iterable<OrderTruth>) => {
+    const withTypes = (c: { placed: number; cancelled: number; used: number }) => ({
+      ...c,
+      expired: 0,
+      seckill: c.placed + c.cancelled + c.used,
+      regular: 0,
+    });
+    const coupons = [...tally(mine, (o) => o.couponId)]
+      .sort(([a], [b]) => (a < b ? 1 : -1))
+      .map(([couponId, counts]) => ({ couponId, ...withTypes(counts) }));
+    const totals = coupons.reduce(
+      (sum, c) => ({
+        placed: sum.placed + c.placed,
+        cancelled: sum.cancelled + c.cancelled,
+        used: sum.used + c.used,
+        expired: 0,
+        seckill: sum.seckill + c.seckill,
+        regular: 0,
+      }),
+      { placed: 0, cancelled: 0, used: 0, expired: 0, seckill: 0, regular: 0 },
+    );
+    return { userId, coupons, totals };
+  };
+
   /** Every page of a listing, `limit` at a time. */
   const allPages = async <T>(path: string, token: string, limit: number): Promise<T[]> => {
     const items: T[] = [];
@@ -482,6 +507,10 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
           placedAt: placedAt.get(o.orderId),
           updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
           position: o.position,
+          couponType: 'SECKILL',
+          minSpendCents: 0,
+          validUntil: null,
+          expiredAt: null,
         },
       });
       orderViews.set(o.orderId, view.body);
@@ -521,12 +550,7 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
       const stats = await request(readUrl, 'GET', `/api/v1/users/${userId}/coupon-stats`, {
         token: tokenFor(userId),
       });
-      expect(stats.body).toEqual({
-        userId,
-        coupons: [...tally(mine, (o) => o.couponId)]
-          .sort(([a], [b]) => (a < b ? 1 : -1))
-          .map(([couponId, counts]) => ({ couponId, ...counts })),
-      });
+      expect(stats.body).toEqual(expectedStats(userId, mine));
     }
   });
 
@@ -713,14 +737,25 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     }).toEqual({
       upper: {
         orders: [[upperOrder, upper]],
-        stats: { userId: upper, coupons: [{ couponId, placed: 0, cancelled: 0, used: 1 }] },
+        stats: expectedStats(upper, [
+          { orderId: upperOrder, userId: upper, couponId, status: 'USED', position: '' },
+        ]),
       },
       lower: {
         orders: [...lowerOrders]
           .sort()
           .reverse()
           .map((id) => [id, lower]),
-        stats: { userId: lower, coupons: [{ couponId, placed: 1, cancelled: 1, used: 0 }] },
+        stats: expectedStats(
+          lower,
+          ['PLACED', 'CANCELLED'].map((status) => ({
+            orderId: '',
+            userId: lower,
+            couponId,
+            status,
+            position: '',
+          })),
+        ),
       },
     });
   });

@@ -58,6 +58,26 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads the order expiry interval and notice lead time, bounded, the lead in ms', () => {
+    expect(loadConfig(secret).orderExpiry).toEqual({ intervalMs: 1000, noticeLeadMs: 86_400_000 });
+    expect(
+      loadConfig({
+        ...secret,
+        COUPONKILL_ORDER_EXPIRY_INTERVAL_MS: '250',
+        COUPONKILL_ORDER_EXPIRY_NOTICE_LEAD_SECONDS: '0',
+      }).orderExpiry,
+    ).toEqual({ intervalMs: 250, noticeLeadMs: 0 });
+    const problems = problemsOf({
+      ...secret,
+      COUPONKILL_ORDER_EXPIRY_INTERVAL_MS: '0',
+      COUPONKILL_ORDER_EXPIRY_NOTICE_LEAD_SECONDS: '-1',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'COUPONKILL_ORDER_EXPIRY_INTERVAL_MS',
+      'COUPONKILL_ORDER_EXPIRY_NOTICE_LEAD_SECONDS',
+    ]);
+  });
+
   it('wants both administrator settings or neither', () => {
     expect(problemsOf({ ...secret, COUPONKILL_ADMIN_USERNAME: 'root' })).toEqual([
       expect.stringMatching(/^COUPONKILL_ADMIN_PASSWORD: /),

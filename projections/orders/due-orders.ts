@@ -1,4 +1,4 @@
-import type { LiveReadModels, Row } from '../live-read-models';
+import { ReadModelMissingError, type LiveReadModels, type Row } from '../live-read-models';
 import { tableSuffix } from '../read-model-ports';
 import { ordersTable } from './orders-tables';
 
@@ -34,8 +34,9 @@ export class DueOrders {
   async shards(): Promise<number | null> {
     try {
       return (await this.models.generation('orders')).shards;
-    } catch {
-      return null;
+    } catch (error) {
+      if (error instanceof ReadModelMissingError) return null;
+      throw error;
     }
   }
 
