@@ -116,12 +116,12 @@ describe.each(buses)(
       const result = new Map<string, (string | null)[]>(
         PROJECTION_NAMES.map((p) => [p, Array.from({ length: PARTITIONS }, () => null)]),
       );
-      for (const row of rows)
-        if (Number(row.live) === 1 && row.owner)
-          result.get(String(row.projection))![Number(row.partition_no)] = String(row.owner).replace(
-            /-[0-9a-f]{8}$/,
-            '',
-          );
+      // The table holds other lease groups too (the order expiry's single lease): only projections' partitions count.
+      for (const row of rows) {
+        const partitions = result.get(String(row.projection));
+        if (partitions && Number(row.live) === 1 && row.owner)
+          partitions[Number(row.partition_no)] = String(row.owner).replace(/-[0-9a-f]{8}$/, '');
+      }
       return result;
     };
     /** Waits until every partition of every projection is owned, by these replicas in equal shares; answers the ms. */
