@@ -187,7 +187,7 @@ describe('rebuilding the stock gate from the event store', () => {
     const gate = h.api.container.get(TOKENS.StockGate);
     expect(await gate.isInitialised()).toBe(true);
     await gate.forget(first);
-    expect(await gate.state(first)).toBeNull();
+    // Not checked gone here: the reconciler may already be putting it back (that is what this test waits for).
     let now = await snapshot();
     for (let i = 0; i < 300 && JSON.stringify(now) !== JSON.stringify(before); i++) {
       await new Promise((r) => setTimeout(r, 100));
