@@ -327,4 +327,22 @@ describe('order expiry (all roles on MariaDB and Redis)', () => {
     );
     expect(sum).toEqual({ expired: orders.length - used, used, regular: orders.length });
   }, 120_000);
+
+  it('hands the sweeping to the other process when the leader’s expiry stops', async () => {
+    const processes = [app, second];
+    const leader = await waitFor('a leader', () =>
+      Promise.resolve(processes.find((p) => p.container.get(OrderExpiry).leading) ?? null),
+    );
+    const follower = processes.find((p) => p !== leader)!;
+    await leader.container.get(OrderExpiry).stop(); // leaves the group: its lease is released at once
+    await waitFor('the other process to lead', () =>
+      Promise.resolve(follower.container.get(OrderExpiry).leading ? true : null),
+    );
+    const order = await place('after-failover', new Date(Date.now() + 1500));
+    const stored = await waitFor(
+      'the expiry after the failover',
+      async () => (await streamOf(order.orderId)).find((e) => e.type === 'OrderExpired') ?? null,
+    );
+    expect(stored.metadata.userId).toBe('system');
+  }, 60_000);
 });
