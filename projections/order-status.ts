@@ -37,6 +37,8 @@ export const orderFactsOf = ({ event }: DecodedEvent): OrderFacts | null => {
     case 'ReservationFailed':
     case 'ReservationCancelled':
     case 'ReservationExpired':
+    case 'NotificationRead':
+    case 'NotificationsReadUpTo':
       return null;
     default:
       return assertNever(event);

@@ -114,6 +114,8 @@ describe('the HTTP contract (OpenAPI)', () => {
         'closeCoupon',
         'createCoupon',
         'login',
+        'markAllNotificationsRead',
+        'markNotificationRead',
         'registerUser',
         'seckill',
         'useOrder',
