@@ -171,7 +171,7 @@ export const bindReadSide = (container: Container): void => {
       {
         owner: `${projector.consumerName}-${randomBytes(4).toString('hex')}`,
         leaseMs: Math.max(projector.leaseMs, 3000),
-        pollMs: 100,
+        pollMs: 250,
         concurrency: notifications.webhook.concurrency,
         pageSize: 200,
       },

@@ -21,8 +21,9 @@ class FakeReadModel {
     state: 'live',
   };
   readonly rows: NotificationView[] = [];
-  /** Every partition's checkpoint (the same in every shard). */
+  /** Every partition's checkpoint (the same in every shard, unless `shardCheckpoint` says otherwise). */
   checkpoint = 0n;
+  readonly shardCheckpoint = new Map<number, bigint>();
   checkpointReads = 0;
   private ids = 0;
 
@@ -46,10 +47,11 @@ class FakeReadModel {
 
   readonly live = { of: () => Promise.resolve(this.generation) };
   readonly shards = {
-    checkpoints: () => {
+    checkpoints: (_g: Generation, shard: number) => {
       this.checkpointReads += 1;
+      const checkpoint = this.shardCheckpoint.get(shard) ?? this.checkpoint;
       return Promise.resolve(
-        new Map(Array.from({ length: PARTITIONS }, (_, p) => [p, this.checkpoint] as [number, bigint])),
+        new Map(Array.from({ length: PARTITIONS }, (_, p) => [p, checkpoint] as [number, bigint])),
       );
     },
   };
@@ -186,5 +188,29 @@ describe('the notification feed (one watcher for every stream of a process)', ()
     await feed.stop();
     expect(after.closed).toEqual([expect.stringContaining('stopping')]);
     expect(feed.streams).toBe(0);
+  });
+
+  it('keeps each shard’s own pace for a partition whose buyers live in several shards (3 shards, 4 partitions)', async () => {
+    model.generation = { ...model.generation, shards: 3 };
+    // Two buyers of one partition in different shards.
+    const users = Array.from({ length: 200 }, (_, i) => `u${String(i)}`);
+    const first = users[0]!;
+    const other = users.find(
+      (u) =>
+        keyHash16(u) % PARTITIONS === keyHash16(first) % PARTITIONS &&
+        keyHash16(u) % 3 !== keyHash16(first) % 3,
+    )!;
+    const [a, b] = [recorder(), recorder()];
+    await (await feed.open(first, null)).start(a.sink);
+    await (await feed.open(other, null)).start(b.sink);
+    const ahead = model.add(first, 9);
+    const behind = model.add(other, 7);
+    model.shardCheckpoint.set(keyHash16(first) % 3, 10n);
+    model.shardCheckpoint.set(keyHash16(other) % 3, 5n);
+    await tick();
+    expect([a.sent, b.sent]).toEqual([[ahead.cursor], []]);
+    model.shardCheckpoint.set(keyHash16(other) % 3, 10n);
+    await tick();
+    expect(b.sent).toEqual([behind.cursor]);
   });
 });

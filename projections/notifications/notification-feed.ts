@@ -52,6 +52,8 @@ export const afterPosition = (position: bigint): NotificationCursor => ({
 
 const PAGE = 500;
 
+const slotOf = (shard: number, partition: number): string => `${String(shard)}/${String(partition)}`;
+
 /** Read through a function: a stream may be closed while a read of it is awaited. */
 const isClosed = (subscriber: { readonly closed: string | null }): boolean => subscriber.closed !== null;
 
@@ -90,8 +92,13 @@ export interface FeedSubscription {
  */
 export class NotificationFeed {
   private generation: Generation | null = null;
-  /** Per partition with streams: every notification up to this position has been fanned out. */
-  private readonly delivered = new Map<number, bigint>();
+  /**
+   * Per shard and partition with streams (`<shard>/<partition>`: a partition's buyers may live in several shards,
+   * each with its own checkpoint): every notification there up to this position has been fanned out.
+   */
+  private readonly delivered = new Map<string, bigint>();
+  /** Streams per shard and partition. */
+  private readonly slotStreams = new Map<string, number>();
   /** Per shard, per buyer: their open streams. */
   private readonly byShard = new Map<number, Map<string, Set<Subscriber>>>();
   private readonly perUser = new Map<string, number>();
@@ -135,15 +142,16 @@ export class NotificationFeed {
       const key = keyHash16(userId);
       const shard = key % generation.shards;
       const partition = key % generation.partitions;
-      if (!this.delivered.has(partition)) {
+      const slot = slotOf(shard, partition);
+      if (!this.delivered.has(slot)) {
         const checkpoints = await this.readingOf(generation, shard);
         if (this.generation?.generation !== generation.generation)
           throw new ReadModelMissingError('notifications');
-        if (!this.delivered.has(partition)) this.delivered.set(partition, checkpoints.get(partition) ?? 0n);
+        if (!this.delivered.has(slot)) this.delivered.set(slot, checkpoints.get(partition) ?? 0n);
       }
       // Synchronously from here: the watermark and the registration go together, so every notification past the
       // watermark reaches this stream's buffer.
-      const watermark = this.delivered.get(partition) ?? 0n;
+      const watermark = this.delivered.get(slot) ?? 0n;
       const created: Subscriber = {
         userId,
         shard,
@@ -242,6 +250,8 @@ export class NotificationFeed {
     let streams = users.get(subscriber.userId);
     if (!streams) users.set(subscriber.userId, (streams = new Set<Subscriber>()));
     streams.add(subscriber);
+    const slot = slotOf(subscriber.shard, subscriber.partition);
+    this.slotStreams.set(slot, (this.slotStreams.get(slot) ?? 0) + 1);
   }
 
   private remove(subscriber: Subscriber, reason: string): void {
@@ -252,7 +262,13 @@ export class NotificationFeed {
     streams?.delete(subscriber);
     if (streams?.size === 0) users?.delete(subscriber.userId);
     if (users?.size === 0) this.byShard.delete(subscriber.shard);
-    if (!this.hasPartition(subscriber.partition)) this.delivered.delete(subscriber.partition);
+    const slot = slotOf(subscriber.shard, subscriber.partition);
+    const left = (this.slotStreams.get(slot) ?? 1) - 1;
+    if (left > 0) this.slotStreams.set(slot, left);
+    else {
+      this.slotStreams.delete(slot);
+      this.delivered.delete(slot);
+    }
     this.release(subscriber.userId);
   }
 
@@ -261,13 +277,6 @@ export class NotificationFeed {
     const left = (this.perUser.get(userId) ?? 1) - 1;
     if (left > 0) this.perUser.set(userId, left);
     else this.perUser.delete(userId);
-  }
-
-  private hasPartition(partition: number): boolean {
-    for (const users of this.byShard.values())
-      for (const streams of users.values())
-        for (const subscriber of streams) if (subscriber.partition === partition) return true;
-    return false;
   }
 
   private closeAll(reason: string): void {
@@ -324,7 +333,7 @@ export class NotificationFeed {
     const from = new Map<number, bigint>();
     for (const streams of this.byShard.get(shard)?.values() ?? [])
       for (const { partition } of streams) {
-        const position = this.delivered.get(partition);
+        const position = this.delivered.get(slotOf(shard, partition));
         if (position !== undefined) from.set(partition, position);
       }
     if (from.size === 0) return;
@@ -368,8 +377,8 @@ export class NotificationFeed {
     for (const [userId, notifications] of byUser)
       for (const subscriber of users?.get(userId) ?? []) this.deliver(subscriber, notifications);
     for (const [partition, { to }] of bounds)
-      if (this.delivered.has(partition) && (this.delivered.get(partition) ?? 0n) < to)
-        this.delivered.set(partition, to);
+      if ((this.delivered.get(slotOf(shard, partition)) ?? to) < to)
+        this.delivered.set(slotOf(shard, partition), to);
   }
 
   private warn(error: unknown, message: string): void {

@@ -1,7 +1,12 @@
 import type { DecodedEvent } from '../../commands/stored-events';
 import type { Projection } from '../projection';
 import type { SqlExecutor } from '../sql-executor-port';
-import { buyerOfNotificationEvent, notificationOf, readMarkOf } from './notification-mapping';
+import {
+  buyerOfNotificationEvent,
+  notificationOf,
+  readMarkOf,
+  type Notification,
+} from './notification-mapping';
 import {
   notificationReadMarksTable,
   notificationReadsTable,
@@ -15,8 +20,8 @@ const ID = 'CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL';
  * Notifications, sharded and partitioned by buyer: one row per notification, its id the id of the event it comes
  * from, so redelivered, duplicated and reordered events insert nothing twice. Read state is the buyer's own events
  * (NotificationRead, NotificationsReadUpTo on `notifications-<userId>`), kept as monotone facts (a set of read ids, a
- * watermark that only rises) beside the rows; each row's `is_read` is derived from them after every batch, for the
- * buyers the batch touched. Whatever order marks and notifications arrive in, the rows end the same: a replay
+ * watermark that only rises) beside the rows; a row is inserted read when a mark covers it already, and a mark makes
+ * the rows it covers read. Whatever order marks and notifications arrive in, the rows end the same: a replay
  * reproduces exactly what the buyer had read.
  */
 export const notificationsProjection: Projection = {
@@ -52,62 +57,88 @@ export const notificationsProjection: Projection = {
   keyOf: buyerOfNotificationEvent,
   apply: async (sql: SqlExecutor, events: readonly DecodedEvent[], suffix: string) => {
     const table = notificationsTable(suffix);
-    const reads: [string, string][] = [];
+    const readsTable = notificationReadsTable(suffix);
+    const marksTable = notificationReadMarksTable(suffix);
+    /** Per buyer: the ids they marked read in this batch. */
+    const reads = new Map<string, Set<string>>();
+    /** Per buyer: the highest "read up to" of this batch. */
     const marks = new Map<string, bigint>();
-    const rows: unknown[][] = [];
-    const users = new Set<string>();
+    const notifications = new Map<string, Notification>();
     for (const decoded of events) {
       const mark = readMarkOf(decoded);
-      if (mark?.kind === 'one') reads.push([mark.userId, mark.notificationId]);
-      else if (mark?.kind === 'upTo') {
+      if (mark?.kind === 'one') {
+        const mine = reads.get(mark.userId) ?? new Set<string>();
+        reads.set(mark.userId, mine.add(mark.notificationId));
+      } else if (mark?.kind === 'upTo') {
         const seen = marks.get(mark.userId);
         if (seen === undefined || mark.upTo > seen) marks.set(mark.userId, mark.upTo);
       }
-      if (mark) {
-        users.add(mark.userId);
-        continue;
-      }
+      if (mark) continue;
       const n = notificationOf(decoded);
       if (!n) continue;
-      const createdAt = new Date(n.createdAt);
-      if (Number.isNaN(createdAt.getTime()))
+      if (Number.isNaN(new Date(n.createdAt).getTime()))
         throw new Error(`the event's time ${JSON.stringify(n.createdAt)} is not a time`);
-      users.add(n.userId);
-      rows.push([
-        n.notificationId,
-        n.userId,
-        n.kind,
-        JSON.stringify(n.payload),
-        createdAt,
-        n.position.toString(),
-      ]);
+      notifications.set(n.notificationId, n);
     }
-    if (users.size === 0) return;
-    if (reads.length > 0)
-      await sql.query(
-        `INSERT IGNORE INTO ${notificationReadsTable(suffix)} (user_id, notification_id) VALUES ?`,
-        [reads],
-      );
+    // Every statement reads and locks by a key of this batch's buyers only: another replica's partitions (or another
+    // replay worker's) hold other buyers, whose rows must never be waited for.
+    if (reads.size > 0)
+      await sql.query(`INSERT IGNORE INTO ${readsTable} (user_id, notification_id) VALUES ?`, [
+        [...reads].flatMap(([userId, ids]) => [...ids].map((id) => [userId, id])),
+      ]);
     if (marks.size > 0)
       await sql.query(
-        `INSERT INTO ${notificationReadMarksTable(suffix)} (user_id, up_to) VALUES ?
+        `INSERT INTO ${marksTable} (user_id, up_to) VALUES ?
          ON DUPLICATE KEY UPDATE up_to = GREATEST(up_to, VALUES(up_to))`,
         [[...marks].map(([userId, upTo]) => [userId, upTo.toString()])],
       );
-    if (rows.length > 0)
-      await sql.query(
-        `INSERT IGNORE INTO ${table} (notification_id, user_id, kind, payload, created_at, position) VALUES ?`,
-        [rows],
+    if (notifications.size > 0) {
+      // A notification arriving after its buyer's marks is born read; the marks are read after this batch's own.
+      const users = [...new Set([...notifications.values()].map((n) => n.userId))];
+      const upTo = new Map(
+        (
+          await sql.query<{ user_id: string; up_to: string }>(
+            `SELECT user_id, up_to FROM ${marksTable} FORCE INDEX (PRIMARY) WHERE user_id IN (?)`,
+            [users],
+          )
+        ).map((r) => [r.user_id, BigInt(r.up_to)]),
       );
-    // Every unread notification of the batch's buyers that a mark covers becomes read; nothing ever becomes unread.
-    await sql.query(
-      `UPDATE ${table} n
-         LEFT JOIN ${notificationReadMarksTable(suffix)} m ON m.user_id = n.user_id
-         LEFT JOIN ${notificationReadsTable(suffix)} r
-           ON r.user_id = n.user_id AND r.notification_id = n.notification_id
-       SET n.is_read = 1
-       WHERE n.user_id IN (?) AND n.is_read = 0 AND (n.position <= m.up_to OR r.notification_id IS NOT NULL)`,
-      [[...users]],
-    );
+      const read = new Set(
+        (
+          await sql.query<{ user_id: string; notification_id: string }>(
+            `SELECT user_id, notification_id FROM ${readsTable} FORCE INDEX (PRIMARY)
+             WHERE user_id IN (?) AND notification_id IN (?)`,
+            [users, [...notifications.keys()]],
+          )
+        ).map((r) => `${r.user_id}/${r.notification_id}`),
+      );
+      await sql.query(
+        `INSERT IGNORE INTO ${table} (notification_id, user_id, kind, payload, created_at, position, is_read) VALUES ?`,
+        [
+          [...notifications.values()].map((n) => [
+            n.notificationId,
+            n.userId,
+            n.kind,
+            JSON.stringify(n.payload),
+            new Date(n.createdAt),
+            n.position.toString(),
+            read.has(`${n.userId}/${n.notificationId}`) || n.position <= (upTo.get(n.userId) ?? 0n) ? 1 : 0,
+          ]),
+        ],
+      );
+    }
+    // Notifications already there that this batch's marks cover become read; nothing ever becomes unread.
+    for (const [userId, ids] of reads)
+      await sql.query(
+        `UPDATE ${table} FORCE INDEX (PRIMARY) SET is_read = 1
+         WHERE notification_id IN (?) AND user_id = ? AND is_read = 0`,
+        [[...ids], userId],
+      );
+    for (const [userId, position] of marks)
+      await sql.query(
+        `UPDATE ${table} FORCE INDEX (by_user) SET is_read = 1
+         WHERE user_id = ? AND position <= ? AND is_read = 0`,
+        [userId, position.toString()],
+      );
   },
 };
