@@ -90,6 +90,11 @@ export const notificationStream =
     const principal = res.locals.principal as { userId: string };
     const expiresAtMs = streamExpiryOf(res);
     const subscription = await deps.feed.open(principal.userId, after);
+    // The client may have gone while the stream was admitted: its close event has passed.
+    if (req.socket.destroyed || res.destroyed) {
+      subscription.close();
+      return;
+    }
     // Nothing below throws into express: the head is sent once the session exists.
     const state = { ended: false, expiry: undefined as NodeJS.Timeout | undefined };
     const end = (reason: string): void => {
