@@ -6,6 +6,7 @@ import type { Logger } from '../commands/logger-port';
 import type { SettingName } from '../infra/config/config';
 import { migrateEventStore } from '../infra/mysql/event-store-schema';
 import { ensureDatabase } from '../infra/mysql/mysql-pool';
+import { MySqlNotificationDeliveries } from '../infra/mysql/mysql-notification-deliveries';
 import { MySqlReadCatalog } from '../infra/mysql/mysql-read-catalog';
 import { MySqlReadShards } from '../infra/mysql/mysql-read-shards';
 import { MySqlPartitionLeases } from '../infra/mysql/mysql-partition-leases';
@@ -230,6 +231,7 @@ export const openReadSide = async (container: Container, options: OpenOptions = 
   await container.get(MySqlReadCatalog).migrate();
   await container.get(MySqlRelayCheckpoint).migrate();
   await container.get(MySqlPartitionLeases).migrate();
+  await container.get(MySqlNotificationDeliveries).migrate();
 };
 
 export const closeReadSide = async (container: Container): Promise<void> => {

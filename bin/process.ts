@@ -8,6 +8,10 @@ import { listen, type Listening } from '../infra/http/listen';
 import { CouponsQueries } from '../projections/coupons/coupons-queries';
 import { OrderExpiry } from '../projections/order-expiry';
 import { OrdersQueries } from '../projections/orders/orders-queries';
+import { StreamTickets } from '../infra/auth/stream-tickets';
+import { NotificationDispatcher } from '../projections/notifications/notification-dispatcher';
+import { NotificationFeed } from '../projections/notifications/notification-feed';
+import { NotificationsQueries } from '../projections/notifications/notifications-queries';
 import type { ProjectionName } from '../projections/projection';
 import { ProjectionLag, type LagReport } from '../projections/projection-lag';
 import { Relay } from '../projections/relay';
@@ -133,6 +137,12 @@ export const startRoles = async (
     await expiry.start();
     stops.push(() => expiry.stop());
   }
+  // The webhook goes with the notifications projector: any number of them, one delivering at a time (a lease).
+  if (config.notifications.webhook && roles.projectors?.includes('notifications')) {
+    const dispatcher = container.get(NotificationDispatcher);
+    dispatcher.start();
+    stops.push(() => dispatcher.stop());
+  }
   if (roles.writeApi !== undefined) {
     const served = await serveWriteApi(container, { port: roles.writeApi, host: config.host, backlog });
     urls.writeApi = served.url;
@@ -144,6 +154,10 @@ export const startRoles = async (
       coupons: container.get(CouponsQueries),
       orders: container.get(OrdersQueries),
       stats: container.get(StatsQueries),
+      notifications: container.get(NotificationsQueries),
+      notificationFeed: container.get(NotificationFeed),
+      streamTickets: container.get(StreamTickets),
+      stream: { heartbeatMs: config.notifications.stream.heartbeatMs },
       lag: container.get(ProjectionLag),
       tokens: container.get(JwtTokens),
       registry: container.get(TOKENS.Metrics),
@@ -168,6 +182,8 @@ export const startRoles = async (
   listeners.push(ops);
   logger.info({ url: ops.url }, 'ops listener (/healthz, /readyz, /metrics) listening');
   stops.unshift(...listeners.map((l) => () => l.close()));
+  // Open notification streams would hold the read-api's listener open until its drain period: they end first.
+  if (roles.readApi !== undefined) stops.push(() => container.get(NotificationFeed).stop());
 
   let stopping: Promise<void> | undefined;
   return {

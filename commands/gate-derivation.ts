@@ -74,6 +74,8 @@ export class GateDerivation {
       case 'ReservationFailed':
       case 'ReservationCancelled':
       case 'ReservationExpired':
+      case 'NotificationRead':
+      case 'NotificationsReadUpTo':
         return;
       default:
         assertNever(event);

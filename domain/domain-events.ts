@@ -1,4 +1,9 @@
 import { COUPON_EVENT_VERSIONS, COUPON_UPCASTERS, type CouponEvent } from './coupon/coupon-events';
+import {
+  NOTIFICATION_EVENT_VERSIONS,
+  NOTIFICATION_UPCASTERS,
+  type NotificationEvent,
+} from './notification/notification-events';
 import { ORDER_EVENT_VERSIONS, ORDER_UPCASTERS, type OrderEvent } from './order/order-events';
 import {
   RESERVATION_EVENT_VERSIONS,
@@ -9,7 +14,7 @@ import { UndecodableEventError, type StoredEventShape, type Upcaster } from './s
 import { USER_EVENT_VERSIONS, USER_UPCASTERS, type UserEvent } from './user/user-events';
 
 /** Every event the domain writes. A `switch` over `type` ending in `assertNever` must name each one. */
-export type AnyDomainEvent = CouponEvent | OrderEvent | UserEvent | ReservationEvent;
+export type AnyDomainEvent = CouponEvent | OrderEvent | UserEvent | ReservationEvent | NotificationEvent;
 export type DomainEventType = AnyDomainEvent['type'];
 
 const CURRENT_VERSION: { readonly [T in DomainEventType]: number } = {
@@ -17,13 +22,17 @@ const CURRENT_VERSION: { readonly [T in DomainEventType]: number } = {
   ...ORDER_EVENT_VERSIONS,
   ...USER_EVENT_VERSIONS,
   ...RESERVATION_EVENT_VERSIONS,
+  ...NOTIFICATION_EVENT_VERSIONS,
 };
 
 const UPCASTERS = new Map<string, Upcaster>(
-  [...COUPON_UPCASTERS, ...ORDER_UPCASTERS, ...USER_UPCASTERS, ...RESERVATION_UPCASTERS].map((u) => [
-    `${u.type}@${u.fromVersion}`,
-    u,
-  ]),
+  [
+    ...COUPON_UPCASTERS,
+    ...ORDER_UPCASTERS,
+    ...USER_UPCASTERS,
+    ...RESERVATION_UPCASTERS,
+    ...NOTIFICATION_UPCASTERS,
+  ].map((u) => [`${u.type}@${u.fromVersion}`, u]),
 );
 
 const isKnownType = (type: string): type is DomainEventType => Object.hasOwn(CURRENT_VERSION, type);
@@ -68,3 +77,6 @@ export const isUserEvent: (event: AnyDomainEvent) => event is UserEvent = kindOf
 export const isReservationEvent: (event: AnyDomainEvent) => event is ReservationEvent = kindOf(
   RESERVATION_EVENT_VERSIONS,
 ) as (event: AnyDomainEvent) => event is ReservationEvent;
+export const isNotificationEvent: (event: AnyDomainEvent) => event is NotificationEvent = kindOf(
+  NOTIFICATION_EVENT_VERSIONS,
+) as (event: AnyDomainEvent) => event is NotificationEvent;

@@ -44,6 +44,8 @@ export const orderFactsOf = ({ event }: DecodedEvent): OrderFacts | null => {
     case 'ReservationFailed':
     case 'ReservationCancelled':
     case 'ReservationExpired':
+    case 'NotificationRead':
+    case 'NotificationsReadUpTo':
       return null;
     default:
       return assertNever(event);

@@ -1,4 +1,5 @@
 import { couponsProjection } from './coupons/coupons-projection';
+import { notificationsProjection } from './notifications/notifications-projection';
 import { ordersProjection } from './orders/orders-projection';
 import type { Projection, ProjectionName } from './projection';
 import { statsProjection } from './stats/stats-projection';
@@ -7,4 +8,5 @@ export const PROJECTIONS: Readonly<Record<ProjectionName, Projection>> = {
   orders: ordersProjection,
   coupons: couponsProjection,
   stats: statsProjection,
+  notifications: notificationsProjection,
 };

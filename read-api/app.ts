@@ -2,6 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { JwtTokens } from '../infra/auth/jwt-tokens';
+import type { StreamTickets } from '../infra/auth/stream-tickets';
 import { authenticate } from '../infra/http/auth';
 import { errorHandler, notFound } from '../infra/http/error-handler';
 import { httpMetrics } from '../infra/http/http-metrics';
@@ -11,12 +12,16 @@ import { requestId } from '../infra/http/request-context';
 import { responseHeaders } from '../infra/http/response-headers';
 import { exactRouting, noOptions, recordRoute } from '../infra/http/routing';
 import type { CouponsQueries } from '../projections/coupons/coupons-queries';
+import type { NotificationFeed } from '../projections/notifications/notification-feed';
+import type { NotificationsQueries } from '../projections/notifications/notifications-queries';
 import type { OrdersQueries } from '../projections/orders/orders-queries';
 import type { ProjectionLag } from '../projections/projection-lag';
 import type { StatsQueries } from '../projections/stats/stats-queries';
 import { readApiDocument } from './contract/openapi';
 import { toReadApiError } from './error-mapping';
 import { couponRoutes } from './routes/coupon-routes';
+import { notificationRoutes } from './routes/notification-routes';
+import type { StreamSettings } from './routes/notification-stream';
 import { orderRoutes } from './routes/order-routes';
 import { statsRoutes } from './routes/stats-routes';
 
@@ -24,6 +29,11 @@ export interface ReadApiDependencies {
   readonly coupons: CouponsQueries;
   readonly orders: OrdersQueries;
   readonly stats: StatsQueries;
+  readonly notifications: NotificationsQueries;
+  /** The live notification streams' one shared watcher. */
+  readonly notificationFeed: NotificationFeed;
+  readonly streamTickets: StreamTickets;
+  readonly stream: StreamSettings;
   readonly lag: ProjectionLag;
   readonly tokens: JwtTokens;
   readonly registry: Registry;
@@ -56,6 +66,17 @@ export const createReadApi = (deps: ReadApiDependencies): Express => {
     couponRoutes(deps.coupons, user),
     orderRoutes(deps.orders, user),
     statsRoutes(deps.stats, user),
+    notificationRoutes(
+      {
+        queries: deps.notifications,
+        feed: deps.notificationFeed,
+        tokens: deps.tokens,
+        tickets: deps.streamTickets,
+        stream: deps.stream,
+      },
+      user,
+      deps.buyerLimit,
+    ),
   );
   app.use(notFound);
   app.use(errorHandler(deps.logger, toReadApiError));

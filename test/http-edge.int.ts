@@ -29,6 +29,12 @@ const ROUTE_TEMPLATES = [
   '/api/v1/users/:userId/orders',
   '/api/v1/users/:userId/coupon-stats',
   '/api/v1/projections/lag',
+  '/api/v1/notifications',
+  '/api/v1/notifications/unread-count',
+  '/api/v1/notifications/stream',
+  '/api/v1/notifications/stream-tickets',
+  '/api/v1/notifications/read',
+  '/api/v1/notifications/:notificationId/read',
 ];
 
 describe('the HTTP edge (write-api, read-api, lean seckill path)', () => {

@@ -120,6 +120,8 @@ describe('the HTTP contract (OpenAPI)', () => {
         'disableUser',
         'enableUser',
         'login',
+        'markAllNotificationsRead',
+        'markNotificationRead',
         'reactivateCoupon',
         'refreshToken',
         'registerUser',

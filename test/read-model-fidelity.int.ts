@@ -1,4 +1,5 @@
 import { startRoles, type RunningProcess } from '../bin/process';
+import { PROJECTION_NAMES } from '../projections/projection';
 import { TOKENS } from '../bin/tokens';
 import { shardOfKey } from '../domain/shared/shard-key';
 import { MAX_MIN_ACCOUNT_AGE_SECONDS } from '../domain/coupon/coupon-decider';
@@ -330,7 +331,7 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     env = createTestEnv();
     app = await startRoles(
       env.config,
-      { writeApi: 0, readApi: 0, relay: true, projectors: ['orders', 'coupons', 'stats'] },
+      { writeApi: 0, readApi: 0, relay: true, projectors: PROJECTION_NAMES },
       'all-in-one',
     );
     writeUrl = app.urls.writeApi!;

@@ -541,8 +541,9 @@ describe.each(buses)(
           () => undefined,
         );
         expect(report.shards).toBe(3);
-        // Hundreds of buyers spread over every shard; a handful of coupons may not.
-        if (name !== 'coupons') expect(report.perShard.every((n) => n > 0)).toBe(true);
+        // Hundreds of buyers spread over every shard; a handful of coupons may not (and this sale tells nobody
+        // anything: test/notifications.int.ts replays the notifications).
+        if (name === 'orders' || name === 'stats') expect(report.perShard.every((n) => n > 0)).toBe(true);
         expect(report.perShard).toHaveLength(3);
       }
       await new Promise((r) => setTimeout(r, 1100));

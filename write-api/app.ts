@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CouponHandlers } from '../commands/coupon-handlers';
+import type { NotificationHandlers } from '../commands/notification-handlers';
 import type { OrderHandlers } from '../commands/order-handlers';
 import type { SeckillHandler } from '../commands/seckill-handler';
 import type { UserHandlers } from '../commands/user-handlers';
@@ -19,6 +20,7 @@ import { writeApiDocument } from './contract/openapi';
 import { toWriteApiError } from './error-mapping';
 import { claimRoutes } from './routes/claim-routes';
 import { couponRoutes } from './routes/coupon-routes';
+import { notificationRoutes } from './routes/notification-routes';
 import { orderRoutes } from './routes/order-routes';
 import { seckillRoutes } from './routes/seckill-routes';
 import { userRoutes, type UserAdmission } from './routes/user-routes';
@@ -33,6 +35,7 @@ export interface WriteApiDependencies {
   /** Admission control of the seckill route, for both its entry points (write-api/seckill-admission.ts). */
   readonly seckillAdmission: SeckillAdmission;
   readonly users: UserHandlers;
+  readonly notifications: NotificationHandlers;
   readonly tokens: JwtTokens;
   /** What admits registrations, logins and refreshes before they cost a password hash. */
   readonly userAdmission: UserAdmission;
@@ -57,6 +60,7 @@ export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAns
   app.use('/api/v1/coupons', claimRoutes(answer, deps.tokens));
   app.use('/api/v1/seckill', seckillRoutes(answer, deps.tokens));
   app.use('/api/v1/orders', orderRoutes(deps.orders, deps.tokens));
+  app.use('/api/v1/notifications', notificationRoutes(deps.notifications, deps.tokens));
   app.use(notFound);
   app.use(errorHandler(deps.logger, toWriteApiError));
   return app;

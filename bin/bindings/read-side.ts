@@ -10,6 +10,12 @@ import { BreakingReadShards } from '../../infra/resilience/breaking-read-shards'
 import { CircuitBreakers } from '../../infra/resilience/circuit-breakers';
 import { RocketMqBus } from '../../infra/rocketmq/rocketmq-bus';
 import { CouponsQueries } from '../../projections/coupons/coupons-queries';
+import { StreamTickets } from '../../infra/auth/stream-tickets';
+import { MySqlNotificationDeliveries } from '../../infra/mysql/mysql-notification-deliveries';
+import { WebhookChannel } from '../../infra/webhook/webhook-channel';
+import { NotificationDispatcher } from '../../projections/notifications/notification-dispatcher';
+import { NotificationFeed } from '../../projections/notifications/notification-feed';
+import { NotificationLog, NotificationsQueries } from '../../projections/notifications/notifications-queries';
 import { Counter, Gauge } from 'prom-client';
 import { CheckpointWatch } from '../../projections/checkpoint-watch';
 import { LiveGenerations } from '../../projections/live-generations';
@@ -162,6 +168,59 @@ export const bindReadSide = (container: Container): void => {
   });
   single(CouponsQueries, (get) => new CouponsQueries(get(LiveReadModels)));
   single(StatsQueries, (get) => new StatsQueries(get(LiveReadModels)));
+  single(NotificationsQueries, (get) => new NotificationsQueries(get(LiveReadModels)));
+  single(NotificationLog, (get) => new NotificationLog(get(TOKENS.ReadShards)));
+  single(NotificationFeed, (get) => {
+    const { stream } = get(TOKENS.Config).notifications;
+    const feed = new NotificationFeed(
+      get(LiveGenerations),
+      get(TOKENS.ReadShards),
+      get(NotificationLog),
+      get(TOKENS.Logger),
+      { pollMs: stream.pollMs, maxStreams: stream.maxStreams, maxStreamsPerUser: stream.maxStreamsPerUser },
+    );
+    new Gauge({
+      name: 'notification_streams',
+      help: 'Notification streams (Server-Sent Events) open on this replica (bounded by COUPONKILL_NOTIFICATION_STREAMS_MAX)',
+      registers: [get(TOKENS.Metrics)],
+      collect() {
+        this.set(feed.streams);
+      },
+    });
+    return feed;
+  });
+  single(MySqlNotificationDeliveries, (get) => new MySqlNotificationDeliveries(get(TOKENS.CatalogPool)));
+  // Only when a webhook is configured (process.ts starts it with the notifications projector).
+  single(NotificationDispatcher, (get) => {
+    const { notifications, projector } = get(TOKENS.Config);
+    if (!notifications.webhook) throw new Error('no webhook is configured (COUPONKILL_WEBHOOK_URL)');
+    const outcomes = new Counter({
+      name: 'notification_deliveries_total',
+      help: 'Notifications delivered to the webhook, or recorded as dead letters after its last attempt',
+      labelNames: ['outcome'],
+      registers: [get(TOKENS.Metrics)],
+    });
+    return new NotificationDispatcher(
+      new WebhookChannel(notifications.webhook),
+      get(MySqlNotificationDeliveries),
+      get(LiveGenerations),
+      get(ProjectionWriter),
+      get(NotificationLog),
+      get(TOKENS.Logger),
+      {
+        owner: `${projector.consumerName}-${randomBytes(4).toString('hex')}`,
+        leaseMs: Math.max(projector.leaseMs, 3000),
+        pollMs: 250,
+        concurrency: notifications.webhook.concurrency,
+        pageSize: 200,
+      },
+      ({ outcome }) => outcomes.inc({ outcome }),
+    );
+  });
+  single(StreamTickets, (get) => {
+    const { jwt, notifications } = get(TOKENS.Config);
+    return new StreamTickets(jwt, notifications.stream.ticketTtlSeconds);
+  });
   single(
     ProjectionLag,
     (get) =>

@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { CouponHandlers } from '../../commands/coupon-handlers';
 import { DEFAULT_RECOVERY_OPTIONS, GateRecovery } from '../../commands/gate-recovery';
 import { GateSync } from '../../commands/gate-sync';
+import { NotificationHandlers } from '../../commands/notification-handlers';
 import { OrderHandlers } from '../../commands/order-handlers';
 import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { ReservationSettlement } from '../../commands/reservation-settlement';
@@ -143,6 +144,10 @@ export const bindWriteSide = (container: Container): void => {
         get(TOKENS.Ids),
         { configuredAdmin: get(TOKENS.Config).admin?.username },
       ),
+  );
+  single(
+    NotificationHandlers,
+    (get) => new NotificationHandlers(get(TOKENS.EventStore), get(TOKENS.Clock), get(TOKENS.Ids)),
   );
   single(GateRecovery, (get) => {
     const metrics = get(TOKENS.Metrics);

@@ -2,6 +2,7 @@ import type { Container } from 'inversify';
 import { systemContext } from '../../commands/command-context';
 import { CouponHandlers } from '../../commands/coupon-handlers';
 import { GateRecovery } from '../../commands/gate-recovery';
+import { NotificationHandlers } from '../../commands/notification-handlers';
 import { OrderHandlers } from '../../commands/order-handlers';
 import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { SeckillHandler } from '../../commands/seckill-handler';
@@ -37,6 +38,7 @@ export const serveWriteApi = async (
     seckill: container.get(SeckillHandler),
     seckillAdmission: seckillAdmission(config.admission.seckill, container.get(TOKENS.Metrics)),
     users: container.get(UserHandlers),
+    notifications: container.get(NotificationHandlers),
     tokens: container.get(JwtTokens),
     userAdmission: container.get(TOKENS.UserAdmission),
     registry: container.get(TOKENS.Metrics),

@@ -144,6 +144,12 @@ export class JwtTokens {
     return this.check(token).principal;
   }
 
+  /** The principal of a valid token and when it expires (epoch ms), for what may not outlive it (a live stream). */
+  verifyWithExpiry(token: string): { readonly principal: Principal; readonly expiresAtMs: number } {
+    const { principal, claims } = this.check(token);
+    return { principal, expiresAtMs: (claims.exp ?? 0) * 1000 };
+  }
+
   private check(token: string): { principal: Principal; claims: jwt.JwtPayload } {
     const skew = this.options.clockSkewSeconds;
     let claims: string | jwt.JwtPayload;

@@ -369,6 +369,56 @@ export const configSchema = z
       description:
         'authenticated read-api requests one buyer may make per second on one read-api replica; more are answered 429 RATE_LIMITED',
     }),
+    // Notifications: the live stream (read-api) and the optional webhook.
+    COUPONKILL_NOTIFICATION_STREAM_HEARTBEAT_MS: positiveInt.min(1000).max(300_000).default(15_000).meta({
+      description:
+        'a notification stream with nothing to send gets a comment line this often, in ms, so proxies keep it open',
+    }),
+    COUPONKILL_NOTIFICATION_STREAM_POLL_MS: positiveInt.min(10).max(10_000).default(100).meta({
+      description:
+        "how often a read-api replica's one shared watcher reads the notifications read model for its streams, in ms",
+    }),
+    COUPONKILL_NOTIFICATION_STREAMS_MAX: positiveInt.max(1_000_000).default(10_000).meta({
+      description:
+        'notification streams one read-api replica holds open at once; more are answered 503 OVERLOADED',
+    }),
+    COUPONKILL_NOTIFICATION_STREAMS_PER_USER: positiveInt.max(1000).default(5).meta({
+      description:
+        'notification streams one buyer may hold open on one read-api replica; more are answered 429 TOO_MANY_STREAMS',
+    }),
+    COUPONKILL_NOTIFICATION_STREAM_TICKET_TTL_SECONDS: positiveInt.min(5).max(3600).default(60).meta({
+      description:
+        'how long a stream ticket (for EventSource, which cannot send a bearer token) may be used to connect, in seconds',
+    }),
+    COUPONKILL_WEBHOOK_URL: url(['http:', 'https:']).optional().meta({
+      description:
+        'where every notification is also POSTed (Standard Webhooks signature); unset: no webhook. Needs COUPONKILL_WEBHOOK_SECRET',
+    }),
+    COUPONKILL_WEBHOOK_SECRET: z
+      .string()
+      .regex(
+        /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/,
+        'must be whsec_ followed by the base64 of at least 24 random bytes',
+      )
+      .optional()
+      .meta({
+        description: 'the webhook signing secret: whsec_ followed by base64 of 24 to 64 random bytes',
+      }),
+    COUPONKILL_WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(8).meta({
+      description: 'attempts to deliver one notification before it is recorded as a dead letter',
+    }),
+    COUPONKILL_WEBHOOK_BACKOFF_INITIAL_MS: positiveInt.max(600_000).default(500).meta({
+      description: 'delay before the first retry of a webhook delivery, in ms (doubling, with jitter)',
+    }),
+    COUPONKILL_WEBHOOK_BACKOFF_MAX_MS: positiveInt.max(3_600_000).default(30_000).meta({
+      description: 'longest delay between two attempts of a webhook delivery, in ms',
+    }),
+    COUPONKILL_WEBHOOK_TIMEOUT_MS: positiveInt.max(120_000).default(5000).meta({
+      description: 'a webhook attempt not answered by then fails (and is retried), in ms',
+    }),
+    COUPONKILL_WEBHOOK_CONCURRENCY: positiveInt.max(256).default(8).meta({
+      description: 'webhook deliveries in flight at once',
+    }),
   })
   .refine((c) => c.COUPONKILL_EVENT_STORE !== 'eventstoredb' || c.COUPONKILL_ESDB_CONNECTION_STRING, {
     message: 'is required when COUPONKILL_EVENT_STORE=eventstoredb',
@@ -382,6 +432,10 @@ export const configSchema = z
       path: ['COUPONKILL_ROCKETMQ_SECRET_KEY'],
     },
   )
+  .refine((c) => c.COUPONKILL_WEBHOOK_URL === undefined || c.COUPONKILL_WEBHOOK_SECRET !== undefined, {
+    message: 'is required when COUPONKILL_WEBHOOK_URL is set',
+    path: ['COUPONKILL_WEBHOOK_SECRET'],
+  })
   .refine(
     (c) => (c.COUPONKILL_ADMIN_USERNAME === undefined) === (c.COUPONKILL_ADMIN_PASSWORD === undefined),
     {

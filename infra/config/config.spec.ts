@@ -218,4 +218,51 @@ describe('configuration', () => {
       'COUPONKILL_SECKILL_COUPON_ADMISSIONS_PER_SECOND',
     ]);
   });
+
+  it('reads the notification stream limits, and the webhook only when its URL and secret are set', () => {
+    const { notifications } = loadConfig(secret);
+    expect(notifications).toEqual({
+      stream: {
+        heartbeatMs: 15_000,
+        pollMs: 100,
+        maxStreams: 10_000,
+        maxStreamsPerUser: 5,
+        ticketTtlSeconds: 60,
+      },
+      webhook: null,
+    });
+    const key = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(
+      loadConfig({
+        ...secret,
+        COUPONKILL_WEBHOOK_URL: 'https://hooks.example/couponkill',
+        COUPONKILL_WEBHOOK_SECRET: key,
+        COUPONKILL_WEBHOOK_BACKOFF_INITIAL_MS: '2000',
+        COUPONKILL_WEBHOOK_BACKOFF_MAX_MS: '1000',
+      }).notifications.webhook,
+    ).toEqual({
+      url: 'https://hooks.example/couponkill',
+      secret: key,
+      maxAttempts: 8,
+      backoff: { initialMs: 2000, maxMs: 2000 },
+      timeoutMs: 5000,
+      concurrency: 8,
+    });
+    expect(problemsOf({ ...secret, COUPONKILL_WEBHOOK_URL: 'https://hooks.example/' })).toEqual([
+      expect.stringMatching(/^COUPONKILL_WEBHOOK_SECRET: is required/),
+    ]);
+    const problems = problemsOf({
+      ...secret,
+      COUPONKILL_WEBHOOK_URL: 'ftp://hooks.example/',
+      COUPONKILL_WEBHOOK_SECRET: 'short',
+      COUPONKILL_NOTIFICATION_STREAM_HEARTBEAT_MS: '10',
+      COUPONKILL_NOTIFICATION_STREAMS_PER_USER: '0',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'COUPONKILL_NOTIFICATION_STREAMS_PER_USER',
+      'COUPONKILL_NOTIFICATION_STREAM_HEARTBEAT_MS',
+      'COUPONKILL_WEBHOOK_SECRET',
+      'COUPONKILL_WEBHOOK_URL',
+    ]);
+  });
 });

@@ -93,6 +93,33 @@ export interface ReadRateLimits {
   readonly buyerRequestsPerSecond: number;
 }
 
+/** The notification stream's limits, and the webhook (null: off). */
+export interface NotificationSettings {
+  readonly stream: {
+    /** A comment line this often on a stream with nothing to send. */
+    readonly heartbeatMs: number;
+    /** How often the shared watcher reads the read model. */
+    readonly pollMs: number;
+    /** Streams open at once per read-api replica (503 OVERLOADED past it). */
+    readonly maxStreams: number;
+    /** Streams open at once per buyer per replica (429 TOO_MANY_STREAMS past it). */
+    readonly maxStreamsPerUser: number;
+    /** How long a stream ticket may be used to connect. */
+    readonly ticketTtlSeconds: number;
+  };
+  readonly webhook: WebhookSettings | null;
+}
+
+export interface WebhookSettings {
+  readonly url: string;
+  /** `whsec_<base64>`: the key is the decoded bytes (Standard Webhooks). */
+  readonly secret: string;
+  readonly maxAttempts: number;
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+}
+
 export interface Config {
   readonly host: string;
   readonly writeApiPort: number;
@@ -151,6 +178,7 @@ export interface Config {
     readonly leaseMs: number;
   };
   readonly relay: { readonly watermarkMs: number };
+  readonly notifications: NotificationSettings;
   readonly bus: {
     readonly kind: 'redis' | 'rocketmq';
     readonly claimIdleMs: number;
@@ -304,6 +332,29 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
       leaseMs: c.COUPONKILL_PROJECTOR_LEASE_MS,
     },
     relay: { watermarkMs: c.COUPONKILL_RELAY_WATERMARK_MS },
+    notifications: {
+      stream: {
+        heartbeatMs: c.COUPONKILL_NOTIFICATION_STREAM_HEARTBEAT_MS,
+        pollMs: c.COUPONKILL_NOTIFICATION_STREAM_POLL_MS,
+        maxStreams: c.COUPONKILL_NOTIFICATION_STREAMS_MAX,
+        maxStreamsPerUser: c.COUPONKILL_NOTIFICATION_STREAMS_PER_USER,
+        ticketTtlSeconds: c.COUPONKILL_NOTIFICATION_STREAM_TICKET_TTL_SECONDS,
+      },
+      webhook:
+        c.COUPONKILL_WEBHOOK_URL && c.COUPONKILL_WEBHOOK_SECRET
+          ? {
+              url: c.COUPONKILL_WEBHOOK_URL,
+              secret: c.COUPONKILL_WEBHOOK_SECRET,
+              maxAttempts: c.COUPONKILL_WEBHOOK_MAX_ATTEMPTS,
+              backoff: {
+                initialMs: c.COUPONKILL_WEBHOOK_BACKOFF_INITIAL_MS,
+                maxMs: Math.max(c.COUPONKILL_WEBHOOK_BACKOFF_MAX_MS, c.COUPONKILL_WEBHOOK_BACKOFF_INITIAL_MS),
+              },
+              timeoutMs: c.COUPONKILL_WEBHOOK_TIMEOUT_MS,
+              concurrency: c.COUPONKILL_WEBHOOK_CONCURRENCY,
+            }
+          : null,
+    },
     bus: {
       kind: c.COUPONKILL_BUS,
       claimIdleMs: c.COUPONKILL_BUS_CLAIM_IDLE_MS,

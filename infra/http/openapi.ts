@@ -179,6 +179,12 @@ export const ERROR_CODES = {
       'the caller sent more requests than its quota allows (the `RateLimit-Policy` field names it): nothing was done; retry after `Retry-After` seconds',
     headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit'],
   },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    description:
+      'the buyer holds as many notification streams open on this server as one buyer may (close one, or retry after `Retry-After` seconds)',
+    headers: ['Retry-After'],
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'the body is over the size limit (16 KiB by default)' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
@@ -195,7 +201,7 @@ export const ERROR_CODES = {
   OVERLOADED: {
     status: 503,
     description:
-      "more is coming in than the server admits now (the event store's append queue or the queue of password hashing is full, or a seckill stampede is past the coupon's admission rate): the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
+      "more is coming in than the server admits now (the event store's append queue or the queue of password hashing is full, a seckill stampede is past the coupon's admission rate, or the server holds as many notification streams as it may): the request was refused at once, nothing of it was done (no stock taken); retry after `Retry-After` seconds",
     headers: ['Retry-After'],
   },
   GATE_RECOVERING: {
@@ -349,6 +355,8 @@ export type Access = 'anyone' | 'user' | 'admin';
 export interface Answer {
   readonly description: string;
   readonly schema: Schema;
+  /** The media type of the body: `application/json` unless said (the notification stream is `text/event-stream`). */
+  readonly contentType?: string;
   /** Headers beyond those every answer carries. */
   readonly headers?: Readonly<Record<string, HeaderSpec>>;
 }
@@ -420,7 +428,7 @@ export const openApiDocument = (info: ApiInfo, operations: readonly ApiOperation
       responses[status] = {
         description: answer.description,
         headers: { ...common(), ...answer.headers } as HeadersObject,
-        content: { 'application/json': { schema: answer.schema } },
+        content: { [answer.contentType ?? 'application/json']: { schema: answer.schema } },
       };
     const byStatus = new Map<number, ErrorCode[]>();
     for (const code of errorCodesOf(operation)) {

@@ -32,6 +32,8 @@ const couponOf = ({ event }: DecodedEvent): string | null => {
     case 'ReservationFailed':
     case 'ReservationCancelled':
     case 'ReservationExpired':
+    case 'NotificationRead':
+    case 'NotificationsReadUpTo':
       return null;
     default:
       return assertNever(event);

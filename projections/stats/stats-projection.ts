@@ -39,6 +39,8 @@ const buyerOf = ({ event }: DecodedEvent): string | null => {
     case 'ReservationFailed':
     case 'ReservationCancelled':
     case 'ReservationExpired':
+    case 'NotificationRead':
+    case 'NotificationsReadUpTo':
       return null;
     default:
       return assertNever(event);

@@ -7,6 +7,12 @@ import {
 } from '../../infra/http/openapi';
 import { getCouponOperation, listCouponsOperation } from './coupon-contract';
 import { projectionLagOperation } from './lag-contract';
+import {
+  listNotificationsOperation,
+  notificationStreamOperation,
+  streamTicketOperation,
+  unreadCountOperation,
+} from './notification-contract';
 import { getOrderOperation, listAdminOrdersOperation, listUserOrdersOperation } from './order-contract';
 import { userCouponStatsOperation } from './stats-contract';
 
@@ -21,6 +27,10 @@ export const READ_API_OPERATIONS: readonly ApiOperation[] = [
   listUserOrdersOperation,
   userCouponStatsOperation,
   listAdminOrdersOperation,
+  listNotificationsOperation,
+  unreadCountOperation,
+  streamTicketOperation,
+  notificationStreamOperation,
 ];
 
 let document: OpenApiDocument | undefined;
@@ -32,7 +42,7 @@ export const readApiDocument = (): OpenApiDocument =>
       title: 'CouponKill read API',
       version: '1.0.0',
       description:
-        'Queries of CouponKill\'s read models (coupons, orders, per-user statistics) and their lag. Same tokens as the write API. Unknown query parameters are refused. Pass the `position` a write returned as `minPosition` (or `X-Min-Position`) to read your own writes. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
+        'Queries of CouponKill\'s read models (coupons, orders, per-user statistics, notifications) and their lag. Same tokens as the write API. Unknown query parameters are refused. Pass the `position` a write returned as `minPosition` (or `X-Min-Position`) to read your own writes. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
       server: {
         url: '/',
         description:
@@ -43,6 +53,10 @@ export const readApiDocument = (): OpenApiDocument =>
         { name: 'coupons', description: 'the coupons read model' },
         { name: 'orders', description: 'the orders read model' },
         { name: 'stats', description: 'per-user coupon statistics' },
+        {
+          name: 'notifications',
+          description: "the caller's notifications: pages, unread count, live stream",
+        },
       ],
     },
     READ_API_OPERATIONS,

@@ -9,6 +9,7 @@ import { ReservationSettlement, type Settlement } from '../../commands/reservati
 import { SeckillHandler, type SeckillOptions } from '../../commands/seckill-handler';
 import { couponStreamId, type CouponEvent, type CouponType } from '../../domain/coupon/coupon-events';
 import type { AnyDomainEvent } from '../../domain/domain-events';
+import { notificationStreamId } from '../../domain/notification/notification-events';
 import { orderStreamId, type OrderEvent } from '../../domain/order/order-events';
 import { reservationStreamId } from '../../domain/reservation/reservation-events';
 import type { DomainEvent } from '../../domain/shared/event';
@@ -228,6 +229,9 @@ export const streamOf = (event: AnyDomainEvent): string => {
     case 'UserDisabled':
     case 'UserEnabled':
       return userStreamId(event.data.username);
+    case 'NotificationRead':
+    case 'NotificationsReadUpTo':
+      return notificationStreamId(event.data.userId);
   }
 };
 

@@ -1,4 +1,5 @@
 import { startRoles, type RunningProcess } from '../../bin/process';
+import { PROJECTION_NAMES } from '../../projections/projection';
 import { request, tokenFor } from './http-client';
 import { createTestEnv, type TestEnv } from './test-env';
 
@@ -43,7 +44,7 @@ export async function startCouponKillLagSource(): Promise<LagSource> {
   const couponId = String(created.body.couponId);
 
   const drain = async (): Promise<void> => {
-    projectors ??= await startRoles(env.config, { projectors: ['orders', 'coupons', 'stats'] }, 'projector');
+    projectors ??= await startRoles(env.config, { projectors: PROJECTION_NAMES }, 'projector');
     for (let i = 0; i < 1200; i++) {
       if ((await maxLag()) === 0) return;
       await sleep(100);

@@ -14,6 +14,7 @@ import {
   deactivateCouponOperation,
   reactivateCouponOperation,
 } from './coupon-contract';
+import { markAllNotificationsReadOperation, markNotificationReadOperation } from './notification-contract';
 import { cancelOrderOperation, useOrderOperation } from './order-contract';
 import { claimOperation, seckillOperation } from './seckill-contract';
 import {
@@ -61,6 +62,8 @@ export const WRITE_API_OPERATIONS: readonly ApiOperation[] = [
     seckillOperation,
     cancelOrderOperation,
     useOrderOperation,
+    markAllNotificationsReadOperation,
+    markNotificationReadOperation,
   ].map(commands),
 ];
 
@@ -73,7 +76,7 @@ export const writeApiDocument = (): OpenApiDocument =>
       title: 'CouponKill write API',
       version: '1.0.0',
       description:
-        'Commands of CouponKill, an event-sourced flash sale for coupons: users, coupons, seckills, orders. Bodies are UTF-8 JSON objects (at most 16 KiB by default); unknown fields are refused. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
+        'Commands of CouponKill, an event-sourced flash sale for coupons: users, coupons, seckills, orders, notification read marks. Bodies are UTF-8 JSON objects (at most 16 KiB by default); unknown fields are refused. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
       server: {
         url: '/',
         description:
@@ -89,6 +92,7 @@ export const writeApiDocument = (): OpenApiDocument =>
         { name: 'coupons', description: "administrators' coupon management" },
         { name: 'seckill', description: 'buying a unit of a coupon' },
         { name: 'orders', description: 'what a buyer may do with their orders' },
+        { name: 'notifications', description: "a buyer's read marks on their notifications" },
       ],
     },
     WRITE_API_OPERATIONS,
