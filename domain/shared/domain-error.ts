@@ -23,7 +23,15 @@ export type DomainErrorCode =
   | 'ORDER_ALREADY_USED'
   | 'ORDER_CANCELLED'
   | 'NOT_ORDER_OWNER'
-  | 'USERNAME_TAKEN';
+  | 'USERNAME_TAKEN'
+  | 'NOT_A_SECKILL_COUPON'
+  | 'COUPON_INACTIVE'
+  | 'SALE_ALREADY_STARTED'
+  | 'RESERVATION_NOT_FOUND'
+  | 'RESERVATION_EXISTS'
+  | 'RESERVATION_ALREADY_CANCELLED'
+  | 'RESERVATION_NOT_PENDING'
+  | 'NOT_RESERVATION_OWNER';
 
 /**
  * A value broke a rule of the domain: VALIDATION_FAILED naming the field, with `details.issues` shaped as the HTTP

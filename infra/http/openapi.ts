@@ -79,6 +79,10 @@ export const ERROR_CODES = {
     status: 404,
     description: "no such order, or another buyer's (answered alike, so order ids cannot be probed)",
   },
+  RESERVATION_NOT_FOUND: {
+    status: 404,
+    description: "no such reservation, or another buyer's (answered alike, so reservation ids cannot be probed)",
+  },
   NOT_FOUND: {
     status: 404,
     description: 'no route has this method and path (paths match exactly, case and trailing slash included)',
@@ -105,6 +109,30 @@ export const ERROR_CODES = {
   ORDER_ALREADY_USED: { status: 409, description: 'the order is already used' },
   ORDER_CANCELLED: { status: 409, description: 'the order was cancelled and cannot be used' },
   USERNAME_TAKEN: { status: 409, description: 'the username is taken' },
+  NOT_A_SECKILL_COUPON: {
+    status: 409,
+    description: 'the coupon is not a flash-sale (`SECKILL`) coupon: it has no sale window to reserve ahead of',
+  },
+  COUPON_INACTIVE: { status: 409, description: 'the coupon is deactivated' },
+  SALE_ALREADY_STARTED: {
+    status: 409,
+    description: "the coupon's sale window has opened: reservations are taken only before it",
+  },
+  RESERVATION_EXISTS: {
+    status: 409,
+    description:
+      'the buyer already holds a live (pending or firing) reservation of this coupon; `details.reservationId` is it',
+    details: z.strictObject({ reservationId: z.string() }),
+    detailsAlways: true,
+  },
+  RESERVATION_ALREADY_CANCELLED: { status: 409, description: 'the reservation is already cancelled' },
+  RESERVATION_NOT_PENDING: {
+    status: 409,
+    description:
+      'the reservation is no longer pending (firing, or ended): only a pending reservation can be cancelled; `details.status` is its state',
+    details: z.strictObject({ reservationId: z.string(), status: z.string() }),
+    detailsAlways: true,
+  },
   COUPON_ALREADY_EXISTS: {
     status: 409,
     description: 'the new coupon id is taken (an id collision: not expected to happen)',

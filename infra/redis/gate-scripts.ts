@@ -41,40 +41,89 @@ end
 `;
 
 /**
+ * One purchase attempt, shared by RESERVE (a live buyer) and RESERVE_MANY (reserved buyers, fired in order): same
+ * window, limit, stock and account-age checks. A live buyer (`priority` false) is also refused while the coupon's
+ * reservation priority lasts: meta `rsv` (ms, absent or 0 for none) after the window opens, the time reserved buyers
+ * are served first. Returns {outcome, detail?}.
+ */
+const RESERVE_ONE = `
+local function reserve_one(user, order, now, key, registered, priority)
+  local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'minage', 'rsv')
+  local status = meta[1]
+  local idem = user .. '\\n' .. key
+  if key ~= '' then
+    local existing = redis.call('HGET', KEYS[3], idem)
+    if existing then return {'REPLAYED', existing} end
+  end
+  if status == 'closed' then return {'COUPON_CLOSED'} end
+  if now < tonumber(meta[2]) then return {'SALE_NOT_STARTED'} end
+  if now >= tonumber(meta[3]) then return {'SALE_ENDED'} end
+  if not priority and now < tonumber(meta[2]) + tonumber(meta[8] or '0') then return {'SALE_NOT_STARTED'} end
+  local min_age = tonumber(meta[7] or '0')
+  if min_age > 0 then
+    if not registered or now - registered < min_age * 1000 then return {'ACCOUNT_TOO_NEW'} end
+  end
+  local owned = redis.call('HGET', KEYS[2], user)
+  if owned_count(owned) >= tonumber(meta[4]) then return {'LIMIT_REACHED', owned} end
+  if tonumber(meta[6]) >= tonumber(meta[5]) then return {'SOLD_OUT'} end
+  redis.call('HINCRBY', KEYS[1], 'sold', 1)
+  if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redis.call('HSET', KEYS[2], user, order) end
+  if key ~= '' then redis.call('HSET', KEYS[3], idem, order) end
+  redis.call('ZADD', KEYS[4], now, order)
+  redis.call('HSET', KEYS[5], order, user .. '\\n' .. key)
+  return {'RESERVED'}
+end
+local function gate_refusal()
+  local meta = redis.call('HMGET', KEYS[1], 'status', 'rb_until')
+  if meta[1] == 'rebuilding' then return {'REBUILDING', meta[2] or '0'} end
+  local keys = present()
+  if keys == 0 then return {'UNKNOWN_COUPON'} end
+  if keys < 5 or not meta[1] then return {'DAMAGED'} end
+  return nil
+end
+`;
+
+/**
  * ARGV: user, order, now (ms), idempotency key ('' for none), the buyer's registration time (ms; '' when unknown,
  * which a coupon with a minimum account age refuses). Returns {outcome, detail?}. A coupon being recovered answers
  * REBUILDING with its lease's end; one with no key at all UNKNOWN_COUPON; one with some keys gone DAMAGED.
  */
-export const RESERVE = `${PRELUDE}
-local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'rb_until', 'minage')
-local status = meta[1]
-if status == 'rebuilding' then return {'REBUILDING', meta[7] or '0'} end
-local keys = present()
-if keys == 0 then return {'UNKNOWN_COUPON'} end
-if keys < 5 or not status then return {'DAMAGED'} end
-local user, order, now, key = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local idem = user .. '\\n' .. key
-if key ~= '' then
-  local existing = redis.call('HGET', KEYS[3], idem)
-  if existing then return {'REPLAYED', existing} end
+export const RESERVE = `${PRELUDE}${RESERVE_ONE}
+local refusal = gate_refusal()
+if refusal then return refusal end
+return reserve_one(ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), false)
+`;
+
+/**
+ * Reserved buyers' purchases, in the order given, each exactly as RESERVE would decide it but inside the reservation
+ * priority. ARGV: now (ms), then per purchase: user, order, idempotency key, registration time (ms or ''). Returns
+ * {outcome, detail} per purchase ('' for no detail), or one {REBUILDING|UNKNOWN_COUPON|DAMAGED, …} for them all.
+ */
+export const RESERVE_MANY = `${PRELUDE}${RESERVE_ONE}
+local refusal = gate_refusal()
+if refusal then return refusal end
+local now = tonumber(ARGV[1])
+local replies = {}
+for i = 2, #ARGV, 4 do
+  local reply = reserve_one(ARGV[i], ARGV[i + 1], now, ARGV[i + 2], tonumber(ARGV[i + 3]), true)
+  replies[#replies + 1] = reply[1]
+  replies[#replies + 1] = reply[2] or ''
 end
-if status == 'closed' then return {'COUPON_CLOSED'} end
-if now < tonumber(meta[2]) then return {'SALE_NOT_STARTED'} end
-if now >= tonumber(meta[3]) then return {'SALE_ENDED'} end
-local min_age = tonumber(meta[8] or '0')
-if min_age > 0 then
-  local registered = tonumber(ARGV[5])
-  if not registered or now - registered < min_age * 1000 then return {'ACCOUNT_TOO_NEW'} end
+return replies
+`;
+
+/**
+ * ARGV: priority (ms; 0 ends it). Sets how long after the window opens live buyers wait while reserved buyers are
+ * served. Returns 1, or -1 when the coupon is damaged or unknown (never recreates a key; its recovery derives it).
+ */
+export const SET_RESERVATION_PRIORITY = `${PRELUDE}
+if present() < 5 then return -1 end
+if redis.call('HGET', KEYS[1], 'status') == 'rebuilding' then
+  redis.call('HSET', KEYS[1], 'resume_rsv', ARGV[1])
+  return 1
 end
-local owned = redis.call('HGET', KEYS[2], user)
-if owned_count(owned) >= tonumber(meta[4]) then return {'LIMIT_REACHED', owned} end
-if tonumber(meta[6]) >= tonumber(meta[5]) then return {'SOLD_OUT'} end
-redis.call('HINCRBY', KEYS[1], 'sold', 1)
-if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redis.call('HSET', KEYS[2], user, order) end
-if key ~= '' then redis.call('HSET', KEYS[3], idem, order) end
-redis.call('ZADD', KEYS[4], now, order)
-redis.call('HSET', KEYS[5], order, user .. '\\n' .. key)
-return {'RESERVED'}
+redis.call('HSET', KEYS[1], 'rsv', ARGV[1])
+return 1
 `;
 
 /**
@@ -174,7 +223,8 @@ return 1
 `;
 
 /**
- * ARGV: owner, revision, total, limit, start, end, closed, minimum account age (s). Starts loading a recovered coupon: replaces its settings,
+ * ARGV: owner, revision, total, limit, start, end, closed, minimum account age (s), reservation priority (ms, derived
+ * from the reservations the log holds). Starts loading a recovered coupon: replaces its settings,
  * buyers and idempotency keys; pending reservations and recorded returns stay, sales stay stopped. Returns 0 when
  * the owner lost its lease.
  */
@@ -187,7 +237,8 @@ add_sentinels()
 local status = 'active'
 if ARGV[7] == '1' then status = 'closed' end
 redis.call('HSET', KEYS[1], 'resume', status, 'rev', ARGV[2], 'total', ARGV[3], 'limit', ARGV[4], 'start', ARGV[5],
-  'end', ARGV[6], 'minage', ARGV[8], 'sold', 0)
+  'end', ARGV[6], 'minage', ARGV[8], 'sold', 0, 'rsv', ARGV[9])
+redis.call('HDEL', KEYS[1], 'resume_rsv')
 return 1
 `;
 
@@ -229,6 +280,8 @@ for i = 1, #buyers, 2 do
   if buyers[i] ~= SENTINEL then sold = sold + owned_count(buyers[i + 1]) end
 end
 redis.call('HSET', KEYS[1], 'sold', sold, 'status', redis.call('HGET', KEYS[1], 'resume'))
-redis.call('HDEL', KEYS[1], 'resume', 'rb_owner', 'rb_until', 'rb_wait_until')
+local rsv = redis.call('HGET', KEYS[1], 'resume_rsv')
+if rsv then redis.call('HSET', KEYS[1], 'rsv', rsv) end
+redis.call('HDEL', KEYS[1], 'resume', 'rb_owner', 'rb_until', 'rb_wait_until', 'resume_rsv')
 return sold
 `;

@@ -5,7 +5,10 @@ import type {
   GateCouponState,
   GateSnapshot,
   GateWrite,
+  OrderedPurchase,
+  OrderedReserveOutcome,
   PendingReservation,
+  PurchaseOutcome,
   RecoveryStart,
   ReserveOutcome,
   ReserveRequest,
@@ -21,12 +24,16 @@ import {
   RELEASE,
   RELEASE_RECOVERY,
   RESERVE,
+  RESERVE_MANY,
   RETURN_UNIT,
+  SET_RESERVATION_PRIORITY,
 } from './gate-scripts';
 import { isServerUnavailableReply } from './redis-errors';
 
 type ScriptName =
   | 'reserve'
+  | 'reserveMany'
+  | 'setReservationPriority'
   | 'release'
   | 'returnUnit'
   | 'createCoupon'
@@ -37,6 +44,8 @@ type ScriptName =
   | 'loadEnd';
 const SCRIPTS: Record<ScriptName, string> = {
   reserve: RESERVE,
+  reserveMany: RESERVE_MANY,
+  setReservationPriority: SET_RESERVATION_PRIORITY,
   release: RELEASE,
   returnUnit: RETURN_UNIT,
   createCoupon: CREATE_COUPON,
@@ -109,18 +118,31 @@ export class RedisStockGate implements StockGate {
       registeredAtMs ?? '',
     )) as [string, string?];
     const [outcome, detail] = reply;
-    if (outcome === 'RESERVED') return { kind: 'reserved' };
-    if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
     if (outcome === 'UNKNOWN_COUPON') return { kind: 'unknown_coupon' };
     if (outcome === 'DAMAGED') return { kind: 'damaged' };
     if (outcome === 'REBUILDING') return { kind: 'rebuilding', leaseExpiresAtMs: Number(detail ?? 0) };
-    if (REFUSALS.has(outcome))
-      return {
-        kind: 'refused',
-        reason: outcome as SeckillRefusal,
-        orderIds: detail ? detail.split(',') : [],
-      };
-    throw new Error(`unexpected gate reply ${JSON.stringify(reply)}`);
+    return purchaseOutcome(outcome, detail);
+  }
+
+  async reserveInOrder(
+    couponId: string,
+    nowMs: number,
+    purchases: readonly OrderedPurchase[],
+  ): Promise<OrderedReserveOutcome> {
+    if (purchases.length === 0) return { kind: 'decided', outcomes: [] };
+    const args = purchases.flatMap((p) => [p.userId, p.orderId, p.idempotencyKey, p.registeredAtMs ?? '']);
+    const reply = (await this.run('reserveMany', couponId, nowMs, ...args)) as string[];
+    const [first, detail] = reply;
+    if (first === 'UNKNOWN_COUPON') return { kind: 'unknown_coupon' };
+    if (first === 'DAMAGED') return { kind: 'damaged' };
+    if (first === 'REBUILDING') return { kind: 'rebuilding', leaseExpiresAtMs: Number(detail ?? 0) };
+    const outcomes: PurchaseOutcome[] = [];
+    for (let i = 0; i < reply.length; i += 2) outcomes.push(purchaseOutcome(reply[i] ?? '', reply[i + 1]));
+    return { kind: 'decided', outcomes };
+  }
+
+  async setReservationPriority(couponId: string, priorityMs: number): Promise<GateWrite<'set'>> {
+    return (await this.run('setReservationPriority', couponId, priorityMs)) === 1 ? 'set' : 'damaged';
   }
 
   async release(couponId: string, orderId: string): Promise<GateWrite<'released' | 'not_pending'>> {
@@ -266,9 +288,13 @@ export class RedisStockGate implements StockGate {
     return { kind: 'began', waitUntilMs: Number(detail) };
   }
 
-  async loadRecovered({ coupon, buyers, idempotencyKeys }: GateSnapshot, owner: string): Promise<boolean> {
+  async loadRecovered(
+    { coupon, buyers, idempotencyKeys, reservationPriorityMs }: GateSnapshot,
+    owner: string,
+  ): Promise<boolean> {
     const keys = this.keys(coupon.couponId);
-    if ((await this.run('loadBegin', coupon.couponId, owner, ...couponArgs(coupon))) !== 1) return false;
+    const loadArgs = [...couponArgs(coupon), reservationPriorityMs];
+    if ((await this.run('loadBegin', coupon.couponId, owner, ...loadArgs)) !== 1) return false;
     await this.writeChunked(
       keys.buyers,
       [...buyers].map(([user, orders]) => [user, orders.join(',')] as const),
@@ -362,6 +388,14 @@ export class RedisStockGate implements StockGate {
     }
   }
 }
+
+const purchaseOutcome = (outcome: string, detail: string | undefined): PurchaseOutcome => {
+  if (outcome === 'RESERVED') return { kind: 'reserved' };
+  if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
+  if (REFUSALS.has(outcome))
+    return { kind: 'refused', reason: outcome as SeckillRefusal, orderIds: detail ? detail.split(',') : [] };
+  throw new Error(`unexpected gate reply ${JSON.stringify([outcome, detail])}`);
+};
 
 const couponArgs = (coupon: GateCoupon): (string | number)[] => [
   coupon.revision.toString(),
