@@ -1,5 +1,8 @@
 import type { ProjectionName } from './projection';
 
+/** A group of replicas sharing partitions under leases: a projection's projectors, or the reservation firers. */
+export type LeaseGroup = ProjectionName | 'reservation-firer';
+
 /** One partition's lease as the lease store holds it. */
 export interface PartitionLease {
   readonly partition: number;
@@ -27,7 +30,7 @@ export interface GroupView {
 export interface PartitionLeases {
   /** Keeps `member` and every lease it holds alive for `ttlMs` more; returns the group as it is now. */
   heartbeat(
-    projection: ProjectionName,
+    projection: LeaseGroup,
     partitions: number,
     member: string,
     ttlMs: number,
@@ -36,9 +39,9 @@ export interface PartitionLeases {
    * Takes a partition that nobody holds (released, or its lease lapsed) for `ttlMs`: the new epoch, or null when a
    * live lease of another member holds it.
    */
-  claim(projection: ProjectionName, partition: number, member: string, ttlMs: number): Promise<number | null>;
+  claim(projection: LeaseGroup, partition: number, member: string, ttlMs: number): Promise<number | null>;
   /** Gives up these partitions (only those `member` holds), at once: another member may claim them. */
-  release(projection: ProjectionName, member: string, partitions: readonly number[]): Promise<void>;
+  release(projection: LeaseGroup, member: string, partitions: readonly number[]): Promise<void>;
   /** Releases everything `member` holds and removes it from the group (a clean shutdown). */
-  leave(projection: ProjectionName, member: string): Promise<void>;
+  leave(projection: LeaseGroup, member: string): Promise<void>;
 }

@@ -1,7 +1,6 @@
 import type { Logger } from '../commands/logger-port';
-import type { PartitionLeases } from './partition-leases-port';
+import type { LeaseGroup, PartitionLeases } from './partition-leases-port';
 import { shareChange } from './partition-shares';
-import type { ProjectionName } from './projection';
 
 export interface OwnershipOptions {
   /** This replica's name in the group: unique per process (a restarted pod is a new member). */
@@ -32,7 +31,7 @@ export class PartitionOwnership {
   private stopped = false;
 
   constructor(
-    private readonly projection: ProjectionName,
+    private readonly projection: LeaseGroup,
     private readonly leases: PartitionLeases,
     private readonly fence: (partition: number, epoch: number) => Promise<void>,
     private readonly logger: Logger,

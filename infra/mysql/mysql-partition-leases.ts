@@ -1,6 +1,5 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { GroupView, PartitionLeases } from '../../projections/partition-leases-port';
-import type { ProjectionName } from '../../projections/projection';
+import type { GroupView, LeaseGroup, PartitionLeases } from '../../projections/partition-leases-port';
 import { classifySqlError } from './mysql-errors';
 
 const MEMBERS = `CREATE TABLE IF NOT EXISTS projection_members (
@@ -39,7 +38,7 @@ export class MySqlPartitionLeases implements PartitionLeases {
   }
 
   async heartbeat(
-    projection: ProjectionName,
+    projection: LeaseGroup,
     partitions: number,
     member: string,
     ttlMs: number,
@@ -84,7 +83,7 @@ export class MySqlPartitionLeases implements PartitionLeases {
   }
 
   async claim(
-    projection: ProjectionName,
+    projection: LeaseGroup,
     partition: number,
     member: string,
     ttlMs: number,
@@ -106,7 +105,7 @@ export class MySqlPartitionLeases implements PartitionLeases {
     });
   }
 
-  async release(projection: ProjectionName, member: string, partitions: readonly number[]): Promise<void> {
+  async release(projection: LeaseGroup, member: string, partitions: readonly number[]): Promise<void> {
     if (partitions.length === 0) return;
     await this.guard(() =>
       this.pool.query(
@@ -116,7 +115,7 @@ export class MySqlPartitionLeases implements PartitionLeases {
     );
   }
 
-  async leave(projection: ProjectionName, member: string): Promise<void> {
+  async leave(projection: LeaseGroup, member: string): Promise<void> {
     await this.guard(async () => {
       await this.pool.query('UPDATE projection_leases SET owner = NULL WHERE projection = ? AND owner = ?', [
         projection,
@@ -130,7 +129,7 @@ export class MySqlPartitionLeases implements PartitionLeases {
   }
 
   /** One row per partition, made once per process and count. */
-  private async seed(projection: ProjectionName, partitions: number): Promise<void> {
+  private async seed(projection: LeaseGroup, partitions: number): Promise<void> {
     const key = `${projection}/${String(partitions)}`;
     if (this.seeded.has(key)) return;
     await this.pool.query('INSERT IGNORE INTO projection_leases (projection, partition_no) VALUES ?', [
