@@ -49,14 +49,21 @@ interface Purchase {
   readonly orderId: string;
 }
 
-/** Why a pending reservation cannot be fired, or null when it can be now; `not_yet` before the window opens. */
-export const expiryOf = (coupon: CouponState, nowMs: number): string | null | 'not_yet' => {
-  if (coupon.status === 'absent') return 'COUPON_CLOSED';
-  if (coupon.status === 'closed') return 'COUPON_CLOSED';
-  if (nowMs >= Date.parse(coupon.saleEndsAt)) return 'SALE_ENDED';
-  if (nowMs < Date.parse(coupon.saleStartsAt)) return 'not_yet';
-  if (coupon.status !== 'active') return 'COUPON_INACTIVE';
-  return null;
+/** Whether a pending reservation is due: fire it, expire it (with the reason), or wait for its window. */
+export type Due =
+  | { readonly kind: 'fire' }
+  | { readonly kind: 'not_yet' }
+  | { readonly kind: 'expire'; readonly reason: string };
+
+export const dueOf = (coupon: CouponState, nowMs: number): Due => {
+  if (coupon.status === 'absent' || coupon.status === 'closed')
+    return { kind: 'expire', reason: 'COUPON_CLOSED' };
+  if (nowMs >= Date.parse(coupon.saleEndsAt)) return { kind: 'expire', reason: 'SALE_ENDED' };
+  if (nowMs < Date.parse(coupon.saleStartsAt)) return { kind: 'not_yet' };
+  // Any other state a coupon may come to have (deactivated) cannot be bought now.
+  const status: string = coupon.status;
+  if (status !== 'active') return { kind: 'expire', reason: 'COUPON_INACTIVE' };
+  return { kind: 'fire' };
 };
 
 /**
@@ -181,15 +188,15 @@ export class ReservationFiring {
     }
     const now = this.clock.now();
     if (state.status === 'PENDING') {
-      const expiry = expiryOf(coupon, now.getTime());
-      if (expiry === 'not_yet') {
+      const due = dueOf(coupon, now.getTime());
+      if (due.kind === 'not_yet') {
         done(entry, 'later');
         return null;
       }
-      if (expiry !== null) {
+      if (due.kind === 'expire') {
         const appended = await this.append(entry, {
           type: 'ExpireReservation',
-          data: { reservationId: state.reservationId, reason: expiry, now },
+          data: { reservationId: state.reservationId, reason: due.reason, now },
         });
         done(entry, appended ? 'expired' : 'later');
         return null;

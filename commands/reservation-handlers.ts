@@ -16,7 +16,6 @@ import { ConcurrencyConflictError } from './concurrency-conflict-error';
 import { WrongExpectedRevisionError, type EventStore } from './event-store-port';
 import type { IdGenerator } from './id-generator-port';
 import type { Logger } from './logger-port';
-import { reservationIdOf } from './reservation-ids';
 import type { StockGate } from './stock-gate-port';
 import { couponEventsOf, reservationEventsOf } from './stored-events';
 
@@ -52,8 +51,8 @@ export const couponFactsOf = async (store: EventStore, couponId: string): Promis
 };
 
 /**
- * Placing and cancelling reservations. A buyer's reservations of a coupon are the streams of `reservationIdOf(coupon,
- * buyer, 0, 1, …)`: placing one looks for the first that is not ended and appends there with optimistic concurrency,
+ * Placing and cancelling reservations. A buyer's reservations of a coupon are the streams of `IdGenerator.reservationId(
+ * coupon, buyer, 0, 1, …)`: placing one looks for the first that is not ended and appends there with optimistic concurrency,
  * so a buyer never holds two live reservations of a coupon however many requests race (one live reservation per
  * buyer and coupon), without any lock or index outside the event store.
  */
@@ -89,7 +88,7 @@ export class ReservationHandlers {
       request.registeredAtMs === null ? null : new Date(request.registeredAtMs).toISOString();
     let conflicts = 0;
     for (let n = 0; n < this.options.maxPerBuyerAndCoupon;) {
-      const reservationId = reservationIdOf(couponId, userId, n);
+      const reservationId = this.ids.reservationId(couponId, userId, n);
       const { state, revision } = await this.aggregate.load(reservationStreamId(reservationId));
       if (state.status !== 'absent' && !(state.status === 'PENDING' || state.status === 'FIRING')) {
         n += 1;
@@ -138,7 +137,7 @@ export class ReservationHandlers {
     throw new DomainError(
       'RESERVATION_EXISTS',
       `you have made ${String(this.options.maxPerBuyerAndCoupon)} reservations of coupon ${couponId} already`,
-      { reservationId: reservationIdOf(couponId, userId, this.options.maxPerBuyerAndCoupon - 1) },
+      { reservationId: this.ids.reservationId(couponId, userId, this.options.maxPerBuyerAndCoupon - 1) },
     );
   }
 

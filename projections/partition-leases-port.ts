@@ -29,12 +29,7 @@ export interface GroupView {
  */
 export interface PartitionLeases {
   /** Keeps `member` and every lease it holds alive for `ttlMs` more; returns the group as it is now. */
-  heartbeat(
-    projection: LeaseGroup,
-    partitions: number,
-    member: string,
-    ttlMs: number,
-  ): Promise<GroupView>;
+  heartbeat(projection: LeaseGroup, partitions: number, member: string, ttlMs: number): Promise<GroupView>;
   /**
    * Takes a partition that nobody holds (released, or its lease lapsed) for `ttlMs`: the new epoch, or null when a
    * live lease of another member holds it.

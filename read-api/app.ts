@@ -13,17 +13,20 @@ import { exactRouting, noOptions, recordRoute } from '../infra/http/routing';
 import type { CouponsQueries } from '../projections/coupons/coupons-queries';
 import type { OrdersQueries } from '../projections/orders/orders-queries';
 import type { ProjectionLag } from '../projections/projection-lag';
+import type { ReservationsQueries } from '../projections/reservations/reservations-queries';
 import type { StatsQueries } from '../projections/stats/stats-queries';
 import { readApiDocument } from './contract/openapi';
 import { toReadApiError } from './error-mapping';
 import { couponRoutes } from './routes/coupon-routes';
 import { orderRoutes } from './routes/order-routes';
+import { reservationRoutes } from './routes/reservation-routes';
 import { statsRoutes } from './routes/stats-routes';
 
 export interface ReadApiDependencies {
   readonly coupons: CouponsQueries;
   readonly orders: OrdersQueries;
   readonly stats: StatsQueries;
+  readonly reservations: ReservationsQueries;
   readonly lag: ProjectionLag;
   readonly tokens: JwtTokens;
   readonly registry: Registry;
@@ -56,6 +59,7 @@ export const createReadApi = (deps: ReadApiDependencies): Express => {
     couponRoutes(deps.coupons, user),
     orderRoutes(deps.orders, user),
     statsRoutes(deps.stats, user),
+    reservationRoutes(deps.reservations, user),
   );
   app.use(notFound);
   app.use(errorHandler(deps.logger, toReadApiError));

@@ -3,6 +3,7 @@ import { systemContext } from '../../commands/command-context';
 import { CouponHandlers } from '../../commands/coupon-handlers';
 import { GateRecovery } from '../../commands/gate-recovery';
 import { OrderHandlers } from '../../commands/order-handlers';
+import { ReservationHandlers } from '../../commands/reservation-handlers';
 import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { SeckillHandler } from '../../commands/seckill-handler';
 import { UserHandlers } from '../../commands/user-handlers';
@@ -35,6 +36,7 @@ export const serveWriteApi = async (
     coupons: container.get(CouponHandlers),
     orders: container.get(OrderHandlers),
     seckill: container.get(SeckillHandler),
+    reservations: container.get(ReservationHandlers),
     seckillAdmission: seckillAdmission(config.admission.seckill, container.get(TOKENS.Metrics)),
     users: container.get(UserHandlers),
     tokens: container.get(JwtTokens),

@@ -119,7 +119,7 @@ describe('reservation decider', () => {
           {
             ...placed,
             data: { ...placed.data, reservedAt: '2026-12-01T09:59:59.999Z' },
-          } as ReservationEvent,
+          },
         ]));
   });
 

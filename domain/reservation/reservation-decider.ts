@@ -109,7 +109,7 @@ const notInState = (state: ExistingReservation, wanted: string): DomainError =>
   );
 
 const place = ({ data }: PlaceReservation, state: ReservationState): ReservationEvent[] => {
-  if (isLiveReservation(state))
+  if (state.status === 'PENDING' || state.status === 'FIRING')
     throw new DomainError(
       'RESERVATION_EXISTS',
       `you already hold reservation ${state.reservationId} for coupon ${state.couponId}`,
@@ -127,6 +127,7 @@ const place = ({ data }: PlaceReservation, state: ReservationState): Reservation
       `coupon ${data.couponId} is not a flash-sale coupon: claim it at any time instead`,
     );
   if (coupon.status === 'closed') throw new DomainError('COUPON_CLOSED', `coupon ${data.couponId} is closed`);
+  // Any other state a coupon may come to have (deactivated) cannot be reserved.
   if (coupon.status !== 'active')
     throw new DomainError('COUPON_INACTIVE', `coupon ${data.couponId} cannot be reserved now`);
   if (data.now.getTime() >= Date.parse(coupon.saleStartsAt))

@@ -81,7 +81,8 @@ export const ERROR_CODES = {
   },
   RESERVATION_NOT_FOUND: {
     status: 404,
-    description: "no such reservation, or another buyer's (answered alike, so reservation ids cannot be probed)",
+    description:
+      "no such reservation, or another buyer's (answered alike, so reservation ids cannot be probed)",
   },
   NOT_FOUND: {
     status: 404,
@@ -111,7 +112,8 @@ export const ERROR_CODES = {
   USERNAME_TAKEN: { status: 409, description: 'the username is taken' },
   NOT_A_SECKILL_COUPON: {
     status: 409,
-    description: 'the coupon is not a flash-sale (`SECKILL`) coupon: it has no sale window to reserve ahead of',
+    description:
+      'the coupon is not a flash-sale (`SECKILL`) coupon: it has no sale window to reserve ahead of',
   },
   COUPON_INACTIVE: { status: 409, description: 'the coupon is deactivated' },
   SALE_ALREADY_STARTED: {
@@ -324,7 +326,7 @@ export interface Answer {
 
 /** One route of an API, described from the schemas the route validates with. */
 export interface ApiOperation {
-  readonly method: 'get' | 'post';
+  readonly method: 'get' | 'post' | 'delete';
   /** The route's template as express routes it: `/api/v1/orders/:orderId/cancel`. */
   readonly route: string;
   readonly operationId: string;

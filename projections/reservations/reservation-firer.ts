@@ -107,6 +107,11 @@ export class ReservationFirer {
     }
   }
 
+  /** Stopping, or the coupon's lease went to another firer. */
+  private halted(couponId: string): boolean {
+    return this.stopped || !this.owns(couponId);
+  }
+
   private owns(couponId: string): boolean {
     return this.ownership.owned.has(partitionOfKey(couponId, this.options.partitions));
   }
@@ -164,7 +169,7 @@ export class ReservationFirer {
           if (result.later.length > 0) left = true;
           this.onFired(result.counts);
         }
-        if (page.length < this.options.batchSize || this.stopped || !this.owns(couponId)) break;
+        if (page.length < this.options.batchSize || this.halted(couponId)) break;
       }
       if (!left && sealedAt !== null && frontier >= sealedAt) {
         // Every reservation placed is in the read model, and each has ended: live buyers need not wait any longer.

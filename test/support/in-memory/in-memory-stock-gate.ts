@@ -137,7 +137,9 @@ export class InMemoryStockGate implements StockGate {
       const k = this.keys(couponId);
       const refusal = this.gateRefusal(k);
       if (refusal) return refusal;
-      return toOutcome(this.reserveOne(k, userId, orderId, nowMs, idempotencyKey ?? '', registeredAtMs, false));
+      return toOutcome(
+        this.reserveOne(k, userId, orderId, nowMs, idempotencyKey ?? '', registeredAtMs, false),
+      );
     });
   }
 
