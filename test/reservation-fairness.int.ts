@@ -194,8 +194,10 @@ describe('reservations fire first, in order, under live buyers and two firers', 
     }
     // Two firers, one firing per reservation: no second ReservationFiring anywhere.
     const firings = new Map<string, number>();
-    for (const e of all.filter((x) => x.type === 'ReservationFiring'))
-      firings.set(data(e).reservationId, (firings.get(data(e).reservationId) ?? 0) + 1);
+    for (const e of all.filter((x) => x.type === 'ReservationFiring')) {
+      const id = data(e).reservationId ?? '';
+      firings.set(id, (firings.get(id) ?? 0) + 1);
+    }
     expect([...firings.values()].every((n) => n === 1)).toBe(true);
   }, 480_000);
 });
