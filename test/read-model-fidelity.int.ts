@@ -264,7 +264,7 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     env = createTestEnv();
     app = await startRoles(
       env.config,
-      { writeApi: 0, readApi: 0, relay: true, projectors: ['orders', 'coupons', 'stats'] },
+      { writeApi: 0, readApi: 0, relay: true, projectors: ['orders', 'coupons', 'stats', 'reservations'] },
       'all-in-one',
     );
     writeUrl = app.urls.writeApi!;

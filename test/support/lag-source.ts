@@ -43,7 +43,11 @@ export async function startCouponKillLagSource(): Promise<LagSource> {
   const couponId = String(created.body.couponId);
 
   const drain = async (): Promise<void> => {
-    projectors ??= await startRoles(env.config, { projectors: ['orders', 'coupons', 'stats'] }, 'projector');
+    projectors ??= await startRoles(
+      env.config,
+      { projectors: ['orders', 'coupons', 'stats', 'reservations'] },
+      'projector',
+    );
     for (let i = 0; i < 1200; i++) {
       if ((await maxLag()) === 0) return;
       await sleep(100);
