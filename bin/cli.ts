@@ -160,8 +160,16 @@ withSettings('read-api')
   .action(serve((c) => ({ readApi: c.readApiPort }), 'read-api'));
 
 withSettings('relay')
-  .description('publish every event of the event store to the bus, from the checkpoint on')
-  .action(serve(() => ({ relay: true }), 'relay'));
+  .description(
+    'publish every event of the event store to the bus, from the checkpoint on; also fires reservations (COUPONKILL_RESERVATION_FIRER)',
+  )
+  .action(serve((c) => ({ relay: true, firer: c.reservations.firerWithRelay }), 'relay'));
+
+withSettings('reservation-firer')
+  .description(
+    "fire reservations when their coupon's sale window opens (several may run: they share coupons by leases)",
+  )
+  .action(serve(() => ({ firer: true }), 'reservation-firer'));
 
 withSettings('projector')
   .description('build read models from the bus')
@@ -171,7 +179,9 @@ withSettings('projector')
   );
 
 withSettings('all-in-one')
-  .description('every role in one process: write-api, relay, projectors, read-api (for local use)')
+  .description(
+    'every role in one process: write-api, relay, projectors, read-api, reservation firer (for local use)',
+  )
   .action(
     serve(
       (c) => ({
@@ -179,6 +189,7 @@ withSettings('all-in-one')
         readApi: c.readApiPort,
         relay: true,
         projectors: PROJECTION_NAMES,
+        firer: c.reservations.firerWithRelay,
       }),
       'all-in-one',
     ),

@@ -16,6 +16,8 @@ import type { ProjectionName } from '../projections/projection';
 import { ProjectionLag, type LagReport } from '../projections/projection-lag';
 import { Relay } from '../projections/relay';
 import { StatsQueries } from '../projections/stats/stats-queries';
+import { ReservationFirer } from '../projections/reservations/reservation-firer';
+import { ReservationsQueries } from '../projections/reservations/reservations-queries';
 import { createReadApi } from '../read-api/app';
 import { buyerReadLimit } from '../read-api/read-admission';
 import { ProjectorFactory } from './bindings/read-side';
@@ -32,6 +34,8 @@ export interface Roles {
   readonly readApi?: number;
   readonly relay?: boolean;
   readonly projectors?: readonly ProjectionName[];
+  /** The reservation firer (README, *Reservations*). */
+  readonly firer?: boolean;
   /** The ops listener's port, when not the configured one (tests pass 0). */
   readonly opsPort?: number;
 }
@@ -109,7 +113,11 @@ export const startRoles = async (
   const container = createContainer(config, role);
   const logger = container.get(TOKENS.Logger);
   const backlog = config.listenBacklog ?? undefined;
-  const readSide = roles.readApi !== undefined || roles.relay === true || (roles.projectors?.length ?? 0) > 0;
+  const readSide =
+    roles.readApi !== undefined ||
+    roles.relay === true ||
+    roles.firer === true ||
+    (roles.projectors?.length ?? 0) > 0;
   await openWriteSide(container);
   if (readSide) {
     await openReadSide(container);
@@ -143,6 +151,11 @@ export const startRoles = async (
     dispatcher.start();
     stops.push(() => dispatcher.stop());
   }
+  if (roles.firer) {
+    const firer = container.get(ReservationFirer);
+    await firer.start();
+    stops.push(() => firer.stop());
+  }
   if (roles.writeApi !== undefined) {
     const served = await serveWriteApi(container, { port: roles.writeApi, host: config.host, backlog });
     urls.writeApi = served.url;
@@ -158,6 +171,7 @@ export const startRoles = async (
       notificationFeed: container.get(NotificationFeed),
       streamTickets: container.get(StreamTickets),
       stream: { heartbeatMs: config.notifications.stream.heartbeatMs },
+      reservations: container.get(ReservationsQueries),
       lag: container.get(ProjectionLag),
       tokens: container.get(JwtTokens),
       registry: container.get(TOKENS.Metrics),

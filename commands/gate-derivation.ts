@@ -21,9 +21,18 @@ export class GateDerivation {
   private readonly coupons = new Map<string, { state: CouponState; revision: bigint }>();
   private readonly orders = new Map<string, OrderFacts>();
   private readonly ordersOfCoupon = new Map<string, Map<string, OrderFacts>>();
+  /** Per coupon, its reservations that are live (pending or firing): what keeps live buyers waiting. */
+  private readonly liveReservations = new Map<string, Set<string>>();
   events = 0;
 
-  constructor(private readonly only: ReadonlySet<string> | null) {}
+  /**
+   * `reservationPriorityMs`: how long after the window opens live buyers wait while a coupon has live reservations
+   * (COUPONKILL_RESERVATION_PRIORITY_MS).
+   */
+  constructor(
+    private readonly only: ReadonlySet<string> | null,
+    private readonly reservationPriorityMs = 0,
+  ) {}
 
   /** Folds one stored event; every event type is named, so a new one fails the typecheck here. */
   apply(recorded: RecordedEvent): void {
@@ -59,6 +68,20 @@ export class GateDerivation {
         if (order) order.live = false;
         return;
       }
+      case 'ReservationPlaced': {
+        const { couponId, reservationId } = event.data;
+        if (!this.wanted(couponId)) return;
+        let live = this.liveReservations.get(couponId);
+        if (!live) this.liveReservations.set(couponId, (live = new Set()));
+        live.add(reservationId);
+        return;
+      }
+      case 'ReservationSucceeded':
+      case 'ReservationFailed':
+      case 'ReservationCancelled':
+      case 'ReservationExpired':
+        this.liveReservations.get(event.data.couponId)?.delete(event.data.reservationId);
+        return;
       // A used order keeps its unit; an abandoned seckill never held one; users have no stock.
       case 'OrderUsed':
       case 'SeckillAbandoned':
@@ -68,12 +91,7 @@ export class GateDerivation {
       case 'UserEnabled':
       case 'OrderExpiryNoticed':
       case 'OrderExpired':
-      case 'ReservationPlaced':
       case 'ReservationFiring':
-      case 'ReservationSucceeded':
-      case 'ReservationFailed':
-      case 'ReservationCancelled':
-      case 'ReservationExpired':
       case 'NotificationRead':
       case 'NotificationsReadUpTo':
         return;
@@ -101,7 +119,15 @@ export class GateDerivation {
       buyers.set(order.userId, [...(buyers.get(order.userId) ?? []), orderId]);
       sold += 1;
     }
-    return { coupon: toGateCoupon(coupon.state, coupon.revision), sold, buyers, idempotencyKeys };
+    const reservationPriorityMs =
+      (this.liveReservations.get(couponId)?.size ?? 0) > 0 ? this.reservationPriorityMs : 0;
+    return {
+      coupon: toGateCoupon(coupon.state, coupon.revision),
+      sold,
+      buyers,
+      idempotencyKeys,
+      reservationPriorityMs,
+    };
   }
 
   private wanted(couponId: string): boolean {

@@ -18,6 +18,11 @@ export interface GateRecoveryOptions {
   /** How long a recoverer's hold on a coupon lasts without it finishing (a crashed recoverer is replaced after). */
   readonly leaseMs: number;
   readonly pageSize: number;
+  /**
+   * How long after the window opens live buyers of a coupon with live reservations wait (COUPONKILL_RESERVATION_
+   * PRIORITY_MS): a rebuilt coupon gets it back while the log holds a pending or firing reservation of it.
+   */
+  readonly reservationPriorityMs?: number;
 }
 
 export const DEFAULT_RECOVERY_OPTIONS: Omit<GateRecoveryOptions, 'owner' | 'appendTimeoutMs'> = {
@@ -135,7 +140,10 @@ export class GateRecovery {
   private async pass(requested: Targets, progress?: RecoveryProgress): Promise<RecoveryReport> {
     const startedAt = this.clock.now().getTime();
     const targets: Targets = requested !== ALL && !(await this.gate.isInitialised()) ? ALL : requested;
-    const derivation = new GateDerivation(targets === ALL ? null : targets);
+    const derivation = new GateDerivation(
+      targets === ALL ? null : targets,
+      this.options.reservationPriorityMs ?? 0,
+    );
     const head = await this.store.headPosition();
     const scanned = await this.read(derivation, 0n, head, progress);
 

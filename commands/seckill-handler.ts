@@ -11,8 +11,16 @@ import type { IdGenerator } from './id-generator-port';
 import type { ReservationSettlement } from './reservation-settlement';
 import { SeckillInProgressError, SeckillRefusedError } from './seckill-errors';
 import { orderEventsOf } from './stored-events';
-import type { ReserveOutcome, ReserveRequest, StockGate } from './stock-gate-port';
+import type {
+  OrderedPurchase,
+  PurchaseOutcome,
+  ReserveOutcome,
+  ReserveRequest,
+  SeckillRefusal,
+  StockGate,
+} from './stock-gate-port';
 import { couponStreamId, type CouponType } from '../domain/coupon/coupon-events';
+import type { OrderTerms } from '../domain/order/order-decider';
 
 /** What a reservation comes to once the coupon's gate state could be trusted. */
 type SettledOutcome = Extract<ReserveOutcome, { kind: 'reserved' | 'replayed' | 'refused' }>;
@@ -49,6 +57,24 @@ export interface SeckillResult {
   /** True when this answers a retry with the order an earlier request placed. */
   readonly replayed: boolean;
 }
+
+/** What became of one reserved buyer's purchase (`buyInOrder`). */
+export type ReservedPurchaseOutcome =
+  /** The order is stored (now, or by an earlier attempt with the same idempotency key: `replayed`). */
+  | {
+      readonly kind: 'placed';
+      readonly orderId: string;
+      readonly position: string;
+      readonly replayed: boolean;
+    }
+  | { readonly kind: 'refused'; readonly code: SeckillRefusal; readonly message: string }
+  /**
+   * An earlier attempt with this idempotency key holds a unit under `orderId` whose order is not stored (yet): its
+   * append may still land, or its process died. Settle it (ReservationSettlement) before buying again.
+   */
+  | { readonly kind: 'in_progress'; readonly orderId: string }
+  /** Nothing is known to be stored (the append failed, the store refused it): try again later. */
+  | { readonly kind: 'failed'; readonly error: unknown };
 
 /**
  * The hot path of both the seckill and the regular claim: one gate round trip (type, activity, window, limit, stock,
@@ -90,8 +116,83 @@ export class SeckillHandler {
 
     const { couponId, userId, idempotencyKey } = request;
     // The coupon's type, minimum spend and validity came back with the reservation: no read of the coupon here.
+    const position = await this.place(couponId, userId, orderId, idempotencyKey, outcome.terms, now, context);
+    return { orderId, couponId, userId, status: 'PLACED', position, replayed: false };
+  }
+
+  /**
+   * Reserved buyers' purchases (the reservation firer's): the gate decides them one after another in the order given,
+   * in one round trip and with the same rules as a live buyer's (window, per-user limit, stock, account age), inside
+   * the coupon's reservation priority; each order id and idempotency key is the caller's, fixed before, so a purchase
+   * tried again after a crash meets the gate's idempotency instead of buying twice. Then every reserved order is
+   * appended (together: one group commit) as `handle` appends one. Throws, having bought nothing, when the event store
+   * would not take an append now or the coupon's gate is being recovered.
+   */
+  async buyInOrder(
+    couponId: string,
+    purchases: readonly OrderedPurchase[],
+    context: CommandContext,
+  ): Promise<ReservedPurchaseOutcome[]> {
+    this.store.admitAppend();
+    const now = this.clock.now();
+    const decided = await this.reserveInOrderLoadingCoupon(couponId, now.getTime(), purchases);
+    return Promise.all(
+      purchases.map(async (purchase, i): Promise<ReservedPurchaseOutcome> => {
+        const outcome = decided[i];
+        if (!outcome)
+          return { kind: 'failed', error: new Error('the gate answered fewer purchases than asked') };
+        switch (outcome.kind) {
+          case 'refused':
+            return {
+              kind: 'refused',
+              code: outcome.reason,
+              message: new SeckillRefusedError(outcome.reason, []).message,
+            };
+          case 'replayed': {
+            const events = await this.store.readStream(orderStreamId(outcome.orderId));
+            const placed = events.find((e) => e.type === 'OrderPlaced');
+            return placed
+              ? {
+                  kind: 'placed',
+                  orderId: outcome.orderId,
+                  position: placed.position.toString(),
+                  replayed: true,
+                }
+              : { kind: 'in_progress', orderId: outcome.orderId };
+          }
+          case 'reserved':
+            try {
+              const { userId, orderId, idempotencyKey } = purchase;
+              const position = await this.place(
+                couponId,
+                userId,
+                orderId,
+                idempotencyKey,
+                outcome.terms,
+                now,
+                context,
+              );
+              return { kind: 'placed', orderId, position, replayed: false };
+            } catch (error) {
+              return { kind: 'failed', error };
+            }
+        }
+      }),
+    );
+  }
+
+  /** Appends the OrderPlaced of a reservation the gate made; on failure, settles it and throws. */
+  private async place(
+    couponId: string,
+    userId: string,
+    orderId: string,
+    idempotencyKey: string | null,
+    terms: OrderTerms,
+    now: Date,
+    context: CommandContext,
+  ): Promise<string> {
     const events = orderDecider.decide(
-      { type: 'PlaceOrder', data: { orderId, couponId, userId, idempotencyKey, now, terms: outcome.terms } },
+      { type: 'PlaceOrder', data: { orderId, couponId, userId, idempotencyKey, now, terms } },
       orderDecider.initialState,
     );
     try {
@@ -101,7 +202,7 @@ export class SeckillHandler {
         'no_stream',
         { deadlineMs: now.getTime() + this.options.appendTimeoutMs },
       );
-      return { orderId, couponId, userId, status: 'PLACED', position: position.toString(), replayed: false };
+      return position.toString();
     } catch (error) {
       const reservation = { couponId, orderId, userId, reservedAtMs: now.getTime() };
       if (refusedUnsent(error)) {
@@ -113,6 +214,33 @@ export class SeckillHandler {
         ? error
         : new DependencyUnavailableError('event store', error);
     }
+  }
+
+  /** `reserveLoadingCoupon` for an ordered batch of reserved buyers. */
+  private async reserveInOrderLoadingCoupon(
+    couponId: string,
+    nowMs: number,
+    purchases: readonly OrderedPurchase[],
+  ): Promise<readonly PurchaseOutcome[]> {
+    const first = await this.gate.reserveInOrder(couponId, nowMs, purchases);
+    switch (first.kind) {
+      case 'decided':
+        return first.outcomes;
+      case 'rebuilding':
+        if (first.leaseExpiresAtMs < this.clock.now().getTime()) void this.recoverWithin(couponId, 0);
+        throw new GateRecoveringError(couponId);
+      case 'unknown_coupon':
+        if ((await this.store.readStream(couponStreamId(couponId))).length === 0)
+          throw new DomainError('COUPON_NOT_FOUND', `coupon ${couponId} does not exist`);
+        break;
+      case 'damaged':
+        break;
+    }
+    if (!(await this.recoverWithin(couponId, this.options.recoveryWaitMs)))
+      throw new GateRecoveringError(couponId);
+    const retried = await this.gate.reserveInOrder(couponId, nowMs, purchases);
+    if (retried.kind === 'decided') return retried.outcomes;
+    throw new GateRecoveringError(couponId);
   }
 
   /**

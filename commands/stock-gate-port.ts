@@ -49,6 +49,23 @@ export interface ReserveRequest {
   readonly registeredAtMs: number | null;
 }
 
+/** A reserved buyer's purchase, fired by RESERVE_MANY in the order given (commands/reservation-firing.ts). */
+export interface OrderedPurchase {
+  readonly userId: string;
+  readonly orderId: string;
+  /** Derived from the reservation: a re-fire after a crash meets the gate's idempotency instead of buying twice. */
+  readonly idempotencyKey: string;
+  readonly registeredAtMs: number | null;
+}
+
+/** What the gate decided for one purchase of an ordered batch. */
+export type PurchaseOutcome = Extract<ReserveOutcome, { kind: 'reserved' | 'replayed' | 'refused' }>;
+
+/** The batch's outcomes in its order, or, for all of them, the coupon's state that kept the gate from deciding. */
+export type OrderedReserveOutcome =
+  | { readonly kind: 'decided'; readonly outcomes: readonly PurchaseOutcome[] }
+  | Extract<ReserveOutcome, { kind: 'unknown_coupon' | 'damaged' | 'rebuilding' }>;
+
 /** What the gate needs to know of a coupon; applied only when `revision` is newer than what it holds. */
 export interface GateCoupon {
   readonly couponId: string;
@@ -109,6 +126,11 @@ export const idempotencyField = (userId: string, key: string): string => `${user
 /** The full state of one coupon's gate, as derived from the event store. */
 export interface GateSnapshot {
   readonly coupon: GateCoupon;
+  /**
+   * How long after the window opens live buyers wait while reserved buyers fire (ms; 0 for none): the configured
+   * priority while the log holds a live (pending or firing) reservation of the coupon, else 0.
+   */
+  readonly reservationPriorityMs: number;
   readonly sold: number;
   readonly buyers: ReadonlyMap<string, readonly string[]>;
   readonly idempotencyKeys: ReadonlyMap<string, string>;
@@ -140,6 +162,21 @@ export type GateWrite<Done extends string> = Done | 'damaged';
  */
 export interface StockGate {
   reserve(request: ReserveRequest): Promise<ReserveOutcome>;
+  /**
+   * Reserved buyers' purchases, decided one after another in the order given, in one atomic step, each exactly as
+   * `reserve` decides a live buyer's (window, per-user limit, stock, account age, idempotency) but allowed during the
+   * coupon's reservation priority.
+   */
+  reserveInOrder(
+    couponId: string,
+    nowMs: number,
+    purchases: readonly OrderedPurchase[],
+  ): Promise<OrderedReserveOutcome>;
+  /**
+   * Live buyers of the coupon wait `priorityMs` after its window opens (answered SALE_NOT_STARTED) while reserved
+   * buyers fire; 0 ends that at once. Never creates a coupon (`damaged` when its keys are not all there).
+   */
+  setReservationPriority(couponId: string, priorityMs: number): Promise<GateWrite<'set'>>;
   /** Returns a pending reservation's unit; `not_pending` when it was already confirmed or released. */
   release(couponId: string, orderId: string): Promise<GateWrite<'released' | 'not_pending'>>;
   /** Marks pending reservations as kept. */

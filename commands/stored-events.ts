@@ -3,10 +3,12 @@ import {
   decodeEvent,
   isCouponEvent,
   isOrderEvent,
+  isReservationEvent,
   isUserEvent,
   type AnyDomainEvent,
 } from '../domain/domain-events';
 import type { OrderEvent } from '../domain/order/order-events';
+import type { ReservationEvent } from '../domain/reservation/reservation-events';
 import { UndecodableEventError } from '../domain/shared/upcaster';
 import type { UserEvent } from '../domain/user/user-events';
 import type { RecordedEvent } from './event-store-port';
@@ -41,3 +43,4 @@ const streamEvents =
 export const couponEventsOf = streamEvents<CouponEvent>('coupon', isCouponEvent);
 export const orderEventsOf = streamEvents<OrderEvent>('order', isOrderEvent);
 export const userEventsOf = streamEvents<UserEvent>('user', isUserEvent);
+export const reservationEventsOf = streamEvents<ReservationEvent>('reservation', isReservationEvent);

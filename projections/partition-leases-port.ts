@@ -1,10 +1,11 @@
 import type { ProjectionName } from './projection';
 
 /**
- * A group of members sharing leases: a projection's replicas, or the order-expiry processes (one partition: the lease
- * holder is the one that sweeps; see projections/order-expiry.ts).
+ * A group of members sharing leases: a projection's replicas, the order-expiry processes (one partition: the lease
+ * holder is the one that sweeps; see projections/order-expiry.ts), or the reservation firers (a partition per coupon
+ * being fired).
  */
-export type LeaseGroup = ProjectionName | 'order-expiry';
+export type LeaseGroup = ProjectionName | 'order-expiry' | 'reservation-firer';
 
 /** One partition's lease as the lease store holds it. */
 export interface PartitionLease {

@@ -2,7 +2,7 @@ import type { DecodedEvent } from '../commands/stored-events';
 import { shardOfKey } from '../domain/shared/shard-key';
 import type { SqlExecutor } from './sql-executor-port';
 
-export const PROJECTION_NAMES = ['orders', 'coupons', 'stats', 'notifications'] as const;
+export const PROJECTION_NAMES = ['orders', 'coupons', 'stats', 'reservations', 'notifications'] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
 
 /**

@@ -16,6 +16,7 @@ import type { NotificationFeed } from '../projections/notifications/notification
 import type { NotificationsQueries } from '../projections/notifications/notifications-queries';
 import type { OrdersQueries } from '../projections/orders/orders-queries';
 import type { ProjectionLag } from '../projections/projection-lag';
+import type { ReservationsQueries } from '../projections/reservations/reservations-queries';
 import type { StatsQueries } from '../projections/stats/stats-queries';
 import { readApiDocument } from './contract/openapi';
 import { toReadApiError } from './error-mapping';
@@ -23,6 +24,7 @@ import { couponRoutes } from './routes/coupon-routes';
 import { notificationRoutes } from './routes/notification-routes';
 import type { StreamSettings } from './routes/notification-stream';
 import { orderRoutes } from './routes/order-routes';
+import { reservationRoutes } from './routes/reservation-routes';
 import { statsRoutes } from './routes/stats-routes';
 
 export interface ReadApiDependencies {
@@ -34,6 +36,7 @@ export interface ReadApiDependencies {
   readonly notificationFeed: NotificationFeed;
   readonly streamTickets: StreamTickets;
   readonly stream: StreamSettings;
+  readonly reservations: ReservationsQueries;
   readonly lag: ProjectionLag;
   readonly tokens: JwtTokens;
   readonly registry: Registry;
@@ -77,6 +80,7 @@ export const createReadApi = (deps: ReadApiDependencies): Express => {
       user,
       deps.buyerLimit,
     ),
+    reservationRoutes(deps.reservations, user),
   );
   app.use(notFound);
   app.use(errorHandler(deps.logger, toReadApiError));

@@ -200,7 +200,7 @@ provision_projections() {
 # The default names' partitioned topics and groups (idempotent: a rerun creates nothing and moves no offset).
 provision_defaults() {
   provision_projections "$DEFAULT_TOPIC" "$DEFAULT_GROUP_PREFIX" "${COUPONKILL_PROJECTION_PARTITIONS:-16}" orders coupons \
-    stats notifications >"$STATE/logs/provision-projections.out"
+    stats reservations notifications >"$STATE/logs/provision-projections.out"
 }
 
 # Our name server (or proxy) as it is now: `server_check` by name.

@@ -45,6 +45,8 @@ interface Truth {
       expiredAt: string | null;
     }
   >;
+  /** In the order they were placed. */
+  reservations: Map<string, { userId: string; couponId: string; status: string }>;
 }
 
 type Counts = {
@@ -96,7 +98,7 @@ describe.each(buses)(
 
     const truth = async (): Promise<Truth> => {
       const store = app.container.get(TOKENS.EventStore);
-      const result: Truth = { coupons: new Map(), orders: new Map() };
+      const result: Truth = { coupons: new Map(), orders: new Map(), reservations: new Map() };
       for (let after = 0n; ;) {
         const page = await store.readAll(after, 5000);
         for (const e of page) {
@@ -146,6 +148,14 @@ describe.each(buses)(
               status: 'EXPIRED',
               expiredAt: String(d.expiredAt),
             });
+          if (e.type === 'ReservationPlaced')
+            result.reservations.set(String(d.reservationId), {
+              userId: String(d.userId),
+              couponId: String(d.couponId),
+              status: 'PENDING',
+            });
+          if (e.type === 'ReservationCancelled')
+            result.reservations.get(String(d.reservationId))!.status = 'CANCELLED';
         }
         if (page.length < 5000) break;
         after = page[page.length - 1]!.position;
@@ -231,6 +241,36 @@ describe.each(buses)(
       expect((expiredByAdmin.body.items as { orderId: string }[]).map((o) => o.orderId)).toEqual(
         everyOrder.filter((id) => t.orders.get(id)!.status === 'EXPIRED'),
       );
+      for (const [reservationId, r] of t.reservations) {
+        const view = await request(readUrl, 'GET', `/api/v1/reservations/${reservationId}`, {
+          token: tokenFor(r.userId),
+        });
+        expect(view.body).toMatchObject({
+          reservationId,
+          userId: r.userId,
+          couponId: r.couponId,
+          status: r.status,
+        });
+      }
+      for (const userId of users.slice(0, 40)) {
+        const mine = [...t.reservations]
+          .filter(([, r]) => r.userId === userId)
+          .map(([id]) => id)
+          .reverse();
+        const seen: string[] = [];
+        for (let cursor: string | null = null; ;) {
+          const page = await request(
+            readUrl,
+            'GET',
+            `/api/v1/reservations?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+            { token: tokenFor(userId) },
+          );
+          seen.push(...(page.body.items as { reservationId: string }[]).map((r) => r.reservationId));
+          cursor = page.body.nextCursor as string | null;
+          if (!cursor) break;
+        }
+        expect(seen).toEqual(mine);
+      }
       for (const userId of users.slice(0, 60)) {
         const mine = [...t.orders]
           .filter(([, o]) => o.userId === userId)
@@ -458,6 +498,35 @@ describe.each(buses)(
           await new Promise((r) => setTimeout(r, 100));
         }
       await request(writeUrl, 'POST', `/api/v1/coupons/${coupons[2]}/close`, { token: admin });
+      // Reservations of a coupon whose window is far ahead: placed, cancelled, placed again.
+      const ahead = await request(writeUrl, 'POST', '/api/v1/coupons', {
+        token: admin,
+        body: {
+          name: 'ahead',
+          faceValueCents: 100,
+          totalStock: 50,
+          perUserLimit: 1,
+          saleStartsAt: '2098-01-01T00:00:00Z',
+          saleEndsAt: '2099-01-01T00:00:00Z',
+        },
+      });
+      const reserved = await pool(users.slice(0, 150), 32, (userId) =>
+        request(writeUrl, 'POST', '/api/v1/reservations', {
+          token: tokenFor(userId),
+          body: { couponId: ahead.body.couponId },
+        }),
+      );
+      await pool(reserved.slice(0, 30), 16, (r) =>
+        request(writeUrl, 'DELETE', `/api/v1/reservations/${String(r.body.reservationId)}`, {
+          token: tokenFor(String(r.body.userId)),
+        }),
+      );
+      await pool(users.slice(0, 15), 16, (userId) =>
+        request(writeUrl, 'POST', '/api/v1/reservations', {
+          token: tokenFor(userId),
+          body: { couponId: ahead.body.couponId },
+        }),
+      );
       await waitForZeroLag(readUrl);
       // A whole sale and its settling, on two cores shared with the other suite CI runs beside this one.
     }, 300_000);

@@ -171,6 +171,7 @@ const contract = (factory: GateAdapterFactory): void => {
     sold: Object.values(buyers).reduce((n, orders) => n + orders.length, 0),
     buyers: new Map(Object.entries(buyers)),
     idempotencyKeys: new Map(Object.entries(idempotencyKeys)),
+    reservationPriorityMs: 0,
   });
   const buyersOf = async (c: GateCoupon) =>
     Object.fromEntries(

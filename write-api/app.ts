@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { CouponHandlers } from '../commands/coupon-handlers';
 import type { NotificationHandlers } from '../commands/notification-handlers';
 import type { OrderHandlers } from '../commands/order-handlers';
+import type { ReservationHandlers } from '../commands/reservation-handlers';
 import type { SeckillHandler } from '../commands/seckill-handler';
 import type { UserHandlers } from '../commands/user-handlers';
 import type { JwtTokens } from '../infra/auth/jwt-tokens';
@@ -22,6 +23,7 @@ import { claimRoutes } from './routes/claim-routes';
 import { couponRoutes } from './routes/coupon-routes';
 import { notificationRoutes } from './routes/notification-routes';
 import { orderRoutes } from './routes/order-routes';
+import { reservationRoutes } from './routes/reservation-routes';
 import { seckillRoutes } from './routes/seckill-routes';
 import { userRoutes, type UserAdmission } from './routes/user-routes';
 import type { SeckillAdmission } from './seckill-admission';
@@ -32,6 +34,7 @@ export interface WriteApiDependencies {
   readonly coupons: CouponHandlers;
   readonly orders: OrderHandlers;
   readonly seckill: SeckillHandler;
+  readonly reservations: ReservationHandlers;
   /** Admission control of the seckill route, for both its entry points (write-api/seckill-admission.ts). */
   readonly seckillAdmission: SeckillAdmission;
   readonly users: UserHandlers;
@@ -61,6 +64,7 @@ export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAns
   app.use('/api/v1/seckill', seckillRoutes(answer, deps.tokens));
   app.use('/api/v1/orders', orderRoutes(deps.orders, deps.tokens));
   app.use('/api/v1/notifications', notificationRoutes(deps.notifications, deps.tokens));
+  app.use('/api/v1/reservations', reservationRoutes(deps.reservations, deps.tokens));
   app.use(notFound);
   app.use(errorHandler(deps.logger, toWriteApiError));
   return app;

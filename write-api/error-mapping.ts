@@ -32,6 +32,12 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   OWN_ACCOUNT: 403,
   USER_ALREADY_DISABLED: 409,
   USER_ALREADY_ENABLED: 409,
+  COUPON_INACTIVE: 409,
+  RESERVATION_NOT_FOUND: 404,
+  NOT_RESERVATION_OWNER: 404,
+  RESERVATION_EXISTS: 409,
+  RESERVATION_ALREADY_CANCELLED: 409,
+  RESERVATION_NOT_PENDING: 409,
 };
 
 /** The write API's answers to what its handlers throw; `null` means "unexpected: log it and answer 500". */
@@ -40,6 +46,12 @@ export const toWriteApiError = withCommonErrors((error) => {
     // Another buyer's order answers exactly as a missing one, as the read API does: order ids cannot be probed.
     if (error.code === 'NOT_ORDER_OWNER')
       return new ApiError(404, 'ORDER_NOT_FOUND', `order ${String(error.details?.orderId)} does not exist`);
+    if (error.code === 'NOT_RESERVATION_OWNER')
+      return new ApiError(
+        404,
+        'RESERVATION_NOT_FOUND',
+        `reservation ${String(error.details?.reservationId)} does not exist`,
+      );
     return new ApiError(DOMAIN_STATUS[error.code], error.code, error.message, error.details);
   }
   if (error instanceof SeckillRefusedError)

@@ -32,6 +32,9 @@ import { Projector } from '../../projections/projector';
 import { Relay } from '../../projections/relay';
 import { Replay } from '../../projections/replay';
 import { StatsQueries } from '../../projections/stats/stats-queries';
+import { ReservationFirer } from '../../projections/reservations/reservation-firer';
+import { ReservationQueue, ReservationsQueries } from '../../projections/reservations/reservations-queries';
+import { ReservationFiring } from '../../commands/reservation-firing';
 import { TOKENS } from '../tokens';
 import { singletons } from './singletons';
 
@@ -220,6 +223,40 @@ export const bindReadSide = (container: Container): void => {
   single(StreamTickets, (get) => {
     const { jwt, notifications } = get(TOKENS.Config);
     return new StreamTickets(jwt, notifications.stream.ticketTtlSeconds);
+  });
+  single(ReservationsQueries, (get) => new ReservationsQueries(get(LiveReadModels)));
+  single(ReservationQueue, (get) => new ReservationQueue(get(TOKENS.ReadShards), get(LiveGenerations)));
+  single(ReservationFirer, (get) => {
+    const { reservations, projector } = get(TOKENS.Config);
+    const fired = new Counter({
+      name: 'reservations_fired_total',
+      help: 'Reservations the firer looked at, by what became of them (succeeded, failed, expired, already_ended, later)',
+      labelNames: ['outcome'],
+      registers: [get(TOKENS.Metrics)],
+    });
+    return new ReservationFirer(
+      get(ReservationQueue),
+      get(ReservationFiring),
+      get(TOKENS.EventStore),
+      get(TOKENS.StockGate),
+      get(TOKENS.PartitionLeases),
+      get(TOKENS.Clock),
+      get(TOKENS.Logger),
+      {
+        member: `${projector.consumerName}-firer-${randomBytes(4).toString('hex')}`,
+        partitions: reservations.partitions,
+        leaseMs: reservations.leaseMs,
+        heartbeatMs: Math.max(100, Math.floor(reservations.leaseMs / 6)),
+        pollMs: reservations.pollMs,
+        retryMs: 500,
+        batchSize: reservations.batchSize,
+        priorityMs: reservations.priorityMs,
+        sealMarginMs: reservations.sealMarginMs,
+      },
+      (counts) => {
+        for (const [outcome, count] of Object.entries(counts)) if (count > 0) fired.inc({ outcome }, count);
+      },
+    );
   });
   single(
     ProjectionLag,

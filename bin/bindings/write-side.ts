@@ -6,6 +6,8 @@ import { DEFAULT_RECOVERY_OPTIONS, GateRecovery } from '../../commands/gate-reco
 import { GateSync } from '../../commands/gate-sync';
 import { NotificationHandlers } from '../../commands/notification-handlers';
 import { OrderHandlers } from '../../commands/order-handlers';
+import { ReservationFiring } from '../../commands/reservation-firing';
+import { ReservationHandlers } from '../../commands/reservation-handlers';
 import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { ReservationSettlement } from '../../commands/reservation-settlement';
 import { SeckillHandler } from '../../commands/seckill-handler';
@@ -170,6 +172,7 @@ export const bindWriteSide = (container: Container): void => {
         ...DEFAULT_RECOVERY_OPTIONS,
         owner: `${hostname()}/${String(process.pid)}/${get(TOKENS.Ids).newId()}`,
         appendTimeoutMs: get(TOKENS.Config).seckill.appendTimeoutMs,
+        reservationPriorityMs: get(TOKENS.Config).reservations.priorityMs,
       },
       (report) => {
         passes.inc();
@@ -218,6 +221,30 @@ export const bindWriteSide = (container: Container): void => {
         get(TOKENS.Clock),
         get(TOKENS.Ids),
         { appendTimeoutMs: get(TOKENS.Config).seckill.appendTimeoutMs, recoveryWaitMs: 1500 },
+      ),
+  );
+  single(
+    ReservationHandlers,
+    (get) =>
+      new ReservationHandlers(
+        get(TOKENS.EventStore),
+        get(TOKENS.StockGate),
+        get(TOKENS.Clock),
+        get(TOKENS.Ids),
+        get(TOKENS.Logger),
+        { priorityMs: get(TOKENS.Config).reservations.priorityMs, maxPerBuyerAndCoupon: 100 },
+      ),
+  );
+  single(
+    ReservationFiring,
+    (get) =>
+      new ReservationFiring(
+        get(TOKENS.EventStore),
+        get(SeckillHandler),
+        get(ReservationSettlement),
+        get(TOKENS.Clock),
+        get(TOKENS.Ids),
+        get(TOKENS.Logger),
       ),
   );
 };

@@ -4,6 +4,7 @@ import { CouponHandlers } from '../../commands/coupon-handlers';
 import { GateRecovery } from '../../commands/gate-recovery';
 import { NotificationHandlers } from '../../commands/notification-handlers';
 import { OrderHandlers } from '../../commands/order-handlers';
+import { ReservationHandlers } from '../../commands/reservation-handlers';
 import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { SeckillHandler } from '../../commands/seckill-handler';
 import { UserHandlers } from '../../commands/user-handlers';
@@ -36,6 +37,7 @@ export const serveWriteApi = async (
     coupons: container.get(CouponHandlers),
     orders: container.get(OrderHandlers),
     seckill: container.get(SeckillHandler),
+    reservations: container.get(ReservationHandlers),
     seckillAdmission: seckillAdmission(config.admission.seckill, container.get(TOKENS.Metrics)),
     users: container.get(UserHandlers),
     notifications: container.get(NotificationHandlers),

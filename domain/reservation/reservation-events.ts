@@ -8,18 +8,32 @@ export interface ReservationRef {
   userId: string;
 }
 
-/** A buyer asked, before the sale window opened, to buy one unit of a `SECKILL` coupon the moment it opens. */
-export type ReservationPlaced = DomainEvent<'ReservationPlaced', ReservationRef & { reservedAt: string }>;
-/** The firer took the reservation and will buy for it as order `orderId` (fixed here, so a retry buys the same order). */
+/**
+ * A buyer asked, before the sale window opened, to buy one unit of a `SECKILL` coupon the moment it opens.
+ * `accountRegisteredAt` is when the buyer's account was registered, as the signed token said at the time (null when
+ * it did not): the firer buys with it, so the coupon's account-age rule holds for reserved buyers as for live ones.
+ */
+export type ReservationPlaced = DomainEvent<
+  'ReservationPlaced',
+  ReservationRef & { reservedAt: string; accountRegisteredAt: string | null }
+>;
+/**
+ * The firer took the reservation and will buy for it as order `orderId` (fixed here, so a retry buys the same order).
+ * `attempt` is 1 the first time; a reservation is fired again (attempt + 1, a new order id) only once the order of
+ * the previous attempt was fenced as abandoned (`SeckillAbandoned`), i.e. can never be placed.
+ */
 export type ReservationFiring = DomainEvent<
   'ReservationFiring',
-  ReservationRef & { orderId: string; firingAt: string }
+  ReservationRef & { orderId: string; attempt: number; firingAt: string }
 >;
 export type ReservationSucceeded = DomainEvent<
   'ReservationSucceeded',
   ReservationRef & { orderId: string; succeededAt: string }
 >;
-/** The purchase was refused: `code` is the seckill's refusal (SOLD_OUT, LIMIT_EXCEEDED, COUPON_CLOSED…). */
+/**
+ * The purchase was refused: `code` is the seckill's refusal (SOLD_OUT, LIMIT_REACHED, SALE_ENDED, COUPON_CLOSED,
+ * ACCOUNT_TOO_NEW…), `message` says it in words.
+ */
 export type ReservationFailed = DomainEvent<
   'ReservationFailed',
   ReservationRef & { code: string; message: string; failedAt: string }
@@ -28,7 +42,10 @@ export type ReservationCancelled = DomainEvent<
   'ReservationCancelled',
   ReservationRef & { cancelledAt: string }
 >;
-/** It could not be fired: the sale window closed (or the coupon went away) before the firer reached it. */
+/**
+ * It could not be fired: the sale window ended before the firer reached it (`reason` SALE_ENDED), or the coupon was
+ * closed or deactivated when its window opened (COUPON_CLOSED, COUPON_INACTIVE).
+ */
 export type ReservationExpired = DomainEvent<
   'ReservationExpired',
   ReservationRef & { expiredAt: string; reason: string }

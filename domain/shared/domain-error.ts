@@ -39,7 +39,13 @@ export type DomainErrorCode =
   | 'ACCOUNT_PROTECTED'
   | 'OWN_ACCOUNT'
   | 'USER_ALREADY_DISABLED'
-  | 'USER_ALREADY_ENABLED';
+  | 'USER_ALREADY_ENABLED'
+  | 'COUPON_INACTIVE'
+  | 'RESERVATION_NOT_FOUND'
+  | 'RESERVATION_EXISTS'
+  | 'RESERVATION_ALREADY_CANCELLED'
+  | 'RESERVATION_NOT_PENDING'
+  | 'NOT_RESERVATION_OWNER';
 
 /**
  * A value broke a rule of the domain: VALIDATION_FAILED naming the field, with `details.issues` shaped as the HTTP

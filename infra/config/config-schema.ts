@@ -306,6 +306,33 @@ export const configSchema = z
       .max(5000)
       .default(500)
       .meta({ description: 'messages per projector batch' }),
+    COUPONKILL_RESERVATION_PRIORITY_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000).meta({
+      description:
+        'after the window of a coupon with reservations opens, live buyers wait this long (SALE_NOT_STARTED) while reserved buyers fire, or less when every reservation has ended; 0: no priority',
+    }),
+    COUPONKILL_RESERVATION_FIRER: z.enum(['on', 'off']).default('on').meta({
+      description:
+        'whether relay and all-in-one also run the reservation firer (the reservation-firer role always does)',
+    }),
+    COUPONKILL_RESERVATION_FIRER_POLL_MS: positiveInt.min(10).max(60_000).default(100).meta({
+      description: 'how often the reservation firer looks at its queue, in ms',
+    }),
+    COUPONKILL_RESERVATION_FIRER_BATCH: positiveInt.max(5000).default(500).meta({
+      description:
+        'reservations fired per gate call (one ordered Lua script; the orders then share group commits)',
+    }),
+    COUPONKILL_RESERVATION_FIRER_PARTITIONS: positiveInt.max(256).default(16).meta({
+      description:
+        'coupons are spread over this many partitions, each fired by one firer replica at a time (all firers must agree)',
+    }),
+    COUPONKILL_RESERVATION_FIRER_LEASE_MS: positiveInt.min(1000).max(300_000).default(6000).meta({
+      description:
+        'a firer replica that stops heartbeating loses its coupons after this, in ms (heartbeats every sixth of it)',
+    }),
+    COUPONKILL_RESERVATION_SEAL_MARGIN_MS: z.coerce.number().int().min(0).max(600_000).default(1000).meta({
+      description:
+        "the firer reads the log's head this long after a window opens to know every reservation is in its queue: the most the clocks of write-api and firer may disagree, in ms",
+    }),
     COUPONKILL_BUS: z
       .enum(['redis', 'rocketmq'])
       .default('redis')

@@ -5,13 +5,15 @@ import type { BreakerSettings } from '../resilience/dependency-breaker';
 import { configSchema, type RawConfig } from './config-schema';
 
 /** The process roles, each with its own default ops port. */
-export type ProcessRole = 'write-api' | 'read-api' | 'projector' | 'relay' | 'all-in-one';
+export type ProcessRole =
+  'write-api' | 'read-api' | 'projector' | 'relay' | 'reservation-firer' | 'all-in-one';
 
 export const DEFAULT_OPS_PORTS: Readonly<Record<ProcessRole, number>> = {
   'write-api': 9080,
   'read-api': 9081,
   projector: 9082,
   relay: 9083,
+  'reservation-firer': 9084,
   'all-in-one': 9080,
 };
 
@@ -179,6 +181,17 @@ export interface Config {
   };
   readonly relay: { readonly watermarkMs: number };
   readonly notifications: NotificationSettings;
+  /** Reservations before a sale and their firer (README, *Reservations*). */
+  readonly reservations: {
+    readonly priorityMs: number;
+    /** Whether relay and all-in-one run the firer too. */
+    readonly firerWithRelay: boolean;
+    readonly pollMs: number;
+    readonly batchSize: number;
+    readonly partitions: number;
+    readonly leaseMs: number;
+    readonly sealMarginMs: number;
+  };
   readonly bus: {
     readonly kind: 'redis' | 'rocketmq';
     readonly claimIdleMs: number;
@@ -354,6 +367,15 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
               concurrency: c.COUPONKILL_WEBHOOK_CONCURRENCY,
             }
           : null,
+    },
+    reservations: {
+      priorityMs: c.COUPONKILL_RESERVATION_PRIORITY_MS,
+      firerWithRelay: c.COUPONKILL_RESERVATION_FIRER === 'on',
+      pollMs: c.COUPONKILL_RESERVATION_FIRER_POLL_MS,
+      batchSize: c.COUPONKILL_RESERVATION_FIRER_BATCH,
+      partitions: c.COUPONKILL_RESERVATION_FIRER_PARTITIONS,
+      leaseMs: c.COUPONKILL_RESERVATION_FIRER_LEASE_MS,
+      sealMarginMs: c.COUPONKILL_RESERVATION_SEAL_MARGIN_MS,
     },
     bus: {
       kind: c.COUPONKILL_BUS,

@@ -94,6 +94,11 @@ export const ERROR_CODES = {
     status: 404,
     description: "no such order, or another buyer's (answered alike, so order ids cannot be probed)",
   },
+  RESERVATION_NOT_FOUND: {
+    status: 404,
+    description:
+      "no such reservation, or another buyer's (answered alike, so reservation ids cannot be probed)",
+  },
   NOT_FOUND: {
     status: 404,
     description: 'no route has this method and path (paths match exactly, case and trailing slash included)',
@@ -116,7 +121,7 @@ export const ERROR_CODES = {
   NOT_A_SECKILL_COUPON: {
     status: 409,
     description:
-      'the coupon is REGULAR: it is claimed (`POST /api/v1/coupons/{couponId}/claim`), not sold in a window',
+      'the coupon is REGULAR: it is claimed (`POST /api/v1/coupons/{couponId}/claim`), not sold in a window nor reserved ahead of one',
   },
   NOT_A_REGULAR_COUPON: {
     status: 409,
@@ -130,7 +135,7 @@ export const ERROR_CODES = {
   SALE_ALREADY_STARTED: {
     status: 409,
     description:
-      'the sale window has opened: it can no longer be changed; `details.saleStartsAt` is when it opened',
+      'the sale window has opened: it can no longer be changed nor reserved ahead of; `details.saleStartsAt` is when it opened',
     details: z.strictObject({ saleStartsAt: z.string() }),
     detailsAlways: true,
   },
@@ -164,6 +169,21 @@ export const ERROR_CODES = {
   USERNAME_TAKEN: { status: 409, description: 'the username is taken' },
   USER_ALREADY_DISABLED: { status: 409, description: 'the account is already disabled' },
   USER_ALREADY_ENABLED: { status: 409, description: 'the account is not disabled' },
+  RESERVATION_EXISTS: {
+    status: 409,
+    description:
+      'the buyer already holds a live (pending or firing) reservation of this coupon; `details.reservationId` is it',
+    details: z.strictObject({ reservationId: z.string() }),
+    detailsAlways: true,
+  },
+  RESERVATION_ALREADY_CANCELLED: { status: 409, description: 'the reservation is already cancelled' },
+  RESERVATION_NOT_PENDING: {
+    status: 409,
+    description:
+      'the reservation is no longer pending (firing, or ended): only a pending reservation can be cancelled; `details.status` is its state',
+    details: z.strictObject({ reservationId: z.string(), status: z.string() }),
+    detailsAlways: true,
+  },
   COUPON_ALREADY_EXISTS: {
     status: 409,
     description: 'the new coupon id is taken (an id collision: not expected to happen)',
@@ -363,7 +383,7 @@ export interface Answer {
 
 /** One route of an API, described from the schemas the route validates with. */
 export interface ApiOperation {
-  readonly method: 'get' | 'post';
+  readonly method: 'get' | 'post' | 'delete';
   /** The route's template as express routes it: `/api/v1/orders/:orderId/cancel`. */
   readonly route: string;
   readonly operationId: string;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IdGenerator } from '../../commands/id-generator-port';
 import { keyHash16 } from '../../domain/shared/shard-key';
 
@@ -17,6 +17,23 @@ export class UuidV7Ids implements IdGenerator {
 
   newId(): string {
     return format(uuidV7Bytes());
+  }
+
+  /**
+   * A UUID of version 8 (RFC 9562's custom layout) made of SHA-256 bits of (coupon, buyer, n), whose last 16 bits are
+   * the buyer's key hash, as an order id's are.
+   */
+  reservationId(couponId: string, userId: string, n: number): string {
+    const bytes = createHash('sha256')
+      .update(`reservation\n${couponId}\n${userId}\n${String(n)}`)
+      .digest()
+      .subarray(0, 16);
+    bytes[6] = 0x80 | ((bytes[6] ?? 0) & 0x0f);
+    bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+    const hash = keyHash16(userId);
+    bytes[14] = hash >>> 8;
+    bytes[15] = hash & 0xff;
+    return format(bytes);
   }
 }
 

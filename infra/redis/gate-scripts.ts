@@ -44,48 +44,99 @@ end
 `;
 
 /**
+ * One purchase attempt, shared by RESERVE (a live buyer or claimer) and RESERVE_MANY (reserved buyers, fired in
+ * order): same type, activity, window, validity, account-age, limit and stock checks. `sells` is the coupon type the
+ * caller sells (SECKILL or REGULAR). A live buyer (`priority` false) is also refused while the coupon's reservation
+ * priority lasts: meta `rsv` (ms, absent or 0 for none) after the window opens, the time reserved buyers are served
+ * first. Returns {outcome, detail?}; RESERVED comes with the coupon's type, minimum spend, validity days and fixed
+ * validity end ('' for none).
+ */
+const RESERVE_ONE = `
+local function reserve_one(user, order, now, key, registered, sells, priority)
+  local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'minage', 'rsv', 'type',
+    'inactive', 'minspend', 'vdays', 'vuntil')
+  local status = meta[1]
+  local idem = user .. '\\n' .. key
+  if key ~= '' then
+    local existing = redis.call('HGET', KEYS[3], idem)
+    if existing then return {'REPLAYED', existing} end
+  end
+  local ctype = meta[9] or 'SECKILL'
+  if ctype ~= sells then return {'NOT_A_' .. sells .. '_COUPON'} end
+  if status == 'closed' then return {'COUPON_CLOSED'} end
+  if meta[10] == '1' then return {'COUPON_INACTIVE'} end
+  if now < tonumber(meta[2]) then return {'SALE_NOT_STARTED'} end
+  if now >= tonumber(meta[3]) then return {'SALE_ENDED'} end
+  if not priority and now < tonumber(meta[2]) + tonumber(meta[8] or '0') then return {'SALE_NOT_STARTED'} end
+  local vuntil = meta[13] or ''
+  if vuntil ~= '' and now >= tonumber(vuntil) then return {'COUPON_EXPIRED'} end
+  local min_age = tonumber(meta[7] or '0')
+  if min_age > 0 then
+    if not registered or now - registered < min_age * 1000 then return {'ACCOUNT_TOO_NEW'} end
+  end
+  local owned = redis.call('HGET', KEYS[2], user)
+  if owned_count(owned) >= tonumber(meta[4]) then return {'LIMIT_REACHED', owned} end
+  if tonumber(meta[6]) >= tonumber(meta[5]) then return {'SOLD_OUT'} end
+  redis.call('HINCRBY', KEYS[1], 'sold', 1)
+  if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redis.call('HSET', KEYS[2], user, order) end
+  if key ~= '' then redis.call('HSET', KEYS[3], idem, order) end
+  redis.call('ZADD', KEYS[4], now, order)
+  redis.call('HSET', KEYS[5], order, user .. '\\n' .. key)
+  return {'RESERVED', ctype, meta[11] or '0', meta[12] or '', vuntil}
+end
+local function gate_refusal()
+  local meta = redis.call('HMGET', KEYS[1], 'status', 'rb_until')
+  if meta[1] == 'rebuilding' then return {'REBUILDING', meta[2] or '0'} end
+  local keys = present()
+  if keys == 0 then return {'UNKNOWN_COUPON'} end
+  if keys < 5 or not meta[1] then return {'DAMAGED'} end
+  return nil
+end
+`;
+
+/**
  * ARGV: user, order, now (ms), idempotency key ('' for none), the buyer's registration time (ms; '' when unknown,
  * which a coupon with a minimum account age refuses), the coupon type the caller sells (SECKILL or REGULAR). Returns
  * {outcome, detail?}; RESERVED comes with the coupon's type, minimum spend, validity days and fixed validity end ('' for
  * none), which the order carries, so the hot path never reads the coupon elsewhere. A coupon being recovered answers
  * REBUILDING with its lease's end; one with no key at all UNKNOWN_COUPON; one with some keys gone DAMAGED.
  */
-export const RESERVE = `${PRELUDE}
-local meta = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'limit', 'total', 'sold', 'rb_until', 'minage',
-  'type', 'inactive', 'minspend', 'vdays', 'vuntil')
-local status = meta[1]
-if status == 'rebuilding' then return {'REBUILDING', meta[7] or '0'} end
-local keys = present()
-if keys == 0 then return {'UNKNOWN_COUPON'} end
-if keys < 5 or not status then return {'DAMAGED'} end
-local user, order, now, key = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local idem = user .. '\\n' .. key
-if key ~= '' then
-  local existing = redis.call('HGET', KEYS[3], idem)
-  if existing then return {'REPLAYED', existing} end
+export const RESERVE = `${PRELUDE}${RESERVE_ONE}
+local refusal = gate_refusal()
+if refusal then return refusal end
+return reserve_one(ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6], false)
+`;
+
+/**
+ * Reserved buyers' purchases of a SECKILL coupon, in the order given, each exactly as RESERVE would decide it but
+ * inside the reservation priority. ARGV: now (ms), then per purchase: user, order, idempotency key, registration time
+ * (ms or ''). Returns five fields per purchase, RESERVE's reply padded with '', or one
+ * {REBUILDING|UNKNOWN_COUPON|DAMAGED, …} for them all.
+ */
+export const RESERVE_MANY = `${PRELUDE}${RESERVE_ONE}
+local refusal = gate_refusal()
+if refusal then return refusal end
+local now = tonumber(ARGV[1])
+local replies = {}
+for i = 2, #ARGV, 4 do
+  local reply = reserve_one(ARGV[i], ARGV[i + 1], now, ARGV[i + 2], tonumber(ARGV[i + 3]), 'SECKILL', true)
+  for f = 1, 5 do replies[#replies + 1] = reply[f] or '' end
 end
-local ctype = meta[9] or 'SECKILL'
-if ctype ~= ARGV[6] then return {'NOT_A_' .. ARGV[6] .. '_COUPON'} end
-if status == 'closed' then return {'COUPON_CLOSED'} end
-if meta[10] == '1' then return {'COUPON_INACTIVE'} end
-if now < tonumber(meta[2]) then return {'SALE_NOT_STARTED'} end
-if now >= tonumber(meta[3]) then return {'SALE_ENDED'} end
-local vuntil = meta[13] or ''
-if vuntil ~= '' and now >= tonumber(vuntil) then return {'COUPON_EXPIRED'} end
-local min_age = tonumber(meta[8] or '0')
-if min_age > 0 then
-  local registered = tonumber(ARGV[5])
-  if not registered or now - registered < min_age * 1000 then return {'ACCOUNT_TOO_NEW'} end
+return replies
+`;
+
+/**
+ * ARGV: priority (ms; 0 ends it). Sets how long after the window opens live buyers wait while reserved buyers are
+ * served. Returns 1, or -1 when the coupon is damaged or unknown (never recreates a key; its recovery derives it).
+ */
+export const SET_RESERVATION_PRIORITY = `${PRELUDE}
+if present() < 5 then return -1 end
+if redis.call('HGET', KEYS[1], 'status') == 'rebuilding' then
+  redis.call('HSET', KEYS[1], 'resume_rsv', ARGV[1])
+  return 1
 end
-local owned = redis.call('HGET', KEYS[2], user)
-if owned_count(owned) >= tonumber(meta[4]) then return {'LIMIT_REACHED', owned} end
-if tonumber(meta[6]) >= tonumber(meta[5]) then return {'SOLD_OUT'} end
-redis.call('HINCRBY', KEYS[1], 'sold', 1)
-if owned then redis.call('HSET', KEYS[2], user, owned .. ',' .. order) else redis.call('HSET', KEYS[2], user, order) end
-if key ~= '' then redis.call('HSET', KEYS[3], idem, order) end
-redis.call('ZADD', KEYS[4], now, order)
-redis.call('HSET', KEYS[5], order, user .. '\\n' .. key)
-return {'RESERVED', ctype, meta[11] or '0', meta[12] or '', vuntil}
+redis.call('HSET', KEYS[1], 'rsv', ARGV[1])
+return 1
 `;
 
 /**
@@ -186,7 +237,8 @@ return 1
 `;
 
 /**
- * ARGV: owner, then a coupon's settings (see CREATE_COUPON). Starts loading a recovered coupon: replaces its settings,
+ * ARGV: owner, then a coupon's settings (see CREATE_COUPON), then its reservation priority (ms, derived from the
+ * reservations the log holds). Starts loading a recovered coupon: replaces its settings,
  * buyers and idempotency keys; pending reservations and recorded returns stay, sales stay stopped. Returns 0 when
  * the owner lost its lease.
  */
@@ -200,7 +252,8 @@ local status = 'active'
 if ARGV[7] == '1' then status = 'closed' end
 redis.call('HSET', KEYS[1], 'resume', status, 'rev', ARGV[2], 'total', ARGV[3], 'limit', ARGV[4], 'start', ARGV[5],
   'end', ARGV[6], 'minage', ARGV[8], 'type', ARGV[9], 'inactive', ARGV[10], 'minspend', ARGV[11], 'vdays', ARGV[12],
-  'vuntil', ARGV[13], 'sold', 0)
+  'vuntil', ARGV[13], 'sold', 0, 'rsv', ARGV[14])
+redis.call('HDEL', KEYS[1], 'resume_rsv')
 return 1
 `;
 
@@ -242,6 +295,8 @@ for i = 1, #buyers, 2 do
   if buyers[i] ~= SENTINEL then sold = sold + owned_count(buyers[i + 1]) end
 end
 redis.call('HSET', KEYS[1], 'sold', sold, 'status', redis.call('HGET', KEYS[1], 'resume'))
-redis.call('HDEL', KEYS[1], 'resume', 'rb_owner', 'rb_until', 'rb_wait_until')
+local rsv = redis.call('HGET', KEYS[1], 'resume_rsv')
+if rsv then redis.call('HSET', KEYS[1], 'rsv', rsv) end
+redis.call('HDEL', KEYS[1], 'resume', 'rb_owner', 'rb_until', 'rb_wait_until', 'resume_rsv')
 return sold
 `;

@@ -7,7 +7,10 @@ import type {
   GateRules,
   GateSnapshot,
   GateWrite,
+  OrderedPurchase,
+  OrderedReserveOutcome,
   PendingReservation,
+  PurchaseOutcome,
   RecoveryStart,
   ReserveOutcome,
   ReserveRequest,
@@ -23,12 +26,16 @@ import {
   RELEASE,
   RELEASE_RECOVERY,
   RESERVE,
+  RESERVE_MANY,
   RETURN_UNIT,
+  SET_RESERVATION_PRIORITY,
 } from './gate-scripts';
 import { isServerUnavailableReply } from './redis-errors';
 
 type ScriptName =
   | 'reserve'
+  | 'reserveMany'
+  | 'setReservationPriority'
   | 'release'
   | 'returnUnit'
   | 'createCoupon'
@@ -39,6 +46,8 @@ type ScriptName =
   | 'loadEnd';
 const SCRIPTS: Record<ScriptName, string> = {
   reserve: RESERVE,
+  reserveMany: RESERVE_MANY,
+  setReservationPriority: SET_RESERVATION_PRIORITY,
   release: RELEASE,
   returnUnit: RETURN_UNIT,
   createCoupon: CREATE_COUPON,
@@ -117,18 +126,31 @@ export class RedisStockGate implements StockGate {
       couponType,
     )) as [string, string?, string?, string?, string?];
     const [outcome, detail] = reply;
-    if (outcome === 'RESERVED') return reservedOf(reply);
-    if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
     if (outcome === 'UNKNOWN_COUPON') return { kind: 'unknown_coupon' };
     if (outcome === 'DAMAGED') return { kind: 'damaged' };
     if (outcome === 'REBUILDING') return { kind: 'rebuilding', leaseExpiresAtMs: Number(detail ?? 0) };
-    if (REFUSALS.has(outcome))
-      return {
-        kind: 'refused',
-        reason: outcome as SeckillRefusal,
-        orderIds: detail ? detail.split(',') : [],
-      };
-    throw new Error(`unexpected gate reply ${JSON.stringify(reply)}`);
+    return purchaseOutcome(reply);
+  }
+
+  async reserveInOrder(
+    couponId: string,
+    nowMs: number,
+    purchases: readonly OrderedPurchase[],
+  ): Promise<OrderedReserveOutcome> {
+    if (purchases.length === 0) return { kind: 'decided', outcomes: [] };
+    const args = purchases.flatMap((p) => [p.userId, p.orderId, p.idempotencyKey, p.registeredAtMs ?? '']);
+    const reply = (await this.run('reserveMany', couponId, nowMs, ...args)) as string[];
+    const [first, detail] = reply;
+    if (first === 'UNKNOWN_COUPON') return { kind: 'unknown_coupon' };
+    if (first === 'DAMAGED') return { kind: 'damaged' };
+    if (first === 'REBUILDING') return { kind: 'rebuilding', leaseExpiresAtMs: Number(detail ?? 0) };
+    const outcomes: PurchaseOutcome[] = [];
+    for (let i = 0; i < reply.length; i += 5) outcomes.push(purchaseOutcome(reply.slice(i, i + 5)));
+    return { kind: 'decided', outcomes };
+  }
+
+  async setReservationPriority(couponId: string, priorityMs: number): Promise<GateWrite<'set'>> {
+    return (await this.run('setReservationPriority', couponId, priorityMs)) === 1 ? 'set' : 'damaged';
   }
 
   async release(couponId: string, orderId: string): Promise<GateWrite<'released' | 'not_pending'>> {
@@ -275,9 +297,13 @@ export class RedisStockGate implements StockGate {
     return { kind: 'began', waitUntilMs: Number(detail) };
   }
 
-  async loadRecovered({ coupon, buyers, idempotencyKeys }: GateSnapshot, owner: string): Promise<boolean> {
+  async loadRecovered(
+    { coupon, buyers, idempotencyKeys, reservationPriorityMs }: GateSnapshot,
+    owner: string,
+  ): Promise<boolean> {
     const keys = this.keys(coupon.couponId);
-    if ((await this.run('loadBegin', coupon.couponId, owner, ...couponArgs(coupon))) !== 1) return false;
+    const loadArgs = [...couponArgs(coupon), reservationPriorityMs];
+    if ((await this.run('loadBegin', coupon.couponId, owner, ...loadArgs)) !== 1) return false;
     await this.writeChunked(
       keys.buyers,
       [...buyers].map(([user, orders]) => [user, orders.join(',')] as const),
@@ -372,6 +398,16 @@ export class RedisStockGate implements StockGate {
   }
 }
 
+/** One purchase's reply (RESERVE's, or five fields of RESERVE_MANY's) as what became of it. */
+const purchaseOutcome = (reply: readonly (string | undefined)[]): PurchaseOutcome => {
+  const [outcome = '', detail] = reply;
+  if (outcome === 'RESERVED') return reservedOf(reply);
+  if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
+  if (REFUSALS.has(outcome))
+    return { kind: 'refused', reason: outcome as SeckillRefusal, orderIds: detail ? detail.split(',') : [] };
+  throw new Error(`unexpected gate reply ${JSON.stringify(reply)}`);
+};
+
 /** A coupon's settings in the scripts' ARGV order (gate-scripts.ts, CREATE_COUPON). */
 const couponArgs = (coupon: GateCoupon): (string | number)[] => [
   coupon.revision.toString(),
@@ -393,9 +429,10 @@ const optionalNumber = (value: string | undefined): number | null =>
   value === undefined || value === '' ? null : Number(value);
 
 /** RESERVE's RESERVED reply: type, minimum spend, validity days, fixed validity end (ms). */
-export const reservedOf = ([, type, minSpend, days, until]: readonly (
-  string | undefined
-)[]): ReserveOutcome => {
+export const reservedOf = ([, type, minSpend, days, until]: readonly (string | undefined)[]): Extract<
+  ReserveOutcome,
+  { kind: 'reserved' }
+> => {
   const validUntilMs = optionalNumber(until);
   return {
     kind: 'reserved',

@@ -3,6 +3,8 @@ import type {
   GateCouponState,
   GateSnapshot,
   GateWrite,
+  OrderedPurchase,
+  OrderedReserveOutcome,
   PendingReservation,
   RecoveryStart,
   ReserveOutcome,
@@ -20,6 +22,18 @@ export class BreakingStockGate implements StockGate {
 
   reserve(request: ReserveRequest): Promise<ReserveOutcome> {
     return this.breaker.execute(() => this.gate.reserve(request));
+  }
+
+  reserveInOrder(
+    couponId: string,
+    nowMs: number,
+    purchases: readonly OrderedPurchase[],
+  ): Promise<OrderedReserveOutcome> {
+    return this.breaker.execute(() => this.gate.reserveInOrder(couponId, nowMs, purchases));
+  }
+
+  setReservationPriority(couponId: string, priorityMs: number): Promise<GateWrite<'set'>> {
+    return this.breaker.execute(() => this.gate.setReservationPriority(couponId, priorityMs));
   }
 
   release(couponId: string, orderId: string): Promise<GateWrite<'released' | 'not_pending'>> {

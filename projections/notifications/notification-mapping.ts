@@ -120,6 +120,9 @@ export const notificationOf = (decoded: DecodedEvent): Notification | null => {
     case 'CouponReactivated':
     case 'CouponClosed':
     case 'UserRegistered':
+    case 'UserPasswordChanged':
+    case 'UserDisabled':
+    case 'UserEnabled':
     case 'NotificationRead':
     case 'NotificationsReadUpTo':
       return null;

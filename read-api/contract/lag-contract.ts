@@ -36,6 +36,7 @@ export const lagReport = z
         orders: projectionLag.optional(),
         coupons: projectionLag.optional(),
         stats: projectionLag.optional(),
+        reservations: projectionLag.optional(),
         notifications: projectionLag.optional(),
       } satisfies Record<ProjectionName, unknown>)
       .meta({ description: 'the read models this process serves' }),

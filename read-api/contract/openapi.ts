@@ -14,6 +14,7 @@ import {
   unreadCountOperation,
 } from './notification-contract';
 import { getOrderOperation, listAdminOrdersOperation, listUserOrdersOperation } from './order-contract';
+import { getReservationOperation, listMyReservationsOperation } from './reservation-contract';
 import { userCouponStatsOperation } from './stats-contract';
 
 /** Every route of the read API (read-api/app.ts), in the order it routes them. */
@@ -31,6 +32,8 @@ export const READ_API_OPERATIONS: readonly ApiOperation[] = [
   unreadCountOperation,
   streamTicketOperation,
   notificationStreamOperation,
+  listMyReservationsOperation,
+  getReservationOperation,
 ];
 
 let document: OpenApiDocument | undefined;
@@ -42,7 +45,7 @@ export const readApiDocument = (): OpenApiDocument =>
       title: 'CouponKill read API',
       version: '1.0.0',
       description:
-        'Queries of CouponKill\'s read models (coupons, orders, per-user statistics, notifications) and their lag. Same tokens as the write API. Unknown query parameters are refused. Pass the `position` a write returned as `minPosition` (or `X-Min-Position`) to read your own writes. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
+        'Queries of CouponKill\'s read models (coupons, orders, per-user statistics, reservations, notifications) and their lag. Same tokens as the write API. Unknown query parameters are refused. Pass the `position` a write returned as `minPosition` (or `X-Min-Position`) to read your own writes. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
       server: {
         url: '/',
         description:
@@ -53,6 +56,7 @@ export const readApiDocument = (): OpenApiDocument =>
         { name: 'coupons', description: 'the coupons read model' },
         { name: 'orders', description: 'the orders read model' },
         { name: 'stats', description: 'per-user coupon statistics' },
+        { name: 'reservations', description: 'the reservations read model' },
         {
           name: 'notifications',
           description: "the caller's notifications: pages, unread count, live stream",

@@ -16,6 +16,7 @@ import {
 } from './coupon-contract';
 import { markAllNotificationsReadOperation, markNotificationReadOperation } from './notification-contract';
 import { cancelOrderOperation, useOrderOperation } from './order-contract';
+import { cancelReservationOperation, placeReservationOperation } from './reservation-contract';
 import { claimOperation, seckillOperation } from './seckill-contract';
 import {
   changePasswordOperation,
@@ -62,6 +63,8 @@ export const WRITE_API_OPERATIONS: readonly ApiOperation[] = [
     seckillOperation,
     cancelOrderOperation,
     useOrderOperation,
+    placeReservationOperation,
+    cancelReservationOperation,
     markAllNotificationsReadOperation,
     markNotificationReadOperation,
   ].map(commands),
@@ -76,7 +79,7 @@ export const writeApiDocument = (): OpenApiDocument =>
       title: 'CouponKill write API',
       version: '1.0.0',
       description:
-        'Commands of CouponKill, an event-sourced flash sale for coupons: users, coupons, seckills, orders, notification read marks. Bodies are UTF-8 JSON objects (at most 16 KiB by default); unknown fields are refused. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
+        'Commands of CouponKill, an event-sourced flash sale for coupons: users, coupons, seckills, orders, reservations, notification read marks. Bodies are UTF-8 JSON objects (at most 16 KiB by default); unknown fields are refused. Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`; errors are `{"error": {"code", "message", "details"?}}`, and each operation lists the codes it can answer. Paths match exactly (case and trailing slash included): any other path answers `404 NOT_FOUND`.',
       server: {
         url: '/',
         description:
@@ -92,6 +95,7 @@ export const writeApiDocument = (): OpenApiDocument =>
         { name: 'coupons', description: "administrators' coupon management" },
         { name: 'seckill', description: 'buying a unit of a coupon' },
         { name: 'orders', description: 'what a buyer may do with their orders' },
+        { name: 'reservations', description: 'reserving a flash-sale coupon before its window opens' },
         { name: 'notifications', description: "a buyer's read marks on their notifications" },
       ],
     },

@@ -5,7 +5,10 @@ import {
   type GateCouponState,
   type GateSnapshot,
   type GateWrite,
+  type OrderedPurchase,
+  type OrderedReserveOutcome,
   type PendingReservation,
+  type PurchaseOutcome,
   type RecoveryStart,
   type ReserveOutcome,
   type ReserveRequest,
@@ -137,28 +140,41 @@ export class InMemoryStockGate implements StockGate {
     registeredAtMs,
   }: ReserveRequest): Promise<ReserveOutcome> {
     return this.guard(() => {
-      const reply = this.reserveScript(
-        this.keys(couponId),
-        userId,
-        orderId,
-        nowMs,
-        idempotencyKey ?? '',
-        registeredAtMs,
-        couponType,
+      const k = this.keys(couponId);
+      const refusal = this.gateRefusal(k);
+      if (refusal) return refusal;
+      return toOutcome(
+        this.reserveOne(k, userId, orderId, nowMs, idempotencyKey ?? '', registeredAtMs, couponType, false),
       );
-      const [outcome = '', detail] = reply;
-      if (outcome === 'RESERVED') return reservedOf(reply);
-      if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
-      if (outcome === 'UNKNOWN_COUPON') return { kind: 'unknown_coupon' };
-      if (outcome === 'DAMAGED') return { kind: 'damaged' };
-      if (outcome === 'REBUILDING') return { kind: 'rebuilding', leaseExpiresAtMs: Number(detail ?? 0) };
-      if (REFUSALS.has(outcome))
-        return {
-          kind: 'refused',
-          reason: outcome as SeckillRefusal,
-          orderIds: detail ? detail.split(',') : [],
-        };
-      throw new Error(`unexpected gate reply ${JSON.stringify([outcome, detail])}`);
+    });
+  }
+
+  reserveInOrder(
+    couponId: string,
+    nowMs: number,
+    purchases: readonly OrderedPurchase[],
+  ): Promise<OrderedReserveOutcome> {
+    return this.guard(() => {
+      if (purchases.length === 0) return { kind: 'decided', outcomes: [] };
+      const k = this.keys(couponId);
+      const refusal = this.gateRefusal(k);
+      if (refusal) return refusal;
+      const outcomes = purchases.map((p) =>
+        toOutcome(
+          this.reserveOne(k, p.userId, p.orderId, nowMs, p.idempotencyKey, p.registeredAtMs, 'SECKILL', true),
+        ),
+      );
+      return { kind: 'decided', outcomes };
+    });
+  }
+
+  setReservationPriority(couponId: string, priorityMs: number): Promise<GateWrite<'set'>> {
+    return this.guard(() => {
+      const k = this.keys(couponId);
+      if (this.present(k) < 5) return 'damaged';
+      if (this.hget(k.meta, 'status') === 'rebuilding') this.hset(k.meta, 'resume_rsv', String(priorityMs));
+      else this.hset(k.meta, 'rsv', String(priorityMs));
+      return 'set';
     });
   }
 
@@ -291,10 +307,13 @@ export class InMemoryStockGate implements StockGate {
     });
   }
 
-  loadRecovered({ coupon, buyers, idempotencyKeys }: GateSnapshot, owner: string): Promise<boolean> {
+  loadRecovered(
+    { coupon, buyers, idempotencyKeys, reservationPriorityMs }: GateSnapshot,
+    owner: string,
+  ): Promise<boolean> {
     return this.guard(() => {
       const keys = this.keys(coupon.couponId);
-      if (this.loadBeginScript(keys, owner, coupon) !== 1) return false;
+      if (this.loadBeginScript(keys, owner, coupon, reservationPriorityMs) !== 1) return false;
       for (const [user, orders] of buyers) this.hset(keys.buyers, user, orders.join(','));
       for (const [field, orderId] of idempotencyKeys) this.hset(keys.idem, field, orderId);
       if (this.loadEndScript(keys, owner) === -1) return false;
@@ -323,7 +342,19 @@ export class InMemoryStockGate implements StockGate {
 
   // ---- the Lua scripts, in TypeScript (gate-scripts.ts; KEYS = meta, buyers, idem, pending, reservations) ------
 
-  private reserveScript(
+  private gateRefusal(
+    k: CouponKeys,
+  ): Extract<ReserveOutcome, { kind: 'unknown_coupon' | 'damaged' | 'rebuilding' }> | null {
+    const status = this.hget(k.meta, 'status');
+    if (status === 'rebuilding')
+      return { kind: 'rebuilding', leaseExpiresAtMs: Number(this.hget(k.meta, 'rb_until') ?? '0') };
+    const present = this.present(k);
+    if (present === 0) return { kind: 'unknown_coupon' };
+    if (present < 5 || status === undefined) return { kind: 'damaged' };
+    return null;
+  }
+
+  private reserveOne(
     k: CouponKeys,
     user: string,
     order: string,
@@ -331,12 +362,9 @@ export class InMemoryStockGate implements StockGate {
     key: string,
     registeredAtMs: number | null,
     couponType: string,
+    priority: boolean,
   ): string[] {
     const status = this.hget(k.meta, 'status');
-    if (status === 'rebuilding') return ['REBUILDING', this.hget(k.meta, 'rb_until') ?? '0'];
-    const present = this.present(k);
-    if (present === 0) return ['UNKNOWN_COUPON'];
-    if (present < 5 || status === undefined) return ['DAMAGED'];
     const idem = idempotencyField(user, key);
     if (key !== '') {
       const existing = this.hget(k.idem, idem);
@@ -348,6 +376,8 @@ export class InMemoryStockGate implements StockGate {
     if (this.hget(k.meta, 'inactive') === '1') return ['COUPON_INACTIVE'];
     if (now < this.metaNumber(k, 'start')) return ['SALE_NOT_STARTED'];
     if (now >= this.metaNumber(k, 'end')) return ['SALE_ENDED'];
+    if (!priority && now < this.metaNumber(k, 'start') + Number(this.hget(k.meta, 'rsv') ?? '0'))
+      return ['SALE_NOT_STARTED'];
     const validUntil = this.hget(k.meta, 'vuntil') ?? '';
     if (validUntil !== '' && now >= Number(validUntil)) return ['COUPON_EXPIRED'];
     const minAge = Number(this.hget(k.meta, 'minage') ?? '0');
@@ -441,7 +471,7 @@ export class InMemoryStockGate implements StockGate {
     return ['BEGAN', String(waitUntil)];
   }
 
-  private loadBeginScript(k: CouponKeys, owner: string, coupon: GateCoupon): 1 | 0 {
+  private loadBeginScript(k: CouponKeys, owner: string, coupon: GateCoupon, priorityMs: number): 1 | 0 {
     if (this.hget(k.meta, 'status') !== 'rebuilding' || this.hget(k.meta, 'rb_owner') !== owner) return 0;
     this.keyspace.delete(k.buyers);
     this.keyspace.delete(k.idem);
@@ -449,6 +479,8 @@ export class InMemoryStockGate implements StockGate {
     this.hset(k.meta, 'resume', coupon.closed ? 'closed' : 'active');
     this.setSettings(k, coupon);
     this.hset(k.meta, 'sold', '0');
+    this.hset(k.meta, 'rsv', String(priorityMs));
+    this.hdel(k.meta, 'resume_rsv');
     return 1;
   }
 
@@ -476,7 +508,9 @@ export class InMemoryStockGate implements StockGate {
     this.hset(k.meta, 'sold', String(sold));
     const resume = this.hget(k.meta, 'resume');
     if (resume !== undefined) this.hset(k.meta, 'status', resume);
-    this.hdel(k.meta, 'resume', 'rb_owner', 'rb_until', 'rb_wait_until');
+    const rsv = this.hget(k.meta, 'resume_rsv');
+    if (rsv !== undefined) this.hset(k.meta, 'rsv', rsv);
+    this.hdel(k.meta, 'resume', 'rb_owner', 'rb_until', 'rb_wait_until', 'resume_rsv');
     return sold;
   }
 
@@ -624,3 +658,12 @@ const ownedCount = (owned: string | undefined): number => (owned === undefined ?
 /** How Redis prints a sorted-set score (ZRANGE … WITHSCORES). */
 const formatScore = (score: number): string =>
   score === Number.POSITIVE_INFINITY ? 'inf' : score === Number.NEGATIVE_INFINITY ? '-inf' : String(score);
+
+const toOutcome = (reply: readonly string[]): PurchaseOutcome => {
+  const [outcome = '', detail] = reply;
+  if (outcome === 'RESERVED') return reservedOf(reply);
+  if (outcome === 'REPLAYED' && detail) return { kind: 'replayed', orderId: detail };
+  if (REFUSALS.has(outcome))
+    return { kind: 'refused', reason: outcome as SeckillRefusal, orderIds: detail ? detail.split(',') : [] };
+  throw new Error(`unexpected gate reply ${JSON.stringify(reply)}`);
+};

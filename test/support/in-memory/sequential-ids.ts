@@ -22,4 +22,8 @@ export class SequentialIds implements IdGenerator {
     this.others += 1;
     return `${this.idPrefix}${this.others}`;
   }
+
+  reservationId(couponId: string, userId: string, n: number): string {
+    return `r-${couponId}-${userId}-${String(n)}`;
+  }
 }
