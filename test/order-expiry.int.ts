@@ -136,7 +136,7 @@ describe('order expiry (all roles on MariaDB and Redis)', () => {
     expect(leaders).toHaveLength(1);
   });
 
-  it('notices, then expires within the interval, orders whose validity ends; they can then be neither used nor cancelled, stats count them, and no stock returns', async () => {
+  it('notices, then expires within the interval, orders whose validity ends; they can then be neither used nor cancelled, the buyer is notified of both, stats count them, and no stock returns', async () => {
     const start = Date.now();
     const buyers = Array.from({ length: 12 }, (_, i) => `expiring-${i}`);
     // Valid for 6 s (noticed from 3 s on), with and without a minimum spend; and orders valid for ever or for days.
@@ -211,6 +211,15 @@ describe('order expiry (all roles on MariaDB and Redis)', () => {
     expect((expiredOnly.body.items as { orderId: string }[]).map((o) => o.orderId)).toEqual([
       ending[3]!.orderId,
     ]);
+    // Each buyer was told, once each: the expiry coming (at the notice), then the expiry.
+    for (const order of ending) {
+      const told = await request(readUrl, 'GET', '/api/v1/notifications', { token: tokenFor(order.userId) });
+      expect(
+        (told.body.items as { kind: string; payload: { orderId: string } }[])
+          .filter((n) => n.payload.orderId === order.orderId)
+          .map((n) => n.kind),
+      ).toEqual(['ORDER_EXPIRED', 'ORDER_EXPIRING']);
+    }
     // Expiry never returns stock: the coupon has sold exactly what it had sold.
     const couponAfter = await request(readUrl, 'GET', `/api/v1/coupons/${couponId}`, { token: admin });
     expect(couponAfter.body).toMatchObject({

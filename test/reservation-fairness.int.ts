@@ -1,23 +1,28 @@
 import { startRoles, type RunningProcess } from '../bin/process';
 import { TOKENS } from '../bin/tokens';
-import { systemContext, withMetadata } from '../commands/command-context';
 import type { RecordedEvent } from '../commands/event-store-port';
 import { ReservationHandlers } from '../commands/reservation-handlers';
-import { reservationDecider } from '../domain/reservation/reservation-decider';
-import { reservationStreamId } from '../domain/reservation/reservation-events';
 import { request, tokenFor } from './support/http-client';
 import { pool } from './support/pool';
+import { placeReservation, readWholeLog } from './support/reservations';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
 const RESERVATIONS = 5000;
 const STOCK = 1000;
 const CANCELLED = 200;
 const LIVE_BUYERS = 600;
+const KIND_OF: Record<string, string> = {
+  ReservationSucceeded: 'RESERVATION_SUCCEEDED',
+  ReservationFailed: 'RESERVATION_FAILED',
+  ReservationCancelled: 'RESERVATION_CANCELLED',
+  ReservationExpired: 'RESERVATION_EXPIRED',
+};
 
 /**
  * The fairness rule under load, with two firers running at once: 5,000 reservations of a 1,000-unit coupon (and 100
  * of a 300-unit one) fire at the window's opening while live buyers (some of them reserved buyers too) click at the
- * same instant and keep retrying. Reserved buyers get every unit they can before any live buyer, in reservation order.
+ * same instant and keep retrying. Reserved buyers get every unit they can before any live buyer, in reservation order,
+ * and each buyer is notified of how their reservation ended.
  */
 describe('reservations fire first, in order, under live buyers and two firers', () => {
   let env: TestEnv;
@@ -35,7 +40,7 @@ describe('reservations fire first, in order, under live buyers and two firers', 
     });
     app = await startRoles(
       env.config,
-      { writeApi: 0, relay: true, projectors: ['reservations'] },
+      { writeApi: 0, readApi: 0, relay: true, projectors: ['reservations', 'notifications'] },
       'all-in-one',
     );
     for (let i = 0; i < 2; i++)
@@ -70,34 +75,8 @@ describe('reservations fire first, in order, under live buyers and two firers', 
     const big = await coupon(STOCK);
     const small = await coupon(300);
 
-    // Reservations appended straight to the store, concurrently: they share group commits.
-    const place = (couponId: string, userId: string) => {
-      const reservationId = ids.reservationId(couponId, userId, 0);
-      const now = new Date();
-      const events = reservationDecider.decide(
-        {
-          type: 'PlaceReservation',
-          data: {
-            reservationId,
-            couponId,
-            userId,
-            coupon: {
-              couponType: 'SECKILL',
-              status: 'active',
-              saleStartsAt: new Date(startAt).toISOString(),
-            },
-            accountRegisteredAt: null,
-            now,
-          },
-        },
-        reservationDecider.initialState,
-      );
-      return store.append(
-        reservationStreamId(reservationId),
-        withMetadata(events, systemContext('test'), now, () => ids.newId()),
-        'no_stream',
-      );
-    };
+    const place = (couponId: string, userId: string) =>
+      placeReservation(store, ids, couponId, userId, new Date(startAt));
     const reservers = Array.from({ length: RESERVATIONS }, (_, i) => `r-${i}`);
     await pool(reservers, 500, (userId) => place(big, userId));
     await pool(reservers.slice(0, 100), 100, (userId) => place(small, userId));
@@ -130,16 +109,7 @@ describe('reservations fire first, in order, under live buyers and two firers', 
     ).toBe(true);
 
     // Every reservation ends.
-    const all: RecordedEvent[] = [];
-    const read = async () => {
-      all.length = 0;
-      for (let after = 0n; ;) {
-        const page = await store.readAll(after, 5000);
-        all.push(...page);
-        if (page.length < 5000) return;
-        after = page.at(-1)!.position;
-      }
-    };
+    let all: RecordedEvent[];
     const terminal = new Set([
       'ReservationSucceeded',
       'ReservationFailed',
@@ -148,7 +118,7 @@ describe('reservations fire first, in order, under live buyers and two firers', 
     ]);
     const deadline = Date.now() + 120_000;
     for (;;) {
-      await read();
+      all = await readWholeLog(store);
       const ended = all.filter((e) => terminal.has(e.type)).length;
       if (ended === RESERVATIONS + 100) break;
       if (Date.now() > deadline) throw new Error(`only ${ended} reservations ended`);
@@ -199,5 +169,27 @@ describe('reservations fire first, in order, under live buyers and two firers', 
       firings.set(id, (firings.get(id) ?? 0) + 1);
     }
     expect([...firings.values()].every((n) => n === 1)).toBe(true);
-  }, 480_000);
+
+    // Every ending is its buyer's notification, exactly once: read back through the read API, waiting for the log's
+    // last ending (read-your-writes).
+    const endings = all.filter((e) => terminal.has(e.type));
+    const upTo = endings.reduce((max, e) => (e.position > max ? e.position : max), 0n);
+    const byBuyer = new Map<string, RecordedEvent[]>();
+    for (const e of endings) byBuyer.set(data(e).userId!, [...(byBuyer.get(data(e).userId!) ?? []), e]);
+    const readUrl = app.urls.readApi!;
+    const missing = await pool([...byBuyer], 50, async ([userId, theirs]) => {
+      const page = await request(
+        readUrl,
+        'GET',
+        `/api/v1/notifications?limit=100&minPosition=${upTo.toString()}`,
+        { token: tokenFor(userId) },
+      );
+      const shown = (page.body.items as { notificationId: string; kind: string }[]).map(
+        (n) => `${n.notificationId} ${n.kind}`,
+      );
+      const expected = theirs.map((e) => `${e.metadata.eventId} ${KIND_OF[e.type]!}`);
+      return shown.sort().join() === expected.sort().join() ? null : { userId, shown, expected };
+    });
+    expect(missing.filter((m) => m !== null)).toEqual([]);
+  }, 600_000);
 });

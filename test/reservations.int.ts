@@ -3,6 +3,7 @@ import { TOKENS } from '../bin/tokens';
 import type { RecordedEvent } from '../commands/event-store-port';
 import { PROJECTION_NAMES } from '../projections/projection';
 import { request, tokenFor, type JsonResponse } from './support/http-client';
+import { openStream } from './support/sse-client';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
 /**
@@ -196,6 +197,42 @@ describe('reservations before a sale (real HTTP, Redis, MariaDB)', () => {
     });
     expect(annLive.body.error?.code).toBe('LIMIT_REACHED');
   }, 120_000);
+
+  it('streams each buyer the outcome of their reservation within a second of its decision, connected since before the window', async () => {
+    const couponId = await createCoupon(6000, 3_600_000, 1);
+    const first = await reserve('gil', couponId);
+    const second = await reserve('hal', couponId);
+    expect([first.status, second.status]).toEqual([201, 201]);
+    const streams = await Promise.all(
+      ['gil', 'hal'].map((userId) =>
+        openStream(`${readUrl}/api/v1/notifications/stream`, {
+          authorization: `Bearer ${tokenFor(userId)}`,
+        }),
+      ),
+    );
+    expect(streams.map((s) => s.status)).toEqual([200, 200]);
+    try {
+      const [gil, hal] = await Promise.all(streams.map((s) => s.until(1, 30_000)));
+      // The decision is the ending event's append; its recordedAt is the store's clock, as close to it as there is.
+      for (const [received, reservationId, kind] of [
+        [gil![0]!, String(first.body.reservationId), 'RESERVATION_SUCCEEDED'],
+        [hal![0]!, String(second.body.reservationId), 'RESERVATION_FAILED'],
+      ] as const) {
+        const ended = (await eventsOf(`reservation-${reservationId}`)).at(-1)!;
+        const notification = JSON.parse(received.data) as Record<string, unknown>;
+        expect(notification).toMatchObject({
+          kind,
+          notificationId: ended.metadata.eventId,
+          position: ended.position.toString(),
+          payload: expect.objectContaining({ reservationId, couponId }),
+        });
+        expect(received.at - ended.recordedAt.getTime()).toBeLessThan(1000);
+      }
+      expect(JSON.parse(hal![0]!.data)).toMatchObject({ payload: { code: 'SOLD_OUT' } });
+    } finally {
+      for (const s of streams) s.close();
+    }
+  }, 60_000);
 
   it('expires a reservation whose coupon closed before its window, and one whose window ended before a firer came', async () => {
     const closing = await createCoupon(1500);

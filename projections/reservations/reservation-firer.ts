@@ -39,6 +39,9 @@ export interface ReservationFirerOptions {
 /** A timer can wait at most this long (setTimeout's limit): later starts are waited for in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** Passes in a row without any reservation ending after which the line moves past an undecided purchase. */
+const MAX_STALLED_PASSES = 5;
+
 /**
  * Fires reservations when their coupon's window opens (the `reservation-firer` role; README, *Reservations*). Coupons
  * are spread over partitions held under leases (as projector replicas hold theirs), so several firers share the work
@@ -117,6 +120,7 @@ export class ReservationFirer {
   }
 
   private async tick(): Promise<void> {
+    await this.handBackIdle();
     const live = await this.queue.liveCoupons();
     for (const couponId of this.ended.keys())
       if (!live.includes(couponId) && !this.running.has(couponId)) this.ended.delete(couponId);
@@ -129,6 +133,19 @@ export class ReservationFirer {
         .finally(() => this.running.delete(couponId));
       this.running.set(couponId, run);
     }
+  }
+
+  /**
+   * Partitions the group asked back (another firer joined and the fair share moved them) are released once no coupon
+   * of theirs is being fired here: until then the lease stays ours, so two firers never work on one coupon at once
+   * (and one left unreleased would be fired by nobody).
+   */
+  private async handBackIdle(): Promise<void> {
+    const { partitions } = this.options;
+    const busy = new Set([...this.running.keys()].map((couponId) => partitionOfKey(couponId, partitions)));
+    const owned = this.ownership.owned;
+    const idle = Array.from({ length: partitions }, (_, p) => p).filter((p) => !owned.has(p) && !busy.has(p));
+    if (idle.length > 0) await this.ownership.handBack(idle);
   }
 
   private async runCoupon(couponId: string): Promise<void> {
@@ -151,12 +168,14 @@ export class ReservationFirer {
     let ended = this.ended.get(couponId);
     if (!ended) this.ended.set(couponId, (ended = new Set()));
     let sealedAt: bigint | null = null;
+    let stalled = 0;
     while (!this.stopped && this.owns(couponId)) {
       if (sealedAt === null && this.clock.now().getTime() >= startMs + this.options.sealMarginMs)
         sealedAt = await this.store.headPosition();
       const frontier = await this.queue.frontier();
       let cursor = 0n;
       let left = false;
+      let progressed = false;
       for (;;) {
         const page = await this.queue.next(couponId, cursor, frontier, this.options.batchSize);
         const last = page.at(-1);
@@ -166,11 +185,19 @@ export class ReservationFirer {
         if (batch.length > 0) {
           const result = await this.firing.fire(couponId, batch);
           for (const id of result.ended) ended.add(id);
-          if (result.later.length > 0) left = true;
+          if (result.ended.length > 0) progressed = true;
           this.onFired(result.counts);
+          // The line waits for a purchase left undecided (a unit a crashed attempt held, being settled; a dependency
+          // that failed): firing the batches behind it first would give them its unit. Only a line stuck for
+          // MAX_STALLED_PASSES passes in a row moves on past it, so one reservation cannot hold up the rest for ever.
+          if (result.later.length > 0) {
+            left = true;
+            if (stalled < MAX_STALLED_PASSES) break;
+          }
         }
         if (page.length < this.options.batchSize || this.halted(couponId)) break;
       }
+      stalled = left && !progressed ? stalled + 1 : 0;
       if (!left && sealedAt !== null && frontier >= sealedAt) {
         // Every reservation placed is in the read model, and each has ended: live buyers need not wait any longer.
         await this.gate.setReservationPriority(couponId, 0);
