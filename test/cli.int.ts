@@ -106,7 +106,7 @@ describe('couponkill CLI', () => {
       helps.set(command, help);
     }
     expect(helps.get('projector')).toContain(
-      '--projection <name> one read model (orders, coupons, stats, notifications) or all (default: all)',
+      '--projection <name> one read model (orders, coupons, stats, reservations, notifications) or all (default: all)',
     );
     expect(helps.get('replay')).toContain('(default: all)');
     expect(helps.get('replay')).toContain(
