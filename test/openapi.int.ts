@@ -111,6 +111,7 @@ describe('the HTTP contract (OpenAPI)', () => {
       [
         'addStock',
         'cancelOrder',
+        'cancelReservation',
         'changePassword',
         'changeSaleWindow',
         'claimCoupon',
@@ -122,6 +123,7 @@ describe('the HTTP contract (OpenAPI)', () => {
         'login',
         'markAllNotificationsRead',
         'markNotificationRead',
+        'placeReservation',
         'reactivateCoupon',
         'refreshToken',
         'registerUser',

@@ -253,10 +253,12 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     return String(placed.body.orderId);
   };
 
-  const act = async (orderId: string, action: 'cancel' | 'use'): Promise<void> => {
+  /** `amountCents`: the purchase a use is for (an order with a minimum spend needs one). */
+  const act = async (orderId: string, action: 'cancel' | 'use', amountCents?: number): Promise<void> => {
     const order = orders.get(orderId)!;
     const answer = await request(writeUrl, 'POST', `/api/v1/orders/${orderId}/${action}`, {
       token: tokenFor(order.userId),
+      ...(amountCents === undefined ? {} : { body: { amountCents } }),
     });
     expect([answer.status, answer.body.error]).toEqual([200, undefined]);
     const status = action === 'cancel' ? 'CANCELLED' : 'USED';
@@ -284,29 +286,28 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     return counts;
   };
 
-  /** A buyer's statistics as read-api answers them: per coupon and in total (every order here is a seckill's). */
+  /** A buyer's statistics as read-api answers them: per coupon and in total, each order once by its coupon's type (SECKILL unless the test made it REGULAR). */
   const expectedStats = (userId: string, mine: Iterable<OrderTruth>) => {
-    const withTypes = (c: { placed: number; cancelled: number; used: number }) => ({
-      ...c,
-      expired: 0,
-      seckill: c.placed + c.cancelled + c.used,
-      regular: 0,
-    });
-    const coupons = [...tally(mine, (o) => o.couponId)]
+    const withTypes = (couponId: string, c: { placed: number; cancelled: number; used: number }) => {
+      const orders = c.placed + c.cancelled + c.used;
+      const regular = coupons.get(couponId)?.couponType === 'REGULAR';
+      return { ...c, expired: 0, seckill: regular ? 0 : orders, regular: regular ? orders : 0 };
+    };
+    const perCoupon = [...tally(mine, (o) => o.couponId)]
       .sort(([a], [b]) => (a < b ? 1 : -1))
-      .map(([couponId, counts]) => ({ couponId, ...withTypes(counts) }));
-    const totals = coupons.reduce(
+      .map(([couponId, counts]) => ({ couponId, ...withTypes(couponId, counts) }));
+    const totals = perCoupon.reduce(
       (sum, c) => ({
         placed: sum.placed + c.placed,
         cancelled: sum.cancelled + c.cancelled,
         used: sum.used + c.used,
         expired: 0,
         seckill: sum.seckill + c.seckill,
-        regular: 0,
+        regular: sum.regular + c.regular,
       }),
       { placed: 0, cancelled: 0, used: 0, expired: 0, seckill: 0, regular: 0 },
     );
-    return { userId, coupons, totals };
+    return { userId, coupons: perCoupon, totals };
   };
 
   /** Every page of a listing, `limit` at a time. */
@@ -429,7 +430,8 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
       return orderId;
     };
     await act(await claimed(BUYERS.longest), 'cancel');
-    await act(await claimed(BUYERS.longest), 'use');
+    // Its minimum spend is the largest there is: a use is for a purchase of exactly that much.
+    await act(await claimed(BUYERS.longest), 'use', Number.MAX_SAFE_INTEGER);
     await claimed(BUYERS.shortest);
   });
 
@@ -486,12 +488,24 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
     expect(listed.map((c) => c.couponId)).toEqual([...coupons.keys()].sort().reverse());
     for (const item of listed) expect(item).toEqual(views.get(item.couponId));
 
-    const placedAt = new Map<string, string>();
+    // What each order's OrderPlaced fixed: the coupon's type, minimum spend and validity at placement.
+    type Placed = { placedAt: string; couponType: string; minSpendCents: number; validUntil: string | null };
+    const placedOf = new Map<string, Placed>();
     for (const e of await app.container.get(TOKENS.EventStore).readAll(0n, 100_000))
       if (e.type === 'OrderPlaced') {
-        const d = e.data as { orderId: string; placedAt: string };
-        placedAt.set(d.orderId, d.placedAt);
+        const d = e.data as Placed & { orderId: string };
+        placedOf.set(d.orderId, d);
       }
+    for (const o of orders.values()) {
+      const placed = placedOf.get(o.orderId)!;
+      const terms = coupons.get(o.couponId)!;
+      expect([placed.couponType, placed.minSpendCents]).toEqual([terms.couponType, terms.minSpendCents]);
+      expect(placed.validUntil).toBe(
+        terms.validDays !== null
+          ? new Date(Date.parse(placed.placedAt) + terms.validDays * 86_400_000).toISOString()
+          : terms.validUntil,
+      );
+    }
     const orderViews = new Map<string, unknown>();
     for (const o of orders.values()) {
       const view = await request(readUrl, 'GET', `/api/v1/orders/${o.orderId}`, {
@@ -505,12 +519,12 @@ describe('read-model fidelity at the edges of what the write API accepts', () =>
           userId: o.userId,
           couponId: o.couponId,
           status: o.status,
-          placedAt: placedAt.get(o.orderId),
+          placedAt: placedOf.get(o.orderId)!.placedAt,
           updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
           position: o.position,
-          couponType: 'SECKILL',
-          minSpendCents: 0,
-          validUntil: null,
+          couponType: placedOf.get(o.orderId)!.couponType,
+          minSpendCents: placedOf.get(o.orderId)!.minSpendCents,
+          validUntil: placedOf.get(o.orderId)!.validUntil,
           expiredAt: null,
         },
       });
