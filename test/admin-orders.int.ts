@@ -4,6 +4,7 @@ import { shardOfOrder } from '../domain/shared/shard-key';
 import { PROJECTION_NAMES } from '../projections/projection';
 import { request, tokenFor } from './support/http-client';
 import { pool } from './support/pool';
+import { readWholeLog } from './support/event-log';
 import { waitForZeroLag } from './support/projection-lag';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
@@ -44,23 +45,18 @@ describe('admin order listing across shards', () => {
   const truth = async (): Promise<Truth[]> => {
     const store = app.container.get(TOKENS.EventStore);
     const orders = new Map<string, Truth>();
-    for (let after = 0n; ;) {
-      const page = await store.readAll(after, 5000);
-      for (const e of page) {
-        const d = e.data as Record<string, string>;
-        if (e.type === 'OrderPlaced')
-          orders.set(d.orderId!, {
-            orderId: d.orderId!,
-            userId: d.userId!,
-            couponId: d.couponId!,
-            status: 'PLACED',
-            placedAt: d.placedAt!,
-          });
-        if (e.type === 'OrderCancelled') orders.get(d.orderId!)!.status = 'CANCELLED';
-        if (e.type === 'OrderUsed') orders.get(d.orderId!)!.status = 'USED';
-      }
-      if (page.length < 5000) break;
-      after = page.at(-1)!.position;
+    for (const e of await readWholeLog(store)) {
+      const d = e.data as Record<string, string>;
+      if (e.type === 'OrderPlaced')
+        orders.set(d.orderId!, {
+          orderId: d.orderId!,
+          userId: d.userId!,
+          couponId: d.couponId!,
+          status: 'PLACED',
+          placedAt: d.placedAt!,
+        });
+      if (e.type === 'OrderCancelled') orders.get(d.orderId!)!.status = 'CANCELLED';
+      if (e.type === 'OrderUsed') orders.get(d.orderId!)!.status = 'USED';
     }
     return [...orders.values()].sort(newestFirst);
   };

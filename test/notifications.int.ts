@@ -11,6 +11,7 @@ import { PROJECTIONS } from '../projections/projections';
 import { ProjectionWriter } from '../projections/projection-writer';
 import { Replay } from '../projections/replay';
 import { request, tokenFor } from './support/http-client';
+import { readWholeLog } from './support/event-log';
 import { openStream, type SseStream } from './support/sse-client';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
@@ -116,32 +117,26 @@ describe('notifications end to end (event store → relay → bus → projector 
       if (!user) users.set(userId, (user = { items: [], reads: new Set(), upTo: 0n }));
       return user;
     };
-    for (let after = 0n; ;) {
-      const page = await store.readAll(after, 5000);
-      for (const recorded of page) {
-        const decoded = decodeRecorded(recorded);
-        const { event } = decoded;
-        if (event.type === 'NotificationRead') of(event.data.userId).reads.add(event.data.notificationId);
-        else if (event.type === 'NotificationsReadUpTo') {
-          const user = of(event.data.userId);
-          const upTo = BigInt(event.data.upToPosition);
-          if (upTo > user.upTo) user.upTo = upTo;
-        } else {
-          const n = notificationOf(decoded);
-          if (n)
-            of(n.userId).items.push({
-              notificationId: n.notificationId,
-              kind: n.kind,
-              payload: n.payload,
-              createdAt: new Date(n.createdAt).toISOString(),
-              position: n.position.toString(),
-              read: false,
-            });
-        }
+    for (const recorded of await readWholeLog(store)) {
+      const decoded = decodeRecorded(recorded);
+      const { event } = decoded;
+      if (event.type === 'NotificationRead') of(event.data.userId).reads.add(event.data.notificationId);
+      else if (event.type === 'NotificationsReadUpTo') {
+        const user = of(event.data.userId);
+        const upTo = BigInt(event.data.upToPosition);
+        if (upTo > user.upTo) user.upTo = upTo;
+      } else {
+        const n = notificationOf(decoded);
+        if (n)
+          of(n.userId).items.push({
+            notificationId: n.notificationId,
+            kind: n.kind,
+            payload: n.payload,
+            createdAt: new Date(n.createdAt).toISOString(),
+            position: n.position.toString(),
+            read: false,
+          });
       }
-      const last = page.at(-1);
-      if (!last || page.length < 5000) break;
-      after = last.position;
     }
     return new Map(
       [...users].map(([userId, user]) => [

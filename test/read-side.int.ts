@@ -16,6 +16,7 @@ import { TOKENS } from '../bin/tokens';
 import { request, tokenFor } from './support/http-client';
 import { waitForZeroLag } from './support/projection-lag';
 import { pool } from './support/pool';
+import { readWholeLog } from './support/event-log';
 import { provisionRocketMqProjections, ROCKETMQ_ENDPOINTS } from './support/rocketmq-env';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
@@ -99,66 +100,61 @@ describe.each(buses)(
     const truth = async (): Promise<Truth> => {
       const store = app.container.get(TOKENS.EventStore);
       const result: Truth = { coupons: new Map(), orders: new Map(), reservations: new Map() };
-      for (let after = 0n; ;) {
-        const page = await store.readAll(after, 5000);
-        for (const e of page) {
-          const d = e.data as Record<string, unknown>;
-          if (e.type === 'CouponCreated')
-            result.coupons.set(String(d.couponId), {
-              totalStock: Number(d.totalStock),
-              closed: false,
-              inactive: false,
-              placed: 0,
-              cancelled: 0,
-              used: 0,
-              shown: {
-                couponType: d.couponType,
-                minSpendCents: d.minSpendCents,
-                validDays: d.validDays,
-                validUntil: d.validUntil,
-                saleStartsAt: d.saleStartsAt,
-                saleEndsAt: d.saleEndsAt,
-              },
-            });
-          if (e.type === 'CouponSaleWindowChanged')
-            Object.assign(result.coupons.get(String(d.couponId))!.shown, {
+      for (const e of await readWholeLog(store)) {
+        const d = e.data as Record<string, unknown>;
+        if (e.type === 'CouponCreated')
+          result.coupons.set(String(d.couponId), {
+            totalStock: Number(d.totalStock),
+            closed: false,
+            inactive: false,
+            placed: 0,
+            cancelled: 0,
+            used: 0,
+            shown: {
+              couponType: d.couponType,
+              minSpendCents: d.minSpendCents,
+              validDays: d.validDays,
+              validUntil: d.validUntil,
               saleStartsAt: d.saleStartsAt,
               saleEndsAt: d.saleEndsAt,
-            });
-          if (e.type === 'CouponDeactivated') result.coupons.get(String(d.couponId))!.inactive = true;
-          if (e.type === 'CouponReactivated') result.coupons.get(String(d.couponId))!.inactive = false;
-          if (e.type === 'CouponStockAdded')
-            result.coupons.get(String(d.couponId))!.totalStock = Number(d.totalStock);
-          if (e.type === 'CouponClosed') result.coupons.get(String(d.couponId))!.closed = true;
-          if (e.type === 'OrderPlaced')
-            result.orders.set(String(d.orderId), {
-              userId: String(d.userId),
-              couponId: String(d.couponId),
-              status: 'PLACED',
-              placedAt: String(d.placedAt),
-              couponType: String(d.couponType),
-              minSpendCents: Number(d.minSpendCents),
-              validUntil: typeof d.validUntil === 'string' ? d.validUntil : null,
-              expiredAt: null,
-            });
-          if (e.type === 'OrderCancelled') result.orders.get(String(d.orderId))!.status = 'CANCELLED';
-          if (e.type === 'OrderUsed') result.orders.get(String(d.orderId))!.status = 'USED';
-          if (e.type === 'OrderExpired')
-            Object.assign(result.orders.get(String(d.orderId))!, {
-              status: 'EXPIRED',
-              expiredAt: String(d.expiredAt),
-            });
-          if (e.type === 'ReservationPlaced')
-            result.reservations.set(String(d.reservationId), {
-              userId: String(d.userId),
-              couponId: String(d.couponId),
-              status: 'PENDING',
-            });
-          if (e.type === 'ReservationCancelled')
-            result.reservations.get(String(d.reservationId))!.status = 'CANCELLED';
-        }
-        if (page.length < 5000) break;
-        after = page[page.length - 1]!.position;
+            },
+          });
+        if (e.type === 'CouponSaleWindowChanged')
+          Object.assign(result.coupons.get(String(d.couponId))!.shown, {
+            saleStartsAt: d.saleStartsAt,
+            saleEndsAt: d.saleEndsAt,
+          });
+        if (e.type === 'CouponDeactivated') result.coupons.get(String(d.couponId))!.inactive = true;
+        if (e.type === 'CouponReactivated') result.coupons.get(String(d.couponId))!.inactive = false;
+        if (e.type === 'CouponStockAdded')
+          result.coupons.get(String(d.couponId))!.totalStock = Number(d.totalStock);
+        if (e.type === 'CouponClosed') result.coupons.get(String(d.couponId))!.closed = true;
+        if (e.type === 'OrderPlaced')
+          result.orders.set(String(d.orderId), {
+            userId: String(d.userId),
+            couponId: String(d.couponId),
+            status: 'PLACED',
+            placedAt: String(d.placedAt),
+            couponType: String(d.couponType),
+            minSpendCents: Number(d.minSpendCents),
+            validUntil: typeof d.validUntil === 'string' ? d.validUntil : null,
+            expiredAt: null,
+          });
+        if (e.type === 'OrderCancelled') result.orders.get(String(d.orderId))!.status = 'CANCELLED';
+        if (e.type === 'OrderUsed') result.orders.get(String(d.orderId))!.status = 'USED';
+        if (e.type === 'OrderExpired')
+          Object.assign(result.orders.get(String(d.orderId))!, {
+            status: 'EXPIRED',
+            expiredAt: String(d.expiredAt),
+          });
+        if (e.type === 'ReservationPlaced')
+          result.reservations.set(String(d.reservationId), {
+            userId: String(d.userId),
+            couponId: String(d.couponId),
+            status: 'PENDING',
+          });
+        if (e.type === 'ReservationCancelled')
+          result.reservations.get(String(d.reservationId))!.status = 'CANCELLED';
       }
       for (const order of result.orders.values()) {
         const coupon = result.coupons.get(order.couponId)!;

@@ -4,7 +4,8 @@ import type { RecordedEvent } from '../commands/event-store-port';
 import { ReservationHandlers } from '../commands/reservation-handlers';
 import { request, tokenFor } from './support/http-client';
 import { pool } from './support/pool';
-import { placeReservation, readWholeLog } from './support/reservations';
+import { readWholeLog } from './support/event-log';
+import { placeReservation } from './support/reservations';
 import { createTestEnv, type TestEnv } from './support/test-env';
 
 const RESERVATIONS = 5000;

@@ -1,5 +1,5 @@
 import { systemContext, withMetadata } from '../../commands/command-context';
-import type { EventStore, RecordedEvent } from '../../commands/event-store-port';
+import type { EventStore } from '../../commands/event-store-port';
 import type { IdGenerator } from '../../commands/id-generator-port';
 import { reservationDecider } from '../../domain/reservation/reservation-decider';
 import { reservationStreamId } from '../../domain/reservation/reservation-events';
@@ -38,15 +38,4 @@ export const placeReservation = async (
     'no_stream',
   );
   return reservationId;
-};
-
-/** The whole log, in pages of 5,000. */
-export const readWholeLog = async (store: EventStore): Promise<RecordedEvent[]> => {
-  const all: RecordedEvent[] = [];
-  for (let after = 0n; ;) {
-    const page = await store.readAll(after, 5000);
-    all.push(...page);
-    if (page.length < 5000) return all;
-    after = page.at(-1)!.position;
-  }
 };
