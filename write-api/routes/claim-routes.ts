@@ -1,9 +1,9 @@
 import type { Router } from 'express';
 import type { JwtTokens } from '../../infra/auth/jwt-tokens';
 import { authenticate } from '../../infra/http/auth';
-import { principalOf, requestIdOf } from '../../infra/http/request-context';
 import { exactRouter, recordRoute } from '../../infra/http/routing';
 import type { SeckillAnswer } from '../seckill-answer';
+import { buying } from './seckill-routes';
 
 /**
  * `POST /api/v1/coupons/:couponId/claim`: a buyer claims a unit of a `REGULAR` coupon. It is the seckill's answer with
@@ -14,17 +14,7 @@ import type { SeckillAnswer } from '../seckill-answer';
 export const claimRoutes = (answer: SeckillAnswer, tokens: JwtTokens): Router => {
   const router = exactRouter();
 
-  router.post('/:couponId/claim', recordRoute, authenticate(tokens), async (req, res) => {
-    const { status, headers, body } = await answer({
-      params: req.params,
-      principal: principalOf(res),
-      idempotencyKey: req.get('idempotency-key'),
-      requestId: requestIdOf(res),
-      path: `${req.baseUrl}${req.path}`,
-      couponType: 'REGULAR',
-    });
-    res.status(status).set(headers).json(body);
-  });
+  router.post('/:couponId/claim', recordRoute, authenticate(tokens), buying(answer, 'REGULAR'));
 
   return router;
 };

@@ -24,29 +24,19 @@ export const couponRoutes = (coupons: CouponHandlers, tokens: JwtTokens): Router
     res.status(200).json(await coupons.addStock(couponId, quantity, commandContext(res)));
   });
 
-  router.post('/:couponId/close', recordRoute, admin, async (req, res) => {
-    const { couponId } = parseWith(couponIdParam, req.params, 'path');
-    parseWith(closing, req.body, 'body');
-    res.status(200).json(await coupons.close(couponId, commandContext(res)));
-  });
-
   router.post('/:couponId/sale-window', recordRoute, admin, async (req, res) => {
     const { couponId } = parseWith(couponIdParam, req.params, 'path');
     const window = parseWith(saleWindow, req.body, 'body');
     res.status(200).json(await coupons.changeSaleWindow(couponId, window, commandContext(res)));
   });
 
-  router.post('/:couponId/deactivate', recordRoute, admin, async (req, res) => {
-    const { couponId } = parseWith(couponIdParam, req.params, 'path');
-    parseWith(closing, req.body, 'body');
-    res.status(200).json(await coupons.deactivate(couponId, commandContext(res)));
-  });
-
-  router.post('/:couponId/reactivate', recordRoute, admin, async (req, res) => {
-    const { couponId } = parseWith(couponIdParam, req.params, 'path');
-    parseWith(closing, req.body, 'body');
-    res.status(200).json(await coupons.reactivate(couponId, commandContext(res)));
-  });
+  // Close, deactivate and reactivate name the coupon only (an empty object at most as body) and answer it.
+  for (const action of ['close', 'deactivate', 'reactivate'] as const)
+    router.post(`/:couponId/${action}`, recordRoute, admin, async (req, res) => {
+      const { couponId } = parseWith(couponIdParam, req.params, 'path');
+      parseWith(closing, req.body, 'body');
+      res.status(200).json(await coupons[action](couponId, commandContext(res)));
+    });
 
   return router;
 };

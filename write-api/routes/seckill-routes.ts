@@ -1,4 +1,5 @@
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
+import type { CouponType } from '../../domain/coupon/coupon-events';
 import type { JwtTokens } from '../../infra/auth/jwt-tokens';
 import { authenticate } from '../../infra/http/auth';
 import { principalOf, requestIdOf } from '../../infra/http/request-context';
@@ -13,16 +14,22 @@ import type { SeckillAnswer } from '../seckill-answer';
 export const seckillRoutes = (answer: SeckillAnswer, tokens: JwtTokens): Router => {
   const router = exactRouter();
 
-  router.post('/:couponId', recordRoute, authenticate(tokens), async (req, res) => {
+  router.post('/:couponId', recordRoute, authenticate(tokens), buying(answer, 'SECKILL'));
+
+  return router;
+};
+
+/** An authenticated buyer's request answered by the seckill's answer, for the coupon type the route sells. */
+export const buying =
+  (answer: SeckillAnswer, couponType: CouponType): RequestHandler =>
+  async (req, res) => {
     const { status, headers, body } = await answer({
       params: req.params,
       principal: principalOf(res),
       idempotencyKey: req.get('idempotency-key'),
       requestId: requestIdOf(res),
       path: `${req.baseUrl}${req.path}`,
+      couponType,
     });
     res.status(status).set(headers).json(body);
-  });
-
-  return router;
-};
+  };
