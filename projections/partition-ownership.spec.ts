@@ -68,7 +68,9 @@ describe('partition ownership', () => {
     await jest.advanceTimersByTimeAsync(HEARTBEAT_MS * 3);
     expect(owned(b)).toEqual([]);
     const given = [0, 1, 2, 3].filter((p) => !a.owned.has(p));
+    expect([...a.withdrawnPartitions].sort()).toEqual(given);
     await a.handBack(given);
+    expect(a.withdrawnPartitions).toEqual([]);
     await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);
     expect(owned(b)).toEqual(given);
     expect(leases.lease('orders', given[0] ?? 0).epoch).toBe(2);

@@ -43,6 +43,11 @@ export class PartitionOwnership {
     return new Map([...this.held].filter(([partition]) => !this.withdrawn.has(partition)));
   }
 
+  /** Partitions the group asked back that are still held: the consumer must stop on them, then `handBack` them. */
+  get withdrawnPartitions(): readonly number[] {
+    return [...this.withdrawn];
+  }
+
   /** Grows whenever `owned` changes. */
   get changes(): number {
     return this.version;

@@ -141,10 +141,11 @@ export class ReservationFirer {
    * (and one left unreleased would be fired by nobody).
    */
   private async handBackIdle(): Promise<void> {
+    const withdrawn = this.ownership.withdrawnPartitions;
+    if (withdrawn.length === 0) return;
     const { partitions } = this.options;
     const busy = new Set([...this.running.keys()].map((couponId) => partitionOfKey(couponId, partitions)));
-    const owned = this.ownership.owned;
-    const idle = Array.from({ length: partitions }, (_, p) => p).filter((p) => !owned.has(p) && !busy.has(p));
+    const idle = withdrawn.filter((p) => !busy.has(p));
     if (idle.length > 0) await this.ownership.handBack(idle);
   }
 
