@@ -308,7 +308,10 @@ export class NotificationFeed {
   private ensureRunning(): void {
     this.running ??= this.loop().finally(() => {
       this.running = null;
-      if (this.open_ > 0 && !this.stopped) this.ensureRunning();
+      // Again only when a stream registered while the loop was ending: the loop's own condition. A stream still
+      // being admitted (counted in open_, not registered yet) starts the loop itself once registered; restarting for
+      // it here would end at once and restart again, a chain of microtasks that never lets its admission finish.
+      if (this.byShard.size > 0 && !this.stopped) this.ensureRunning();
     });
   }
 
