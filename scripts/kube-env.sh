@@ -44,6 +44,8 @@ LIB="$(dirname "$0")/lib"
 K8S_VERSION="${COUPONKILL_K8S_VERSION:-1.30.14}" # Debian's etcd 3.4.23 is supported up to 1.30
 KEDA_VERSION="${COUPONKILL_KEDA_VERSION:-v2.21.0}"
 PROM_OPERATOR_VERSION="${COUPONKILL_PROM_OPERATOR_VERSION:-v0.75.0}"
+HELM_VERSION="${COUPONKILL_HELM_VERSION:-v3.22.0}"
+ISTIO_API_VERSION="${COUPONKILL_ISTIO_API_VERSION:-v1.32.0}" # istio.io/api: a real tag that carries Istio's CRDs
 
 COMMAND="${1:-}"
 KUBE_CACHE="${COUPONKILL_KUBE_CACHE:-${COUPONKILL_HOME:-$HOME/.cache/couponkill}/kube}"
@@ -92,6 +94,7 @@ APISERVER_BIN="$KUBE_CACHE/bin/kube-apiserver-v$K8S_VERSION"
 KCM_BIN="$KUBE_CACHE/bin/kube-controller-manager-v$K8S_VERSION"
 KEDA_OPERATOR_BIN="$KUBE_CACHE/bin/keda-operator-$KEDA_VERSION"
 KEDA_ADAPTER_BIN="$KUBE_CACHE/bin/keda-adapter-$KEDA_VERSION"
+HELM_BIN="$KUBE_CACHE/bin/helm-$HELM_VERSION"
 CRD_DIR="$KUBE_CACHE/crds"
 KUBECONFIG_PATH="$RUN_DIR/admin.kubeconfig"
 export GOMODCACHE="$KUBE_CACHE/go/mod" GOCACHE="$KUBE_CACHE/go/cache" GOFLAGS="-mod=mod"
@@ -115,6 +118,13 @@ cmd_build() {
   [ -x "$APISERVER_BIN" ] || with_build_lock build_k8s "$APISERVER_BIN" kube-apiserver
   crds_fetched || with_build_lock fetch_crds
   say "ready: $APISERVER_BIN, CRDs in $CRD_DIR"
+}
+
+# Helm for the chart's tests (lint, template, install against the test kube-apiserver).
+cmd_tools_build() {
+  install_os_packages
+  [ -x "$HELM_BIN" ] || with_build_lock build_helm
+  say "ready: $HELM_BIN"
 }
 
 keda_built() { [ -x "$APISERVER_BIN" ] && [ -x "$KCM_BIN" ] && [ -x "$KEDA_OPERATOR_BIN" ] && [ -x "$KEDA_ADAPTER_BIN" ]; }
@@ -268,19 +278,23 @@ cmd_env() {
   echo "export KUBECONFIG=$KUBECONFIG_PATH"
   echo "export COUPONKILL_KUBE_OPERATOR_KUBECONFIG=$RUN_DIR/operator.kubeconfig"
   echo "export COUPONKILL_KUBE_CRD_DIR=$CRD_DIR"
+  echo "export COUPONKILL_HELM_BIN=$HELM_BIN"
+  # Helm's own homes inside the cache, so a test never reads or writes the user's ~/.config/helm.
+  echo "export HELM_CACHE_HOME=$KUBE_CACHE/helm/cache HELM_CONFIG_HOME=$KUBE_CACHE/helm/config HELM_DATA_HOME=$KUBE_CACHE/helm/data"
   [ "$INSTANCE" = plain ] || echo "export COUPONKILL_KEDA_EXTERNAL_METRICS_API=$ADAPTER_APISERVICE"
 }
 
 case "$COMMAND" in
   build) cmd_build ;;
   keda-build) cmd_keda_build ;;
+  tools-build) cmd_tools_build ;;
   up | keda-up) cmd_up ;;
   down | keda-down) cmd_down ;;
   status | keda-status) cmd_status ;;
   env | keda-env) cmd_env ;;
   kubeconfig | keda-kubeconfig) echo "$KUBECONFIG_PATH" ;;
   *)
-    echo "usage: $0 build|up|down|status|env|kubeconfig|keda-build|keda-up|keda-down|keda-status|keda-env|keda-kubeconfig" >&2
+    echo "usage: $0 build|tools-build|up|down|status|env|kubeconfig|keda-build|keda-up|keda-down|keda-status|keda-env|keda-kubeconfig" >&2
     exit 2
     ;;
 esac

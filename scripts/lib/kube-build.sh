@@ -1,5 +1,5 @@
 # Builds for scripts/kube-env.sh: the Go toolchain, kube-apiserver and kube-controller-manager (one k8s.io/kubernetes
-# module setup), the KEDA operator and metrics adapter, and the CRDs. Sourced after kube-env.sh sets KUBE_CACHE,
+# module setup), the KEDA operator and metrics adapter, Helm, and the CRDs (KEDA, ServiceMonitor, PrometheusRule, Istio). Sourced after kube-env.sh sets KUBE_CACHE,
 # K8S_VERSION, KEDA_VERSION, PROM_OPERATOR_VERSION, CRD_DIR and the *_BIN paths.
 # Every build is skipped when its binary is cached, runs niced, and holds $KUBE_CACHE/build.lock so that two scripts
 # (two jest workers, say) never build at once: the second waits, then finds the binary. That lock is not the machine's
@@ -149,6 +149,20 @@ build_keda() {
   mv "$out/adapter" "$KEDA_ADAPTER_BIN"
 }
 
+# Helm's go.mod has no replace or exclude, so `go install …@version` builds it; the -X sets the version string a
+# release carries (without it, `helm version` says v3.22).
+build_helm() {
+  [ -x "$HELM_BIN" ] && return 0
+  local out="$KUBE_CACHE/build/helm-$HELM_VERSION" helm_dir
+  mkdir -p "$out" "$(dirname "$HELM_BIN")"
+  helm_dir="$(cd "$out" && module_dir "helm.sh/helm/v3@$HELM_VERSION")"
+  resolve_go "$(go_mod_needs "$helm_dir/go.mod")"
+  say "building helm $HELM_VERSION (cold: ~3 min on 2 cores)"
+  (cd "$out" && GOFLAGS= GOBIN="$out" go_cmd install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
+  mv "$out/helm" "$HELM_BIN"
+}
+
 # The CRD YAMLs ship inside the projects' Go module zips (the same files their releases publish). A version file per
 # project refetches them when the version changes.
 fetch_crds() {
@@ -160,14 +174,24 @@ fetch_crds() {
     cp "$dir"/config/crd/bases/*.yaml "$CRD_DIR/"
     echo "$KEDA_VERSION" >"$CRD_DIR/.keda-version"
   fi
-  if [ ! -s "$CRD_DIR/monitoring.coreos.com_servicemonitors.yaml" ]; then
+  if [ "$(cat "$CRD_DIR/.prom-operator-version" 2>/dev/null)" != "$PROM_OPERATOR_VERSION" ]; then
     dir="$(module_dir "github.com/prometheus-operator/prometheus-operator@$PROM_OPERATOR_VERSION")"
-    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" "$CRD_DIR/"
+    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" \
+      "$dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" "$CRD_DIR/"
+    echo "$PROM_OPERATOR_VERSION" >"$CRD_DIR/.prom-operator-version"
+  fi
+  if [ "$(cat "$CRD_DIR/.istio-version" 2>/dev/null)" != "$ISTIO_API_VERSION" ]; then
+    dir="$(module_dir "istio.io/api@$ISTIO_API_VERSION")"
+    cp "$dir/kubernetes/customresourcedefinitions.gen.yaml" "$CRD_DIR/istio.yaml"
+    echo "$ISTIO_API_VERSION" >"$CRD_DIR/.istio-version"
   fi
   chmod -R u+w "$CRD_DIR"
 }
 
 crds_fetched() {
   [ "$(cat "$CRD_DIR/.keda-version" 2>/dev/null)" = "$KEDA_VERSION" ] &&
-    [ -s "$CRD_DIR/monitoring.coreos.com_servicemonitors.yaml" ]
+    [ "$(cat "$CRD_DIR/.prom-operator-version" 2>/dev/null)" = "$PROM_OPERATOR_VERSION" ] &&
+    [ "$(cat "$CRD_DIR/.istio-version" 2>/dev/null)" = "$ISTIO_API_VERSION" ] &&
+    [ -s "$CRD_DIR/monitoring.coreos.com_servicemonitors.yaml" ] &&
+    [ -s "$CRD_DIR/monitoring.coreos.com_prometheusrules.yaml" ] && [ -s "$CRD_DIR/istio.yaml" ]
 }

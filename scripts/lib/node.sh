@@ -1,0 +1,28 @@
+# Node 24 LTS for the scripts that build and test: the machine's node when it is 24, else the official binary from the
+# npm registry package node-linux-<arch> (the binary Node's own downloads ship), cached once per version under
+# ~/.cache/couponkill/node. Sourced after host.sh (die).
+# shellcheck shell=bash
+
+NODE24_VERSION="${COUPONKILL_NODE_VERSION:-24.22.3}"
+
+# Puts Node $NODE24_VERSION first on PATH (a major 24 already there is kept as it is).
+ensure_node24() {
+  local major arch dir
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  [ "$major" = 24 ] && return 0
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64) arch=arm64 ;;
+    *) die "no Node 24 package for $(uname -m)" ;;
+  esac
+  dir="${COUPONKILL_HOME:-$HOME/.cache/couponkill}/node/$NODE24_VERSION-$arch"
+  if [ ! -x "$dir/node_modules/node-linux-$arch/bin/node" ]; then
+    echo "node: fetching Node $NODE24_VERSION (npm package node-linux-$arch) into $dir" >&2
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    npm install --prefix "$dir.tmp" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+      "node-linux-$arch@$NODE24_VERSION"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  export PATH="$dir/node_modules/node-linux-$arch/bin:$PATH"
+  [ "$(node -v)" = "v$NODE24_VERSION" ] || die "Node $NODE24_VERSION is not first on PATH after installing it ($(node -v))"
+}
