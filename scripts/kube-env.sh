@@ -45,6 +45,9 @@ K8S_VERSION="${COUPONKILL_K8S_VERSION:-1.30.14}" # Debian's etcd 3.4.23 is suppo
 KEDA_VERSION="${COUPONKILL_KEDA_VERSION:-v2.21.0}"
 PROM_OPERATOR_VERSION="${COUPONKILL_PROM_OPERATOR_VERSION:-v0.75.0}"
 HELM_VERSION="${COUPONKILL_HELM_VERSION:-v3.22.0}"
+PROMETHEUS_VERSION="${COUPONKILL_PROMETHEUS_VERSION:-3.14.0}"
+# Prometheus 3.x tags its Go module v0.3XY.Z for release 3.XY.Z.
+PROMETHEUS_MODULE_VERSION="v0.$(echo "$PROMETHEUS_VERSION" | awk -F. '{ printf "%d%02d.%d", $1, $2, $3 }')"
 ISTIO_API_VERSION="${COUPONKILL_ISTIO_API_VERSION:-v1.32.0}" # istio.io/api: a real tag that carries Istio's CRDs
 
 COMMAND="${1:-}"
@@ -95,6 +98,7 @@ KCM_BIN="$KUBE_CACHE/bin/kube-controller-manager-v$K8S_VERSION"
 KEDA_OPERATOR_BIN="$KUBE_CACHE/bin/keda-operator-$KEDA_VERSION"
 KEDA_ADAPTER_BIN="$KUBE_CACHE/bin/keda-adapter-$KEDA_VERSION"
 HELM_BIN="$KUBE_CACHE/bin/helm-$HELM_VERSION"
+PROMTOOL_BIN="$KUBE_CACHE/bin/promtool-$PROMETHEUS_MODULE_VERSION"
 CRD_DIR="$KUBE_CACHE/crds"
 KUBECONFIG_PATH="$RUN_DIR/admin.kubeconfig"
 export GOMODCACHE="$KUBE_CACHE/go/mod" GOCACHE="$KUBE_CACHE/go/cache" GOFLAGS="-mod=mod"
@@ -120,11 +124,12 @@ cmd_build() {
   say "ready: $APISERVER_BIN, CRDs in $CRD_DIR"
 }
 
-# Helm for the chart's tests (lint, template, install against the test kube-apiserver).
+# Helm for the chart's tests (lint, template, install against the test kube-apiserver); promtool for the alerts'.
 cmd_tools_build() {
   install_os_packages
   [ -x "$HELM_BIN" ] || with_build_lock build_helm
-  say "ready: $HELM_BIN"
+  [ -x "$PROMTOOL_BIN" ] || with_build_lock build_promtool
+  say "ready: $HELM_BIN, $PROMTOOL_BIN"
 }
 
 keda_built() { [ -x "$APISERVER_BIN" ] && [ -x "$KCM_BIN" ] && [ -x "$KEDA_OPERATOR_BIN" ] && [ -x "$KEDA_ADAPTER_BIN" ]; }
@@ -279,6 +284,7 @@ cmd_env() {
   echo "export COUPONKILL_KUBE_OPERATOR_KUBECONFIG=$RUN_DIR/operator.kubeconfig"
   echo "export COUPONKILL_KUBE_CRD_DIR=$CRD_DIR"
   echo "export COUPONKILL_HELM_BIN=$HELM_BIN"
+  echo "export COUPONKILL_PROMTOOL_BIN=$PROMTOOL_BIN"
   # Helm's own homes inside the cache, so a test never reads or writes the user's ~/.config/helm.
   echo "export HELM_CACHE_HOME=$KUBE_CACHE/helm/cache HELM_CONFIG_HOME=$KUBE_CACHE/helm/config HELM_DATA_HOME=$KUBE_CACHE/helm/data"
   [ "$INSTANCE" = plain ] || echo "export COUPONKILL_KEDA_EXTERNAL_METRICS_API=$ADAPTER_APISERVICE"
