@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+. scripts/lib/node.sh
+ensure_node24 # Node 24 LTS (the machine's, or the official binary from the npm registry)
+ensure_node_modules
 bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 

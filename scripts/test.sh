@@ -3,9 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+. scripts/lib/node.sh
+ensure_node24 # Node 24 LTS (the machine's, or the official binary from the npm registry)
+ensure_node_modules
+echo "== node $(node -v)"
 bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 # RocketMQ's two JVMs take ~0.5 GiB: stopped afterwards if this run started them (its files stay cached).

@@ -1,6 +1,6 @@
 # Node 24 LTS for the scripts that build and test: the machine's node when it is 24, else the official binary from the
 # npm registry package node-linux-<arch> (the binary Node's own downloads ship), cached once per version under
-# ~/.cache/couponkill/node. Sourced after host.sh (die).
+# ~/.cache/couponkill/node.
 # shellcheck shell=bash
 
 NODE24_VERSION="${COUPONKILL_NODE_VERSION:-24.22.3}"
@@ -13,7 +13,10 @@ ensure_node24() {
   case "$(uname -m)" in
     x86_64) arch=x64 ;;
     aarch64) arch=arm64 ;;
-    *) die "no Node 24 package for $(uname -m)" ;;
+    *)
+      echo "node: no Node 24 package for $(uname -m)" >&2
+      exit 1
+      ;;
   esac
   dir="${COUPONKILL_HOME:-$HOME/.cache/couponkill}/node/$NODE24_VERSION-$arch"
   if [ ! -x "$dir/node_modules/node-linux-$arch/bin/node" ]; then
@@ -24,5 +27,19 @@ ensure_node24() {
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
   fi
   export PATH="$dir/node_modules/node-linux-$arch/bin:$PATH"
-  [ "$(node -v)" = "v$NODE24_VERSION" ] || die "Node $NODE24_VERSION is not first on PATH after installing it ($(node -v))"
+  if [ "$(node -v)" != "v$NODE24_VERSION" ]; then
+    echo "node: Node $NODE24_VERSION is not first on PATH after installing it ($(node -v))" >&2
+    exit 1
+  fi
+}
+
+# Installs the locked packages when node_modules is missing, older than the lock, or was installed under another Node
+# (native addons such as @swc/core's binding are picked per Node version and ABI at install time).
+ensure_node_modules() {
+  local stamp=node_modules/.couponkill-node-version
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
+    [ "$(cat "$stamp" 2>/dev/null)" != "$(node -v)" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    node -v >"$stamp"
+  fi
 }
