@@ -16,6 +16,7 @@ import { registerOpenApiCommand } from './openapi-command';
 import { registerOperatorCommand } from './operator-command';
 import type { Roles } from './process';
 import { InterruptedError, UnreachableDependencyError, UsageError } from './tasks/cli-errors';
+import { onShutdownSignals } from './shutdown-signals';
 import { NEW_USER_PASSWORD_VARIABLE, PASSWORD_SOURCES, readNewPassword } from './tasks/password-input';
 
 // Loaded by the commands that use them: --help, --version and a usage error need none of the drivers.
@@ -135,19 +136,13 @@ withSettings('write-api')
   .action(async (options: { port?: number }) => {
     const settings = config();
     const api = await (await processes()).startWriteApi(settings, options.port);
-    const shutdown = (): void => {
-      void api.stop().then(() => process.exit(0));
-    };
-    process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
+    onShutdownSignals(() => api.stop());
   });
 
 const serve = (roles: (settings: Config) => Roles, name: ProcessRole) => async () => {
   const settings = config();
   const running = await (await processes()).startRoles(settings, roles(settings), name);
-  const shutdown = (): void => {
-    void running.stop().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
+  onShutdownSignals(() => running.stop());
 };
 
 const projectionOption = () =>

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Container } from 'inversify';
 import { Gauge } from 'prom-client';
 import { JwtTokens } from '../infra/auth/jwt-tokens';
@@ -86,11 +87,23 @@ const lagGauges = (container: Container): void => {
   );
 };
 
-/** Readiness: each port the process depends on answers its own ping. */
-const readinessOf = (container: Container, readSide: boolean): ReadinessCheck[] => {
+/**
+ * Readiness: not shutting down, and each port the process depends on answers its own ping. `shuttingDown` turns true
+ * on SIGTERM, before any listener closes, so load balancers stop routing here while this process still serves.
+ */
+const readinessOf = (
+  container: Container,
+  readSide: boolean,
+  shuttingDown: () => boolean,
+): ReadinessCheck[] => {
   const store = container.get(TOKENS.EventStore);
   const gate = container.get(TOKENS.StockGate);
   const checks: ReadinessCheck[] = [
+    {
+      name: 'shutdown',
+      check: () =>
+        shuttingDown() ? Promise.reject(new Error('shutting down: SIGTERM received')) : Promise.resolve(),
+    },
     { name: 'redis', check: () => gate.ping() },
     { name: 'eventStore', check: () => store.ping() },
   ];
@@ -124,7 +137,8 @@ export const startRoles = async (
     lagGauges(container);
   }
   const stops: (() => Promise<void>)[] = [];
-  const readiness = readinessOf(container, readSide);
+  let shuttingDown = false;
+  const readiness = readinessOf(container, readSide, () => shuttingDown);
   const urls: { writeApi?: string; readApi?: string } = {};
 
   if (roles.relay) {
@@ -156,12 +170,15 @@ export const startRoles = async (
     await firer.start();
     stops.push(() => firer.stop());
   }
+  // The public listeners: drained, then closed, before the roles behind them stop.
+  const publicListeners: Listening[] = [];
+  const closePublic: (() => Promise<void>)[] = [];
   if (roles.writeApi !== undefined) {
     const served = await serveWriteApi(container, { port: roles.writeApi, host: config.host, backlog });
     urls.writeApi = served.url;
-    stops.push(() => served.stop());
+    publicListeners.push(served.listening);
+    closePublic.push(() => served.stop());
   }
-  const listeners: Listening[] = [];
   if (roles.readApi !== undefined) {
     const app = createReadApi({
       coupons: container.get(CouponsQueries),
@@ -179,7 +196,12 @@ export const startRoles = async (
       buyerLimit: buyerReadLimit(config.admission.reads, container.get(TOKENS.Metrics)),
     });
     const listening = await listen(app, { port: roles.readApi, host: config.host, backlog });
-    listeners.push(listening);
+    publicListeners.push(listening);
+    // Open notification streams would hold the listener open until its drain period: they end first.
+    closePublic.push(
+      () => container.get(NotificationFeed).stop(),
+      () => listening.close(),
+    );
     urls.readApi = listening.url;
     logger.info({ url: listening.url }, 'read-api listening');
   }
@@ -193,21 +215,28 @@ export const startRoles = async (
     }),
     { port: roles.opsPort ?? config.ops.portFor(role), host: config.ops.host, backlog },
   );
-  listeners.push(ops);
   logger.info({ url: ops.url }, 'ops listener (/healthz, /readyz, /metrics) listening');
-  stops.unshift(...listeners.map((l) => () => l.close()));
-  // Open notification streams would hold the read-api's listener open until its drain period: they end first.
-  if (roles.readApi !== undefined) stops.push(() => container.get(NotificationFeed).stop());
 
   let stopping: Promise<void> | undefined;
   return {
     container,
     urls: { ...urls, ops: ops.url },
+    // Kubernetes' pod termination (README, "Deploying"): readiness fails first and the public listeners keep serving
+    // for the shutdown delay, then close; the roles and stores stop; the ops listener closes last, so /readyz answers
+    // 503 (never a refused connection) throughout.
     stop: () =>
       (stopping ??= (async () => {
+        shuttingDown = true;
+        for (const listening of publicListeners) listening.drain();
+        if (config.shutdownDelayMs > 0) {
+          logger.info({ delayMs: config.shutdownDelayMs }, 'shutting down: not ready, still serving');
+          await sleep(config.shutdownDelayMs);
+        }
+        for (const close of closePublic) await close();
         for (const stop of stops.reverse()) await stop();
         if (readSide) await closeReadSide(container);
         await closeWriteSide(container);
+        await ops.close();
         logger.info('stopped');
         logger.flush();
       })()),

@@ -264,7 +264,11 @@ metadata: { name: flash, namespace: ${NS} }
 spec:
   image: couponkill:1.0.0
   services:
-    writeApi: { replicas: 2, resources: { requests: { cpu: 250m, memory: 256Mi } } }
+    writeApi:
+      replicas: 2
+      resources: { requests: { cpu: 250m, memory: 256Mi } }
+      podDisruptionBudget: { enabled: true }
+      pod: { antiAffinity: preferred, labels: { team: growth } }
   auth: { jwtSecretRef: { name: jwt, key: secret } }
   middleware:
     redis: { url: 'redis://redis:6379' }
@@ -272,7 +276,7 @@ spec:
   scaling:
     hpa: { enabled: true, minReplicas: 2, maxReplicas: 5 }
     keda: { enabled: true, lagThreshold: 100, lagUrl: '${lagUrl}' }
-  monitoring: { prometheusEnabled: true }
+  monitoring: { prometheusEnabled: true, serviceMonitorLabels: { release: kube-prometheus-stack } }
   pod: { sysctls: [{ name: net.core.somaxconn, value: '16384' }] }
   listenBacklog: 8192
 `;
@@ -309,12 +313,27 @@ spec:
           template: {
             metadata: { annotations: { 'prometheus.io/port': '9090', 'prometheus.io/path': '/metrics' } },
             spec: {
-              securityContext: { sysctls: [{ name: 'net.core.somaxconn', value: '16384' }] },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 1000,
+                seccompProfile: { type: 'RuntimeDefault' },
+                sysctls: [{ name: 'net.core.somaxconn', value: '16384' }],
+              },
+              terminationGracePeriodSeconds: 30,
               containers: [
                 {
                   ports: http ? [{ name: 'http', containerPort: http, protocol: 'TCP' }, ops] : [ops],
+                  startupProbe: {
+                    httpGet: { path: '/healthz', port: 'ops' },
+                    failureThreshold: role === 'write-api' ? 120 : 60,
+                  },
                   readinessProbe: { httpGet: { path: '/readyz', port: 'ops' } },
                   livenessProbe: { httpGet: { path: '/healthz', port: 'ops' } },
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ['ALL'] },
+                  },
                   env: expect.arrayContaining([
                     { name: 'COUPONKILL_OPS_HOST', value: '0.0.0.0' },
                     { name: 'COUPONKILL_OPS_PORT', value: '9090' },
@@ -326,7 +345,31 @@ spec:
           },
         });
         expect(JSON.stringify(d.spec)).not.toMatch(/COUPONKILL_(PROJECTOR|RELAY)_PORT/);
+        // The API server kept the preStop sleep action (beta and on by default from Kubernetes 1.30).
+        const hook = (d.spec as { template: { spec: { containers: { lifecycle?: unknown }[] } } }).template
+          .spec.containers[0]?.lifecycle;
+        expect(hook).toEqual(http ? { preStop: { sleep: { seconds: 5 } } } : undefined);
       }
+      expect(writeApi?.spec).toMatchObject({
+        template: {
+          metadata: { labels: { team: 'growth', 'app.kubernetes.io/component': 'write-api' } },
+          spec: {
+            affinity: {
+              podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100 }] },
+            },
+          },
+        },
+      });
+      const budget = await eventually<Obj>('the write-api PodDisruptionBudget', () =>
+        get(['poddisruptionbudgets.policy', 'flash-write-api']),
+      );
+      expect(budget.metadata.ownerReferences?.[0]?.uid).toBe(uid);
+      expect(budget.spec).toMatchObject({
+        maxUnavailable: 1,
+        selector: {
+          matchLabels: { 'app.kubernetes.io/instance': 'flash', 'app.kubernetes.io/component': 'write-api' },
+        },
+      });
 
       const services = await get<{ items: Obj[] }>(['services', '-l', 'ops.couponkill.io/seckill=flash']);
       expect(services?.items.map((s) => s.metadata.name).sort()).toEqual(
@@ -373,6 +416,7 @@ spec:
       );
       expect(monitor.metadata.ownerReferences?.[0]?.uid).toBe(uid);
       expect(monitor.spec?.endpoints).toEqual([{ port: 'ops', path: '/metrics', interval: '30s' }]);
+      expect(monitor.metadata.labels?.release).toBe('kube-prometheus-stack');
     });
 
     it('reports status, conditions, lag and Events', async () => {

@@ -9,7 +9,7 @@ import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { SeckillHandler } from '../../commands/seckill-handler';
 import { UserHandlers } from '../../commands/user-handlers';
 import { JwtTokens } from '../../infra/auth/jwt-tokens';
-import { listen, type ListenOptions } from '../../infra/http/listen';
+import { listen, type Listening, type ListenOptions } from '../../infra/http/listen';
 import { createWriteApiHandler } from '../../write-api/app';
 import { seckillAdmission } from '../../write-api/seckill-admission';
 import { TOKENS } from '../tokens';
@@ -18,7 +18,7 @@ import { TOKENS } from '../tokens';
 export const serveWriteApi = async (
   container: Container,
   listenOn: ListenOptions,
-): Promise<{ url: string; stop(): Promise<void> }> => {
+): Promise<{ url: string; listening: Listening; stop(): Promise<void> }> => {
   const config = container.get(TOKENS.Config);
   const logger = container.get(TOKENS.Logger);
   const gate = container.get(TOKENS.StockGate);
@@ -51,6 +51,7 @@ export const serveWriteApi = async (
   logger.info({ url: server.url }, 'write-api listening');
   return {
     url: server.url,
+    listening: server,
     stop: async () => {
       await server.close();
       await reconciler.stop();

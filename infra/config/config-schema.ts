@@ -44,6 +44,10 @@ export const configSchema = z
       description: 'listen(2) backlog of every listener',
       shownDefault: "the kernel's cap, net.core.somaxconn",
     }),
+    COUPONKILL_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0).meta({
+      description:
+        'after SIGTERM, /readyz answers 503 this long (ms) while the listeners keep serving, so load balancers stop routing here first',
+    }),
     COUPONKILL_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')

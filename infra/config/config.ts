@@ -133,6 +133,8 @@ export interface Config {
   };
   /** listen(2) backlog of every listener; null = the kernel's cap (infra/http/listen.ts). */
   readonly listenBacklog: number | null;
+  /** After SIGTERM, how long (ms) readiness fails while the listeners keep serving (bin/process.ts). */
+  readonly shutdownDelayMs: number;
   readonly logLevel: RawConfig['COUPONKILL_LOG_LEVEL'];
   readonly redis: { readonly url: string; readonly keyPrefix: string; readonly commandTimeoutMs: number };
   readonly eventStore: {
@@ -242,6 +244,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         DEFAULT_OPS_PORTS[role],
     },
     listenBacklog: c.COUPONKILL_LISTEN_BACKLOG ?? null,
+    shutdownDelayMs: c.COUPONKILL_SHUTDOWN_DELAY_MS,
     logLevel: c.COUPONKILL_LOG_LEVEL,
     redis: {
       url: c.COUPONKILL_REDIS_URL,

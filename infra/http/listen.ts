@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const DRAIN_MS = 5000;
@@ -8,6 +8,11 @@ const NODE_DEFAULT_BACKLOG = 511;
 
 export interface Listening {
   readonly url: string;
+  /**
+   * Keeps serving, but answers every request from now on with `Connection: close`, so keep-alive clients (proxies'
+   * pools, kube-proxy's conntrack entries) reconnect, and land on another pod, before the listener closes.
+   */
+  drain(): void;
   /** Stops accepting, finishes requests in flight, and drops idle keep-alive clients after the drain period. */
   close(): Promise<void>;
 }
@@ -39,7 +44,12 @@ export const listen = async (
   handler: RequestListener,
   { port, host, backlog = kernelBacklogLimit() }: ListenOptions,
 ): Promise<Listening> => {
-  const server = createServer(handler);
+  let draining = false;
+  // Before the handler runs: a handler that answers synchronously has sent its headers when it returns.
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (draining) response.shouldKeepAlive = false;
+    handler(request, response);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host, backlog }, () => {
@@ -51,6 +61,9 @@ export const listen = async (
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${bound}`,
+    drain: () => {
+      draining = true;
+    },
     close: async () => {
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -2,11 +2,12 @@ import type {
   EnvFromSource,
   EnvVar,
   MiddlewareSpec,
+  IntOrPercent,
+  PodSpec,
   Quantities,
   SeckillSpec,
   ServiceName,
   ServicePort,
-  Sysctl,
 } from './seckill-types';
 
 /** A public API listener: the variable that sets its port, and the port the process uses without it. */
@@ -52,6 +53,47 @@ export interface ResolvedService {
   opsPort: number;
   env: EnvVar[];
   envFrom: EnvFromSource[];
+  startupTimeoutSeconds: number;
+  preStopSleepSeconds: number;
+  drainSeconds: number;
+  terminationGracePeriodSeconds: number;
+  /** Undefined when disabled; otherwise exactly one bound. */
+  podDisruptionBudget: { minAvailable: IntOrPercent } | { maxUnavailable: IntOrPercent } | undefined;
+  /** The spec's pod settings with this role's merged over them. */
+  pod: PodSpec;
+}
+
+/**
+ * Per-role lifecycle defaults (seconds). The write-api's startup budget covers waiting for its stores (30 s) and the
+ * gate rebuild it runs before it listens (README "Deploying" sizes it); the APIs sleep and drain on shutdown so
+ * endpoints stop routing to them before their listeners close; relay and projector serve no traffic to drain.
+ */
+export const LIFECYCLE_DEFAULTS: Record<
+  ServiceName,
+  { startupTimeoutSeconds: number; preStopSleepSeconds: number; drainSeconds: number }
+> = {
+  writeApi: { startupTimeoutSeconds: 600, preStopSleepSeconds: 5, drainSeconds: 2 },
+  readApi: { startupTimeoutSeconds: 300, preStopSleepSeconds: 5, drainSeconds: 2 },
+  relay: { startupTimeoutSeconds: 300, preStopSleepSeconds: 0, drainSeconds: 0 },
+  projector: { startupTimeoutSeconds: 300, preStopSleepSeconds: 0, drainSeconds: 0 },
+};
+
+/**
+ * The grace period that fits a shutdown: the preStop sleep, the drain, in-flight requests (the listener's 5 s) and
+ * closing the stores (15 s), and never under Kubernetes' own default of 30 s.
+ */
+export const gracePeriodFor = (preStopSleepSeconds: number, drainSeconds: number): number =>
+  Math.max(30, preStopSleepSeconds + drainSeconds + 20);
+
+const MAP_KEYS = ['labels', 'annotations', 'nodeSelector'] as const;
+
+/** A role's pod settings over the spec's: label, annotation and node-selector maps key by key, the rest replaced. */
+export function mergePod(base: PodSpec = {}, role: PodSpec = {}): PodSpec {
+  const merged: PodSpec = { ...base, ...role };
+  for (const key of MAP_KEYS) {
+    if (base[key] || role[key]) merged[key] = { ...base[key], ...role[key] };
+  }
+  return merged;
 }
 
 /** The CRD's default partition count, which the app's COUPONKILL_PROJECTION_PARTITIONS default matches. */
@@ -62,7 +104,6 @@ export interface ResolvedSpec {
   partitions: number;
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   services: Record<ServiceName, ResolvedService>;
-  sysctls: Sysctl[];
   listenBacklog: number | undefined;
   jwtSecretRef: { name: string; key: string } | undefined;
   middleware: MiddlewareSpec;
@@ -77,7 +118,7 @@ export interface ResolvedSpec {
     cooldownPeriod: number;
     lagUrl: string | undefined;
   };
-  monitoring: { prometheus: boolean; grafana: boolean };
+  monitoring: { prometheus: boolean; grafana: boolean; serviceMonitorLabels: Record<string, string> };
 }
 
 /** The CRD schema's defaults (config/crd), applied in code too so objects stored before a default existed work. */
@@ -87,6 +128,10 @@ export function withDefaults(spec: SeckillSpec): ResolvedSpec {
     const api = ROLES[name].api;
     // An API always has a listener, so an empty list there still means its default port.
     const ports = s.ports?.length ? s.ports : api ? [{ name: 'http', port: api.defaultPort }] : [];
+    const lifecycle = LIFECYCLE_DEFAULTS[name];
+    const preStopSleepSeconds = s.preStopSleepSeconds ?? lifecycle.preStopSleepSeconds;
+    const drainSeconds = s.drainSeconds ?? lifecycle.drainSeconds;
+    const pdb = s.podDisruptionBudget;
     return {
       enabled: s.enabled ?? true,
       image: s.image ?? spec.image,
@@ -101,6 +146,17 @@ export function withDefaults(spec: SeckillSpec): ResolvedSpec {
       opsPort: s.opsPort ?? DEFAULT_OPS_PORT,
       env: s.env ?? [],
       envFrom: s.envFrom ?? [],
+      startupTimeoutSeconds: s.startupTimeoutSeconds ?? lifecycle.startupTimeoutSeconds,
+      preStopSleepSeconds,
+      drainSeconds,
+      terminationGracePeriodSeconds:
+        s.terminationGracePeriodSeconds ?? gracePeriodFor(preStopSleepSeconds, drainSeconds),
+      podDisruptionBudget: !pdb?.enabled
+        ? undefined
+        : pdb.minAvailable !== undefined
+          ? { minAvailable: pdb.minAvailable }
+          : { maxUnavailable: pdb.maxUnavailable ?? 1 },
+      pod: mergePod(spec.pod, s.pod),
     };
   };
   const hpa = spec.scaling?.hpa ?? {};
@@ -117,7 +173,6 @@ export function withDefaults(spec: SeckillSpec): ResolvedSpec {
       relay: service('relay'),
       projector: service('projector'),
     },
-    sysctls: spec.pod?.sysctls ?? [],
     listenBacklog: spec.listenBacklog,
     jwtSecretRef: spec.auth?.jwtSecretRef,
     middleware: spec.middleware ?? {},
@@ -141,6 +196,7 @@ export function withDefaults(spec: SeckillSpec): ResolvedSpec {
     monitoring: {
       prometheus: monitoringOn && (monitoring.prometheusEnabled ?? false),
       grafana: monitoringOn && (monitoring.grafanaEnabled ?? false),
+      serviceMonitorLabels: monitoring.serviceMonitorLabels ?? {},
     },
   };
 }

@@ -55,6 +55,26 @@ export interface ServiceSpec {
   opsPort?: number;
   env?: EnvVar[];
   envFrom?: EnvFromSource[];
+  /** Seconds the process may take to start (the startupProbe's budget); the write-api rebuilds the gate first. */
+  startupTimeoutSeconds?: number;
+  /** Seconds of preStop sleep before SIGTERM, while endpoints stop routing to the pod. */
+  preStopSleepSeconds?: number;
+  /** Seconds /readyz answers 503 after SIGTERM while the listeners keep serving (COUPONKILL_SHUTDOWN_DELAY_MS). */
+  drainSeconds?: number;
+  terminationGracePeriodSeconds?: number;
+  podDisruptionBudget?: PodDisruptionBudgetSpec;
+  /** Merged over the spec's `pod` (maps key by key, other fields replaced). */
+  pod?: PodSpec;
+}
+
+/** A count or a percentage string such as "50%" (Kubernetes' IntOrString). */
+export type IntOrPercent = number | string;
+
+/** A policy/v1 PodDisruptionBudget for one role; at most one of the two bounds (default maxUnavailable 1). */
+export interface PodDisruptionBudgetSpec {
+  enabled?: boolean;
+  minAvailable?: IntOrPercent;
+  maxUnavailable?: IntOrPercent;
 }
 
 export interface SecretKeyRef {
@@ -109,6 +129,8 @@ export interface MonitoringSpec {
   enabled?: boolean;
   prometheusEnabled?: boolean;
   grafanaEnabled?: boolean;
+  /** Labels on the ServiceMonitor, e.g. `release: kube-prometheus-stack` (what that chart's Prometheus selects by). */
+  serviceMonitorLabels?: Record<string, string>;
 }
 
 /** A namespaced kernel parameter set per pod (Kubernetes' `securityContext.sysctls` entry). */
@@ -117,8 +139,34 @@ export interface Sysctl {
   value: string;
 }
 
-/** Settings every role's pod gets. */
+/** A core/v1 Toleration. */
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+/** `none`, or a podAntiAffinity on the role's own pods per node, preferred or required. */
+export type AntiAffinity = 'none' | 'preferred' | 'required';
+
+/**
+ * Pod settings (spec-wide, or per role over the spec-wide ones). `affinity`, `topologySpreadConstraints` and the two
+ * security contexts are core/v1 shapes passed through; the API server validates them when the operator applies.
+ */
 export interface PodSpec {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  affinity?: Record<string, unknown>;
+  antiAffinity?: AntiAffinity;
+  topologySpreadConstraints?: Record<string, unknown>[];
+  priorityClassName?: string;
+  imagePullSecrets?: { name: string }[];
+  securityContext?: Record<string, unknown>;
+  containerSecurityContext?: Record<string, unknown>;
   sysctls?: Sysctl[];
 }
 

@@ -40,6 +40,7 @@ function childKinds(capabilities: Capabilities): WatchedKind[] {
     { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
     { apiVersion: 'v1', kind: 'Service', plural: 'services' },
     { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
+    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets' },
     {
       apiVersion: capabilities.hpaApiVersion,
       kind: 'HorizontalPodAutoscaler',

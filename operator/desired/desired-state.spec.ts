@@ -1,6 +1,7 @@
 import type { SeckillSpec } from '../api/seckill-types';
 import { seckillFixture } from '../test-support/seckill-fixture';
 import { desiredState, type Capabilities } from './desired-state';
+import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './deployment';
 import { childKey, type ChildObject } from './kube-object';
 
 const ALL: Capabilities = { hpaApiVersion: 'autoscaling/v2', keda: true, serviceMonitor: true };
@@ -37,6 +38,22 @@ interface Container {
   ports: { name: string; containerPort: number }[];
   readinessProbe: unknown;
   livenessProbe: unknown;
+  startupProbe: { httpGet: { path: string; port: string }; periodSeconds: number; failureThreshold: number };
+  lifecycle?: { preStop: { sleep: { seconds: number } } };
+  securityContext: Record<string, unknown>;
+  volumeMounts: { name: string; mountPath: string }[];
+}
+interface PodTemplateSpec {
+  containers: Container[];
+  securityContext?: { sysctls?: unknown };
+  terminationGracePeriodSeconds: number;
+  volumes: { name: string; emptyDir?: unknown }[];
+  nodeSelector?: Record<string, string>;
+  tolerations?: unknown[];
+  affinity?: { podAntiAffinity?: Record<string, unknown[]>; nodeAffinity?: unknown };
+  topologySpreadConstraints?: { labelSelector?: unknown; topologyKey: string }[];
+  priorityClassName?: string;
+  imagePullSecrets?: { name: string }[];
 }
 interface DeploymentShape {
   spec: {
@@ -44,7 +61,7 @@ interface DeploymentShape {
     selector: { matchLabels: Record<string, string> };
     template: {
       metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
-      spec: { containers: Container[]; securityContext?: { sysctls?: unknown } };
+      spec: PodTemplateSpec;
     };
   };
 }
@@ -329,7 +346,7 @@ describe('desired state of a Seckill', () => {
       const objects = objectsOf();
       for (const name of DEPLOYMENTS) {
         const d = get(objects, name) as unknown as DeploymentShape;
-        expect(d.spec.template.spec.securityContext).toBeUndefined();
+        expect(d.spec.template.spec.securityContext).toEqual(RESTRICTED_POD_SECURITY);
         expect(d.spec.template.spec.containers[0]?.env.map((e) => e.name)).not.toContain(
           'COUPONKILL_LISTEN_BACKLOG',
         );
@@ -340,7 +357,10 @@ describe('desired state of a Seckill', () => {
       expect(changes({ pod: { sysctls } })).toEqual({ added: [], removed: [], changed: DEPLOYMENTS });
       const objects = objectsOf({ pod: { sysctls } });
       for (const role of ['write-api', 'read-api', 'relay', 'projector'])
-        expect(deployment(objects, `flash-${role}`).spec.template.spec.securityContext).toEqual({ sysctls });
+        expect(deployment(objects, `flash-${role}`).spec.template.spec.securityContext).toEqual({
+          ...RESTRICTED_POD_SECURITY,
+          sysctls,
+        });
       expect(changes({ pod: { sysctls: [] } })).toEqual({ added: [], removed: [], changed: [] });
     });
 
@@ -351,6 +371,202 @@ describe('desired state of a Seckill', () => {
         expect(envValue(container(objects, `flash-${role}`), 'COUPONKILL_LISTEN_BACKLOG')?.value).toBe(
           '8192',
         );
+    });
+  });
+
+  describe('production pods', () => {
+    const pod = (objects: Map<string, ChildObject>, role: string) =>
+      deployment(objects, `flash-${role}`).spec.template;
+    const selectorOf = (role: string) => ({
+      'app.kubernetes.io/name': 'couponkill',
+      'app.kubernetes.io/instance': 'flash',
+      'app.kubernetes.io/component': role,
+    });
+
+    it('every container starts behind a startup probe sized by its role: the write-api’s covers the gate rebuild', () => {
+      const objects = objectsOf();
+      expect(container(objects, 'flash-write-api').startupProbe).toEqual({
+        httpGet: { path: '/healthz', port: 'ops' },
+        periodSeconds: 5,
+        timeoutSeconds: 2,
+        failureThreshold: 120,
+      });
+      for (const role of ['read-api', 'relay', 'projector'])
+        expect(container(objects, `flash-${role}`).startupProbe.failureThreshold).toBe(60);
+      const longer = objectsOf({ services: { writeApi: { startupTimeoutSeconds: 1801 } } });
+      expect(container(longer, 'flash-write-api').startupProbe.failureThreshold).toBe(361);
+      expect(changes({ services: { writeApi: { startupTimeoutSeconds: 900 } } })).toEqual({
+        added: [],
+        removed: [],
+        changed: ['Deployment/flash-write-api'],
+      });
+    });
+
+    it('the APIs sleep before SIGTERM and drain after it; the grace period covers both', () => {
+      const objects = objectsOf();
+      for (const role of ['write-api', 'read-api']) {
+        const c = container(objects, `flash-${role}`);
+        expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+        expect(envValue(c, 'COUPONKILL_SHUTDOWN_DELAY_MS')).toEqual({
+          name: 'COUPONKILL_SHUTDOWN_DELAY_MS',
+          value: '2000',
+        });
+        expect(pod(objects, role).spec.terminationGracePeriodSeconds).toBe(30);
+      }
+      for (const role of ['relay', 'projector']) {
+        // A zero sleep is left out: the sleep action takes 0 only from Kubernetes 1.33.
+        expect(container(objects, `flash-${role}`).lifecycle).toBeUndefined();
+        expect(envValue(container(objects, `flash-${role}`), 'COUPONKILL_SHUTDOWN_DELAY_MS')?.value).toBe(
+          '0',
+        );
+      }
+      const slow = objectsOf({ services: { readApi: { preStopSleepSeconds: 20, drainSeconds: 10 } } });
+      expect(pod(slow, 'read-api').spec.terminationGracePeriodSeconds).toBe(50);
+      expect(container(slow, 'flash-read-api').lifecycle).toEqual({ preStop: { sleep: { seconds: 20 } } });
+      const set = objectsOf({ services: { readApi: { terminationGracePeriodSeconds: 90 } } });
+      expect(pod(set, 'read-api').spec.terminationGracePeriodSeconds).toBe(90);
+    });
+
+    it('every pod runs restricted: non-root, read-only root with a /tmp emptyDir, no privilege escalation, no capabilities', () => {
+      const objects = objectsOf();
+      for (const role of ['write-api', 'read-api', 'relay', 'projector']) {
+        const c = container(objects, `flash-${role}`);
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(pod(objects, role).spec.securityContext).toEqual({
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 1000,
+          fsGroup: 1000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+        expect(pod(objects, role).spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+      }
+      const overridden = objectsOf({
+        pod: {
+          securityContext: { runAsUser: 2000 },
+          containerSecurityContext: { readOnlyRootFilesystem: false },
+        },
+      });
+      expect(pod(overridden, 'relay').spec.securityContext).toEqual({
+        ...RESTRICTED_POD_SECURITY,
+        runAsUser: 2000,
+      });
+      expect(container(overridden, 'flash-relay').securityContext).toEqual({
+        ...RESTRICTED_CONTAINER_SECURITY,
+        readOnlyRootFilesystem: false,
+      });
+    });
+
+    it('pod overrides land where they belong and never replace a selector label', () => {
+      const overrides = {
+        labels: { team: 'growth', 'app.kubernetes.io/component': 'hijack' },
+        annotations: { 'sidecar.istio.io/inject': 'true' },
+        nodeSelector: { pool: 'seckill' },
+        tolerations: [
+          { key: 'dedicated', operator: 'Equal' as const, value: 'seckill', effect: 'NoSchedule' as const },
+        ],
+        priorityClassName: 'high',
+        imagePullSecrets: [{ name: 'registry' }],
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+        ],
+      };
+      expect(changes({ pod: overrides })).toEqual({ added: [], removed: [], changed: DEPLOYMENTS });
+      const objects = objectsOf({ pod: overrides });
+      for (const role of ['write-api', 'read-api', 'relay', 'projector']) {
+        const template = pod(objects, role);
+        expect(template.metadata.labels).toEqual({ team: 'growth', ...selectorOf(role) });
+        expect(template.metadata.annotations?.['sidecar.istio.io/inject']).toBe('true');
+        expect(template.spec.nodeSelector).toEqual({ pool: 'seckill' });
+        expect(template.spec.tolerations).toEqual(overrides.tolerations);
+        expect(template.spec.priorityClassName).toBe('high');
+        expect(template.spec.imagePullSecrets).toEqual([{ name: 'registry' }]);
+        // A constraint without a selector spreads this role's own pods.
+        expect(template.spec.topologySpreadConstraints).toEqual([
+          { ...overrides.topologySpreadConstraints[0], labelSelector: { matchLabels: selectorOf(role) } },
+        ]);
+        expect(deployment(objects, `flash-${role}`).spec.selector.matchLabels).toEqual(selectorOf(role));
+      }
+    });
+
+    it('a role’s pod settings merge over the spec’s: maps key by key, the rest replaced', () => {
+      const objects = objectsOf({
+        pod: {
+          labels: { team: 'growth', tier: 'web' },
+          nodeSelector: { pool: 'a' },
+          priorityClassName: 'low',
+        },
+        services: { projector: { pod: { labels: { tier: 'batch' }, priorityClassName: 'batch' } } },
+      });
+      expect(pod(objects, 'projector').metadata.labels).toEqual({
+        team: 'growth',
+        tier: 'batch',
+        ...selectorOf('projector'),
+      });
+      expect(pod(objects, 'projector').spec.priorityClassName).toBe('batch');
+      expect(pod(objects, 'projector').spec.nodeSelector).toEqual({ pool: 'a' });
+      expect(pod(objects, 'relay').spec.priorityClassName).toBe('low');
+      expect(pod(objects, 'relay').metadata.labels.tier).toBe('web');
+    });
+
+    it('antiAffinity spreads a role’s pods over nodes by its own selector, beside any affinity the spec gives', () => {
+      const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } };
+      const preferred = objectsOf({ pod: { antiAffinity: 'preferred', affinity: { nodeAffinity } } });
+      expect(pod(preferred, 'write-api').spec.affinity).toEqual({
+        nodeAffinity,
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 100,
+              podAffinityTerm: {
+                labelSelector: { matchLabels: selectorOf('write-api') },
+                topologyKey: 'kubernetes.io/hostname',
+              },
+            },
+          ],
+        },
+      });
+      const required = objectsOf({ services: { readApi: { pod: { antiAffinity: 'required' } } } });
+      expect(pod(required, 'read-api').spec.affinity).toEqual({
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: selectorOf('read-api') }, topologyKey: 'kubernetes.io/hostname' },
+          ],
+        },
+      });
+      expect(pod(required, 'write-api').spec.affinity).toBeUndefined();
+    });
+
+    it('podDisruptionBudget adds a policy/v1 budget on the role’s pods, maxUnavailable 1 unless a bound is given', () => {
+      expect(changes({ services: { writeApi: { podDisruptionBudget: { enabled: true } } } })).toEqual({
+        added: ['PodDisruptionBudget/flash-write-api'],
+        removed: [],
+        changed: [],
+      });
+      const objects = objectsOf({
+        services: {
+          writeApi: { podDisruptionBudget: { enabled: true } },
+          readApi: { podDisruptionBudget: { enabled: true, minAvailable: '50%' } },
+          relay: { podDisruptionBudget: { enabled: false, maxUnavailable: 1 } },
+        },
+      });
+      expect(get(objects, 'PodDisruptionBudget/flash-write-api')).toMatchObject({
+        apiVersion: 'policy/v1',
+        spec: { maxUnavailable: 1, selector: { matchLabels: selectorOf('write-api') } },
+      });
+      expect(
+        (get(objects, 'PodDisruptionBudget/flash-read-api') as unknown as { spec: object }).spec,
+      ).toEqual({
+        minAvailable: '50%',
+        selector: { matchLabels: selectorOf('read-api') },
+      });
+      expect(objects.has('PodDisruptionBudget/flash-relay')).toBe(false);
     });
   });
 
@@ -531,6 +747,26 @@ describe('desired state of a Seckill', () => {
           endpoints: [{ port: 'ops', path: '/metrics', interval: '30s' }],
         },
       });
+    });
+
+    it('the ServiceMonitor carries the spec’s labels under its own and puts instance and component on every series', () => {
+      const objects = objectsOf({
+        monitoring: {
+          prometheusEnabled: true,
+          serviceMonitorLabels: { release: 'kube-prometheus-stack', 'app.kubernetes.io/managed-by': 'me' },
+        },
+      });
+      const monitor = get(objects, 'ServiceMonitor/flash-couponkill') as unknown as {
+        metadata: { labels: Record<string, string> };
+        spec: { podTargetLabels: string[] };
+      };
+      expect(monitor.metadata.labels.release).toBe('kube-prometheus-stack');
+      // The operator finds and prunes what it owns by this label: a spec label never replaces it.
+      expect(monitor.metadata.labels['app.kubernetes.io/managed-by']).toBe('couponkill-operator');
+      expect(monitor.spec.podTargetLabels).toEqual([
+        'app.kubernetes.io/instance',
+        'app.kubernetes.io/component',
+      ]);
     });
 
     it('scrapes the ops port by name: moving it or an API port leaves the ServiceMonitor alone', () => {

@@ -4,6 +4,7 @@ import { desiredDeployment } from './deployment';
 import { desiredHpa, HPA_SERVICES, type HpaApiVersion } from './hpa';
 import type { ChildObject } from './kube-object';
 import { desiredDashboard, desiredServiceMonitor } from './monitoring';
+import { desiredPodDisruptionBudget } from './pdb';
 import { desiredScaledObject } from './scaled-object';
 import { desiredService } from './service';
 
@@ -29,6 +30,8 @@ export function desiredState(seckill: Seckill, capabilities: Capabilities): Desi
   for (const service of SERVICE_NAMES) {
     if (!spec.services[service].enabled) continue;
     objects.push(desiredDeployment(seckill, spec, service), desiredService(seckill, spec, service));
+    if (spec.services[service].podDisruptionBudget)
+      objects.push(desiredPodDisruptionBudget(seckill, spec, service));
   }
   if (spec.hpa.enabled) {
     for (const service of HPA_SERVICES) {
@@ -41,7 +44,7 @@ export function desiredState(seckill: Seckill, capabilities: Capabilities): Desi
     else unsupported.push('scaling.keda (the KEDA ScaledObject CRD is not installed)');
   }
   if (spec.monitoring.prometheus) {
-    if (capabilities.serviceMonitor) objects.push(desiredServiceMonitor(seckill));
+    if (capabilities.serviceMonitor) objects.push(desiredServiceMonitor(seckill, spec));
     else unsupported.push('monitoring.prometheusEnabled (the ServiceMonitor CRD is not installed)');
   }
   if (spec.monitoring.grafana) objects.push(desiredDashboard(seckill));

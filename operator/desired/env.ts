@@ -33,6 +33,8 @@ export function listenerEnv(spec: ResolvedSpec, service: ServiceName): EnvVar[] 
       : []),
     plain('COUPONKILL_OPS_HOST', '0.0.0.0'),
     plain('COUPONKILL_OPS_PORT', String(s.opsPort)),
+    // After SIGTERM (which follows the preStop sleep), readiness answers 503 this long before the listeners close.
+    plain('COUPONKILL_SHUTDOWN_DELAY_MS', String(s.drainSeconds * 1000)),
     ...(spec.listenBacklog !== undefined
       ? [plain('COUPONKILL_LISTEN_BACKLOG', String(spec.listenBacklog))]
       : []),

@@ -48,3 +48,9 @@ export const childMetadata = (
 
 export const serviceMetadata = (seckill: Seckill, service: ServiceName): ChildMetadata =>
   childMetadata(seckill, childName(seckill, service), selectorLabels(seckill, service));
+
+/** The user's labels added under the operator's: a user label never replaces one the operator selects or prunes by. */
+export const withLabelsUnder = (
+  metadata: ChildMetadata,
+  user: Record<string, string> | undefined,
+): ChildMetadata => ({ ...metadata, labels: { ...user, ...metadata.labels } });

@@ -1,18 +1,25 @@
-import { OPS_PORT_NAME } from '../api/defaults';
+import { OPS_PORT_NAME, type ResolvedSpec } from '../api/defaults';
 import type { Seckill } from '../api/seckill-types';
 import type { ChildObject } from './kube-object';
-import { childMetadata, MANAGED_BY_LABEL, FIELD_MANAGER } from './labels';
+import { childMetadata, MANAGED_BY_LABEL, FIELD_MANAGER, withLabelsUnder } from './labels';
 
 /**
  * One ServiceMonitor for every Service of the Seckill. Every Service names its ops port `ops`, so one endpoint
- * covers all roles, and the API ports (which serve no /metrics) are never scraped.
+ * covers all roles, and the API ports (which serve no /metrics) are never scraped. The spec's labels go on it (a
+ * Prometheus Operator install selects ServiceMonitors by label: kube-prometheus-stack by `release`), and the pods'
+ * instance and component labels go on every series, so dashboards and the canary gate tell a stable Seckill from its
+ * canary.
  */
-export function desiredServiceMonitor(seckill: Seckill): ChildObject {
+export function desiredServiceMonitor(seckill: Seckill, spec: ResolvedSpec): ChildObject {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
-    metadata: childMetadata(seckill, `${seckill.metadata.name}-couponkill`),
+    metadata: withLabelsUnder(
+      childMetadata(seckill, `${seckill.metadata.name}-couponkill`),
+      spec.monitoring.serviceMonitorLabels,
+    ),
     spec: {
+      podTargetLabels: ['app.kubernetes.io/instance', 'app.kubernetes.io/component'],
       selector: {
         matchLabels: {
           'app.kubernetes.io/instance': seckill.metadata.name,
