@@ -352,6 +352,25 @@ describe('Helm chart (real Helm, real kube-apiserver, real operator)', () => {
       '--set',
       'istio.gateway.hosts.writeApi=w.example.com',
     ];
+    /** scripts/deploy.sh against this test's release, with the Helm that kube-env.sh builds. */
+    const deploySh = (args: string[], extra: Record<string, string> = {}) =>
+      new Promise<{ code: number; stderr: string }>((done) =>
+        execFile(
+          'bash',
+          [resolve(ROOT, 'scripts/deploy.sh'), ...args],
+          {
+            env: {
+              ...process.env,
+              ...scriptEnv(CHART_INSTANCE),
+              KUBECONFIG: admin,
+              HELM_RELEASE: release,
+              KUBE_NAMESPACE: ns,
+              ...extra,
+            },
+          },
+          (error, _stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+        ),
+      );
     const storedRoutes = async (api: string) => {
       const vs = await kubectlJson<KubeObject>(admin, [
         'virtualservice',
@@ -480,7 +499,7 @@ describe('Helm chart (real Helm, real kube-apiserver, real operator)', () => {
       expect(ports(policy('istio').egress)).toEqual([15012, 15017]);
     });
 
-    it('a real helm upgrade moves the stored weights; deploy.sh rollback sends everything to stable', async () => {
+    it('a real helm upgrade moves the stored weights; deploy.sh shifts the canary and rolls it back', async () => {
       const upgraded = await helm.run([
         'upgrade',
         release,
@@ -497,22 +516,31 @@ describe('Helm chart (real Helm, real kube-apiserver, real operator)', () => {
         [`canary-canary-read-api.${ns}.svc.cluster.local`, 25],
       ]);
 
-      const rollback = await new Promise<{ code: number; stderr: string }>((done) =>
-        execFile(
-          'bash',
-          [resolve(ROOT, 'scripts/deploy.sh'), 'rollback'],
-          {
-            env: {
-              ...process.env,
-              ...scriptEnv(CHART_INSTANCE),
-              KUBECONFIG: admin,
-              HELM_RELEASE: release,
-              KUBE_NAMESPACE: ns,
-            },
-          },
-          (error, _stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
-        ),
-      );
+      // scripts/deploy.sh as the Jenkinsfile runs it: a new canary image at another weight, the gate's refusal without
+      // a Prometheus to ask, then the rollback a failed pipeline runs.
+      const shifted = await deploySh(['canary', '30'], { IMAGE_TAG: '0.2.0' });
+      expect(shifted).toEqual({ code: 0, stderr: expect.stringContaining('canary 0.2.0 at 30 %') });
+      expect(await storedRoutes('write-api')).toEqual([
+        [`canary-write-api.${ns}.svc.cluster.local`, 70],
+        [`canary-canary-write-api.${ns}.svc.cluster.local`, 30],
+      ]);
+      const canarySpec = await kubectlJson<{ spec: { image: string } }>(admin, [
+        'seckill',
+        'canary-canary',
+        '-n',
+        ns,
+      ]);
+      expect(canarySpec?.spec.image).toBe('couponkill:0.2.0');
+      expect(await deploySh(['canary', '101'])).toEqual({
+        code: 1,
+        stderr: expect.stringContaining('a whole percent from 0 to 100'),
+      });
+      expect(await deploySh(['gate', '1'], { COUPONKILL_PROMETHEUS_URL: '' })).toEqual({
+        code: 1,
+        stderr: expect.stringContaining('COUPONKILL_PROMETHEUS_URL is not set'),
+      });
+
+      const rollback = await deploySh(['rollback']);
       expect(rollback).toEqual({ code: 0, stderr: expect.stringContaining('rolling back') });
       expect(await storedRoutes('write-api')).toEqual([
         [`canary-write-api.${ns}.svc.cluster.local`, undefined],
