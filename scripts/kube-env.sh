@@ -7,7 +7,8 @@
 # each test file can start and stop its own.
 #
 #   build       install etcd and kubectl (Debian), build kube-apiserver from the Go module k8s.io/kubernetes, fetch
-#               the KEDA and ServiceMonitor CRDs from their Go modules; everything cached under $KUBE_CACHE
+#               the KEDA, ServiceMonitor, PrometheusRule and Istio CRDs from their Go modules; everything cached under
+#               $KUBE_CACHE
 #   up          start etcd and kube-apiserver (ours are reused when already running), wait for /readyz
 #   down        stop both (only the processes this script started, by their pid files)
 #   status      each server and each of its ports
@@ -33,7 +34,8 @@
 # kube-controller-manager HTTPS), COUPONKILL_KEDA_METRICS_PORT (17080) and COUPONKILL_KEDA_HEALTH_PORT (17081, the
 # operator's /metrics and probes), COUPONKILL_KEDA_GRPC_PORT (17666, the operator's metrics gRPC service),
 # COUPONKILL_KEDA_ADAPTER_PORT (17444, the adapter's HTTPS) and COUPONKILL_KEDA_ADAPTER_METRICS_PORT (17082, the
-# adapter's /metrics, on every interface: it has no address flag).
+# adapter's /metrics, on every interface: it has no address flag). test/chart.int.ts runs a third, plain instance of
+# its own (run dir $KUBE_CACHE/run-chart, ports 23791, 23801 and 16444) through those same variables.
 set -euo pipefail
 
 say() { echo "kube-env: $*" >&2; }
@@ -261,8 +263,11 @@ install_crds() {
   for f in "$CRD_DIR"/*.yaml; do
     kubectl --kubeconfig "$KUBECONFIG_PATH" apply --server-side --force-conflicts -f "$f" >/dev/null
   done
+  # Istio's and the PrometheusRule CRDs are there for the chart's server-side dry runs (test/chart.int.ts).
   kubectl --kubeconfig "$KUBECONFIG_PATH" wait --for condition=Established --timeout 30s \
-    crd/scaledobjects.keda.sh crd/servicemonitors.monitoring.coreos.com >/dev/null
+    crd/scaledobjects.keda.sh crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com \
+    crd/virtualservices.networking.istio.io crd/destinationrules.networking.istio.io crd/gateways.networking.istio.io \
+    crd/peerauthentications.security.istio.io crd/authorizationpolicies.security.istio.io >/dev/null
 }
 
 cmd_down() {

@@ -21,6 +21,7 @@ echo "== typecheck, lint, format"
 npx tsc -p tsconfig.json --noEmit
 npx eslint . --max-warnings 0
 node scripts/check-folder-cycles.mjs >/dev/null
+node scripts/sync-chart.mjs --check >/dev/null # the Helm chart's copies of the CRD, its schema and the dashboards
 npx prettier --check . --log-level warn
 
 echo "== build (integration tests run the compiled CLI as a child process)"
@@ -30,6 +31,8 @@ bash scripts/lint-openapi.sh # both APIs' OpenAPI documents, written from the bu
 # kube-apiserver + etcd for test/operator.int.ts, and kube-controller-manager + KEDA for test/keda.int.ts (built once,
 # cached under ~/.cache; cold: ~25 min on two cores)
 bash scripts/kube-env.sh keda-build
+# Helm and promtool for test/chart.int.ts and the alert checks (cached; cold: ~3 + ~2 min)
+bash scripts/kube-env.sh tools-build
 echo "== tests"
 # Suites whose assertions compare latencies (a victim's login under a flood, admitted seckills' p99 in a stampede) run
 # alone afterwards: beside another suite on two cores they would measure the neighbour, not the system.

@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
@@ -16,9 +17,46 @@ export interface KubeEnv {
   stop(): void;
 }
 
-const scriptEnv = (): Record<string, string> => {
+/**
+ * A plain instance of its own (scripts/kube-env.sh honours these variables): a test file that starts and stops it
+ * never races another file over the shared instance, whose starter stops it under the others.
+ */
+export interface KubeInstance {
+  /** Where the instance keeps its etcd data, PKI, tokens and kubeconfigs. */
+  runDir: string;
+  etcdPort: number;
+  etcdPeerPort: number;
+  apiserverPort: number;
+}
+
+/** The chart tests' instance (test/chart.int.ts): ports clear of the plain (23790, 23800, 16443) and KEDA (17xxx) ones. */
+export const CHART_INSTANCE: KubeInstance = {
+  runDir: join(
+    process.env.COUPONKILL_KUBE_CACHE ??
+      join(process.env.COUPONKILL_HOME ?? join(homedir(), '.cache/couponkill'), 'kube'),
+    'run-chart',
+  ),
+  etcdPort: 23791,
+  etcdPeerPort: 23801,
+  apiserverPort: 16444,
+};
+
+const instanceEnv = (instance: KubeInstance | undefined): NodeJS.ProcessEnv =>
+  instance
+    ? {
+        ...process.env,
+        COUPONKILL_KUBE_RUN_DIR: instance.runDir,
+        COUPONKILL_ETCD_PORT: String(instance.etcdPort),
+        COUPONKILL_ETCD_PEER_PORT: String(instance.etcdPeerPort),
+        COUPONKILL_APISERVER_PORT: String(instance.apiserverPort),
+      }
+    : process.env;
+
+/** What `kube-env.sh env` exports: kubeconfigs, the CRD dir, the Helm and promtool binaries, Helm's homes. */
+export const scriptEnv = (instance?: KubeInstance): Record<string, string> => {
   const env: Record<string, string> = {};
-  for (const line of execFileSync('bash', [SCRIPT, 'env'], { encoding: 'utf8' }).split('\n')) {
+  const output = execFileSync('bash', [SCRIPT, 'env'], { encoding: 'utf8', env: instanceEnv(instance) });
+  for (const line of output.split('\n')) {
     const match = /^export (\w+)=(.*)$/.exec(line);
     if (match?.[1] && match[2] !== undefined) env[match[1]] = match[2];
   }
@@ -27,21 +65,25 @@ const scriptEnv = (): Record<string, string> => {
 
 /**
  * A real kube-apiserver + etcd on 127.0.0.1 (scripts/kube-env.sh; `build` ran in scripts/test.sh, so this is a few
- * seconds; on a machine where it did not, `up` builds first, which takes minutes).
+ * seconds; on a machine where it did not, `up` builds first, which takes minutes). Without `instance`, the shared
+ * plain instance; with it, that instance of its own (e.g. CHART_INSTANCE).
  */
-export function startKubeEnv(): KubeEnv {
-  const env = scriptEnv();
+export function startKubeEnv(instance?: KubeInstance): KubeEnv {
+  const env = scriptEnv(instance);
   const adminKubeconfig = env.KUBECONFIG ?? '';
   const operatorKubeconfig = env.COUPONKILL_KUBE_OPERATOR_KUBECONFIG ?? '';
   const wasUp =
     existsSync(adminKubeconfig) && kubectlSync(adminKubeconfig, ['get', '--raw', '/readyz']).code === 0;
-  execFileSync('bash', [SCRIPT, 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('bash', [SCRIPT, 'up'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: instanceEnv(instance),
+  });
   return {
     adminKubeconfig,
     operatorKubeconfig,
     startedHere: !wasUp,
     stop() {
-      if (!wasUp) execFileSync('bash', [SCRIPT, 'down'], { stdio: 'inherit' });
+      if (!wasUp) execFileSync('bash', [SCRIPT, 'down'], { stdio: 'inherit', env: instanceEnv(instance) });
     },
   };
 }
