@@ -157,9 +157,17 @@ build_helm() {
   mkdir -p "$out" "$(dirname "$HELM_BIN")"
   helm_dir="$(cd "$out" && module_dir "helm.sh/helm/v3@$HELM_VERSION")"
   resolve_go "$(go_mod_needs "$helm_dir/go.mod")"
+  # Like Helm's own release build (its Makefile): the Kubernetes version `helm template` and `helm lint` assume without
+  # a cluster is the client-go minor it was built with (otherwise 1.20, which a chart's kubeVersion may refuse).
+  local client_go minor
+  client_go="$(awk '$1 == "k8s.io/client-go" { print $2 }' "$helm_dir/go.mod")"
+  minor="$(echo "$client_go" | cut -d. -f2)"
+  [ -n "$minor" ] || die "no k8s.io/client-go version in $helm_dir/go.mod"
+  local kube="-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+  kube="$kube -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor"
   say "building helm $HELM_VERSION (cold: ~3 min on 2 cores)"
   (cd "$out" && GOFLAGS= GOBIN="$out" go_cmd install -trimpath \
-    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION $kube" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
   mv "$out/helm" "$HELM_BIN"
 }
 
