@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option, type Help, type AddHelpTextContext } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import {
   ConfigError,
   loadConfig,
@@ -11,6 +10,7 @@ import {
   type ProcessRole,
   type SettingName,
 } from '../infra/config/config';
+import { packageVersion } from '../infra/package-version';
 import { PROJECTION_NAMES, type ProjectionName } from '../projections/projection';
 import { registerOpenApiCommand } from './openapi-command';
 import { registerOperatorCommand } from './operator-command';
@@ -26,21 +26,6 @@ const writeTasks = () => import('./tasks/write-side-tasks.js');
 
 /** Exit statuses (sysexits.h where one fits), listed in the help and the README. */
 const EXIT = { failed: 1, usage: 2, unavailable: 69, config: 78, interrupted: 130 } as const;
-
-/** The version of the package this file was built from: package.json above dist/bin/ (also in the image). */
-const packageVersion = (): string => {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const { name, version } = JSON.parse(readFileSync(file, 'utf8')) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (name === 'couponkill' && typeof version === 'string') return version;
-    }
-    if (dirname(dir) === dir) return 'unknown';
-  }
-};
 
 const DOTENV_RULES =
   'Settings come from environment variables. A .env file in the working directory is read when present; ' +

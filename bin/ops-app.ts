@@ -15,17 +15,26 @@ export interface OpsDependencies {
   /** Served at /api/v1/projections/lag when the process has the read side (what KEDA and autoscalers poll). */
   readonly lag: ProjectionLag | null;
   readonly logger: Logger;
+  /** Also serve the metric names of 0.1 on /metrics (COUPONKILL_METRICS_LEGACY_NAMES). */
+  readonly legacyMetricNames: boolean;
 }
 
 /**
  * The ops listener of every process: liveness, readiness (dependency names and errors), Prometheus metrics and
  * projection lag. It binds COUPONKILL_OPS_HOST (127.0.0.1 by default), never the public API ports.
  */
-export const createOpsApp = ({ readiness, breakers, registry, lag, logger }: OpsDependencies): Express => {
+export const createOpsApp = ({
+  readiness,
+  breakers,
+  registry,
+  lag,
+  logger,
+  legacyMetricNames,
+}: OpsDependencies): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(opsRoutes(readiness, registry, () => breakers.reports()));
+  app.use(opsRoutes(readiness, registry, () => breakers.reports(), legacyMetricNames));
   if (lag) {
     app.get('/api/v1/projections/lag', async (_req, res) => {
       res.json(await lag.report());

@@ -47,6 +47,13 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
+/** Event-store head position minus each `projection`'s checkpoint (gauge). */
+export const PROJECTION_LAG_EVENTS = 'couponkill_projection_lag_events';
+/** Event-store head position minus the checkpoint of each `partition` of each `projection` (gauge). */
+export const PROJECTION_PARTITION_LAG_EVENTS = 'couponkill_projection_partition_lag_events';
+/** Events the live generation of each `projection` set aside (gauge; the catalog table has the old name). */
+export const PROJECTION_DEAD_LETTERS = 'couponkill_projection_dead_letters';
+
 /**
  * Gauges per read model, read from one lag report per scrape (its computation is shared: see ProjectionLag). While
  * the report cannot be made (a read shard or the event store is down) the lag series are left out of the scrape
@@ -68,9 +75,9 @@ const lagGauges = (container: Container): void => {
         for (const [projection, entry] of await projections(this)) this.set({ projection }, value(entry));
       },
     });
-  gauge('projection_lag_events', 'Event-store head position minus the projection checkpoint', (e) => e.lag);
+  gauge(PROJECTION_LAG_EVENTS, 'Event-store head position minus the projection checkpoint', (e) => e.lag);
   new Gauge({
-    name: 'projection_partition_lag_events',
+    name: PROJECTION_PARTITION_LAG_EVENTS,
     help: "Event-store head position minus the checkpoint of each partition of the projection's stream",
     labelNames: ['projection', 'partition'],
     registers: [container.get(TOKENS.Metrics)],
@@ -81,7 +88,7 @@ const lagGauges = (container: Container): void => {
     },
   });
   gauge(
-    'projection_dead_letters',
+    PROJECTION_DEAD_LETTERS,
     'Events the live generation of each read model set aside because it could not apply them',
     (e) => e.deadLetters,
   );
@@ -212,6 +219,7 @@ export const startRoles = async (
       registry: container.get(TOKENS.Metrics),
       lag: readSide ? container.get(ProjectionLag) : null,
       logger,
+      legacyMetricNames: config.metrics.legacyNames,
     }),
     { port: roles.opsPort ?? config.ops.portFor(role), host: config.ops.host, backlog },
   );

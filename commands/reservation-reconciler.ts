@@ -22,6 +22,10 @@ export interface SweepReport {
   readonly released: number;
 }
 
+/** How a timed sweep ended: `ok` with its report, or `failed` (logged; the next tick retries). */
+export type SweepOutcome =
+  { readonly result: 'ok'; readonly report: SweepReport } | { readonly result: 'failed' };
+
 /**
  * Sweeps the gate on a timer: every reservation older than the grace period is settled (ReservationSettlement), and
  * every so often each coupon's settings are re-applied from the event store (GateSync, which hands damaged coupons
@@ -48,12 +52,20 @@ export class ReservationReconciler {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: ReconcilerOptions,
+    /** Told after every timed sweep (the metrics: a reconciler that stops succeeding leaves reservations unsettled). */
+    private readonly onSweep: (outcome: SweepOutcome) => void = () => undefined,
   ) {}
 
   start(): void {
     const tick = (): void => {
       this.running = this.sweep()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'reservation sweep failed; will retry'))
+        .then(
+          (report) => this.onSweep({ result: 'ok', report }),
+          (error: unknown) => {
+            this.onSweep({ result: 'failed' });
+            this.logger.warn({ err: error }, 'reservation sweep failed; will retry');
+          },
+        )
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs).unref();
         });

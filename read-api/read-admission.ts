@@ -5,11 +5,14 @@ import { ApiError } from '../infra/http/api-error';
 import { inProcessLimiter, takeQuota, type QuotaPolicy } from '../infra/http/rate-limit';
 import { principalOf } from '../infra/http/request-context';
 
+/** Read-api requests refused before any query, by `reason` (counter). */
+export const READ_SHED_TOTAL = 'couponkill_read_shed_total';
+
 /**
  * The read API's per-buyer quota, as express middleware after authentication: `buyerRequestsPerSecond` requests per
  * buyer (the token's subject) per second on this replica (rate-limiter-flexible's RateLimiterMemory, in process: with
  * R replicas a buyer gets up to R times it). An admitted request's answer carries the RateLimit fields; one past the
- * quota is answered 429 RATE_LIMITED with Retry-After and the fields, counted in `read_shed_total{reason}`. One
+ * quota is answered 429 RATE_LIMITED with Retry-After and the fields, counted in `couponkill_read_shed_total{reason}`. One
  * buyer's quota never touches another's.
  */
 export const buyerReadLimit = (limits: ReadRateLimits, registry: Registry): RequestHandler => {
@@ -20,7 +23,7 @@ export const buyerReadLimit = (limits: ReadRateLimits, registry: Registry): Requ
   };
   const limiter = inProcessLimiter(policy);
   const shed = new Counter({
-    name: 'read_shed_total',
+    name: READ_SHED_TOTAL,
     help: 'Read-api requests refused before any query: buyer_rate_limit (429 RATE_LIMITED)',
     labelNames: ['reason'],
     registers: [registry],

@@ -101,7 +101,7 @@ describe('admission of registration, login and refresh', () => {
       const settled = async () =>
         floods.address.count(429) > 0 &&
         floods.username.count(429) > 0 &&
-        (await metricOf(h.api.opsUrl, 'password_hashes_running')) === 0;
+        (await metricOf(h.api.opsUrl, 'couponkill_password_hashes_running')) === 0;
       while (!(await settled())) await sleep(20);
       loaded.push(...(await realLogins(`203.0.113.${String(20 + round)}`, 4)));
       answers.address.push(...(await floods.address.stop()));
@@ -274,8 +274,8 @@ describe('password hashing under load', () => {
       expect(shed.body.error?.message).toContain('password hashing');
       expect(retryAfterOf(shed)).toBe(1);
     }
-    expect(await metricOf(h.api.opsUrl, 'password_hashes_shed_total')).toBe(9);
-    expect(await metricOf(h.api.opsUrl, 'password_hashes_waiting')).toBe(0);
+    expect(await metricOf(h.api.opsUrl, 'couponkill_password_hashes_shed_total')).toBe(9);
+    expect(await metricOf(h.api.opsUrl, 'couponkill_password_hashes_waiting')).toBe(0);
     // The 9 refused registered nothing and gave their units back: 9 more of the address's 12, then 429.
     for (let i = 0; i < 9; i++)
       expect((await register(h, `after-burst-${String(i)}`, '127.0.0.1')).status).toBe(201);

@@ -132,8 +132,8 @@ describe('events a projection cannot apply', () => {
     });
 
     const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
-    expect(metrics).toMatch(/projection_dead_letters_total\{projection="orders".*\} 3/);
-    expect(metrics).toMatch(/projection_dead_letters_total\{projection="coupons".*\} 2/);
+    expect(metrics).toMatch(/couponkill_projection_dead_letters_total\{projection="orders".*\} 3/);
+    expect(metrics).toMatch(/couponkill_projection_dead_letters_total\{projection="coupons".*\} 2/);
     for (const { event } of Object.values(bad)) expect(projectorLog).toContain(event.metadata.eventId);
     expect(projectorLog).toContain('event set aside as a dead letter');
 

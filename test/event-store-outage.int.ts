@@ -43,7 +43,8 @@ describe('the event store taken away from the writer in the middle of a sale (re
 
   const seckill = (couponId: string, userId: string) =>
     request(h.api.url, 'POST', `/api/v1/seckill/${couponId}`, { token: tokenFor(userId) });
-  const breakerState = () => metricOf(h.api.opsUrl, 'circuit_breaker_state', 'dependency="event store"');
+  const breakerState = () =>
+    metricOf(h.api.opsUrl, 'couponkill_circuit_breaker_state', 'dependency="event store"');
   const expectUnavailable = (response: JsonResponse) => {
     expect([response.status, response.body.error?.code]).toEqual([503, 'DEPENDENCY_UNAVAILABLE']);
     expect(response.headers.get('retry-after')).toBe('1');
@@ -86,7 +87,11 @@ describe('the event store taken away from the writer in the middle of a sale (re
     // While it is open: every seckill is answered at once, and none takes a unit.
     const soldWhileOpen = await sold();
     const refusedBefore =
-      (await metricOf(h.api.opsUrl, 'circuit_breaker_refusals_total', 'dependency="event store"')) ?? 0;
+      (await metricOf(
+        h.api.opsUrl,
+        'couponkill_circuit_breaker_refusals_total',
+        'dependency="event store"',
+      )) ?? 0;
     const burst = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
         const started = performance.now();
@@ -102,7 +107,7 @@ describe('the event store taken away from the writer in the middle of a sale (re
     expect(slowest).toBeLessThan(APPEND_TIMEOUT_MS);
     expect(await sold()).toBe(soldWhileOpen);
     expect(
-      await metricOf(h.api.opsUrl, 'circuit_breaker_refusals_total', 'dependency="event store"'),
+      await metricOf(h.api.opsUrl, 'couponkill_circuit_breaker_refusals_total', 'dependency="event store"'),
     ).toBeGreaterThanOrEqual(refusedBefore + 100);
 
     // The store comes back: the breaker's own probe closes it, with no buyer's help.

@@ -491,16 +491,16 @@ describe('the HTTP edge (write-api, read-api, lean seckill path)', () => {
     });
     const metrics = await (await fetch(`${url(ports.ops)}/metrics`)).text();
     const routes = new Set(
-      [...metrics.matchAll(/http_requests_total\{[^}]*route="([^"]+)"/g)].map((m) => m[1]),
+      [...metrics.matchAll(/couponkill_http_requests_total\{[^}]*route="([^"]+)"/g)].map((m) => m[1]),
     );
     for (const route of routes) expect([...ROUTE_TEMPLATES, 'unmatched']).toContain(route);
     expect(metrics).toMatch(
-      /http_requests_total\{method="POST",route="\/api\/v1\/coupons\/:couponId\/stock",status="403"/,
+      /couponkill_http_requests_total\{method="POST",route="\/api\/v1\/coupons\/:couponId\/stock",status="403"/,
     );
     expect(metrics).toMatch(
-      /http_requests_total\{method="POST",route="\/api\/v1\/coupons\/:couponId\/stock",status="200"/,
+      /couponkill_http_requests_total\{method="POST",route="\/api\/v1\/coupons\/:couponId\/stock",status="200"/,
     );
-    expect(metrics).toMatch(/http_requests_total\{method="OTHER",route="unmatched"/);
+    expect(metrics).toMatch(/couponkill_http_requests_total\{method="OTHER",route="unmatched"/);
   });
 
   it('serves readiness, metrics and lag on the ops listener, bound to 127.0.0.1 by default', async () => {

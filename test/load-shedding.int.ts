@@ -31,7 +31,7 @@ describe('load shedding at the event store’s append queue (real Redis and Mari
     request(h.api.url, 'POST', `/api/v1/seckill/${couponId}`, { token: tokenFor(userId) });
   const metric = (name: string, labels?: string) => metricOf(h.api.opsUrl, name, labels);
   const released = async () =>
-    (await metric('seckill_reservations_settled_total', 'outcome="released"')) ?? 0;
+    (await metric('couponkill_reservations_settled_total', 'outcome="released"')) ?? 0;
   const expectOverloaded = (response: JsonResponse) => {
     expect([response.status, response.body.error?.code]).toEqual([503, 'OVERLOADED']);
     expect(response.headers.get('retry-after')).toBe('2');
@@ -53,17 +53,17 @@ describe('load shedding at the event store’s append queue (real Redis and Mari
     const gate = h.api.container.get(TOKENS.StockGate);
     const sold = async () => (await gate.state(couponId))?.sold;
     expect((await seckill(couponId, 'warm-up')).status).toBe(201);
-    expect(await metric('event_store_append_queue_limit')).toBe(QUEUE_MAX);
+    expect(await metric('couponkill_event_store_append_queue_limit')).toBe(QUEUE_MAX);
 
     const release = await holdTheHead();
     // One append commits (stalled on the lock), the next ones fill the queue.
     const held = Array.from({ length: 1 + QUEUE_MAX }, (_, i) => seckill(couponId, `held-${i}`));
     await waitFor(
       'the queue is full',
-      async () => (await metric('event_store_append_queue_depth')) === QUEUE_MAX,
+      async () => (await metric('couponkill_event_store_append_queue_depth')) === QUEUE_MAX,
     );
     expect(await sold()).toBe(2 + QUEUE_MAX);
-    const shedBefore = (await metric('event_store_appends_shed_total')) ?? 0;
+    const shedBefore = (await metric('couponkill_event_store_appends_shed_total')) ?? 0;
     const releasedBefore = await released();
 
     const burst = await Promise.all(
@@ -77,12 +77,12 @@ describe('load shedding at the event store’s append queue (real Redis and Mari
     const slowest = Math.max(...burst.map((b) => b.ms));
     console.log(`503 OVERLOADED with the queue full: slowest ${slowest.toFixed(0)} ms of 30 concurrent`);
     expect(slowest).toBeLessThan(1000);
-    expect(await metric('event_store_appends_shed_total')).toBe(shedBefore + 30);
+    expect(await metric('couponkill_event_store_appends_shed_total')).toBe(shedBefore + 30);
     // Shed before the gate: not one unit was taken, so none had to be given back.
     expect(await sold()).toBe(2 + QUEUE_MAX);
     expect(await released()).toBe(releasedBefore);
     // A full queue is an overload, not an outage.
-    expect(await metric('circuit_breaker_state', 'dependency="event store"')).toBe(0);
+    expect(await metric('couponkill_circuit_breaker_state', 'dependency="event store"')).toBe(0);
     expect((await request(h.api.opsUrl, 'GET', '/readyz')).status).toBe(200);
 
     await release();
@@ -104,7 +104,7 @@ describe('load shedding at the event store’s append queue (real Redis and Mari
     const answers = Promise.all(Array.from({ length: 40 }, (_, i) => seckill(couponId, `rush-${i}`)));
     await waitFor(
       'the queue is full',
-      async () => (await metric('event_store_append_queue_depth')) === QUEUE_MAX,
+      async () => (await metric('couponkill_event_store_append_queue_depth')) === QUEUE_MAX,
     );
     await release();
     const responses = await answers;

@@ -41,7 +41,9 @@ describe('the read API’s per-buyer quota (real MariaDB)', () => {
     }
     for (const response of limited) expectRateLimited(response);
     for (const response of theirs) expect(response.status).not.toBe(429);
-    expect(await metricOf(app.urls.ops, 'read_shed_total', 'reason="buyer_rate_limit"')).toBe(limited.length);
+    expect(await metricOf(app.urls.ops, 'couponkill_read_shed_total', 'reason="buyer_rate_limit"')).toBe(
+      limited.length,
+    );
 
     await new Promise((r) => setTimeout(r, 1100));
     expect((await read('greedy')).status).not.toBe(429);

@@ -45,7 +45,7 @@ describe('a read shard taken away from the read API (real MariaDB)', () => {
       { token: tokenFor(userId) },
     );
   const shardState = (shard: number) =>
-    metricOf(app.urls.ops, 'circuit_breaker_state', `dependency="read shard ${shard}"`);
+    metricOf(app.urls.ops, 'couponkill_circuit_breaker_state', `dependency="read shard ${shard}"`);
 
   it('refuses at once the reads of the shard that is down, serves the others, and recovers', async () => {
     const created = await request(app.urls.writeApi!, 'POST', '/api/v1/coupons', {

@@ -567,7 +567,9 @@ describe.each(buses)(
       await waitForZeroLag(readUrl);
       const metrics = await (await fetch(`${app.urls.ops}/metrics`)).text();
       for (const name of PROJECTION_NAMES)
-        expect(metrics).toContain(`projection_lag_events{projection="${name}",role="all-in-one"} 0`);
+        expect(metrics).toContain(
+          `couponkill_projection_lag_events{projection="${name}",role="all-in-one"} 0`,
+        );
     });
 
     it('refuses other users’ data and bad queries', async () => {

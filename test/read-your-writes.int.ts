@@ -107,7 +107,7 @@ describe('read-your-writes under a crowd of waiting reads', () => {
     };
     const alone = percentile(await plainReads(200), 50);
 
-    const readsBefore = await metric('read_your_writes_checkpoint_reads_total');
+    const readsBefore = await metric('couponkill_read_your_writes_checkpoint_reads_total');
     const crowd = 700;
     const tokens = Array.from({ length: crowd }, (_, i) => tokenFor(`buyer-${i}`));
     const waiting = Promise.all(
@@ -126,7 +126,7 @@ describe('read-your-writes under a crowd of waiting reads', () => {
     const sampling = { on: true };
     const sampler = (async () => {
       while (sampling.on) {
-        peak = Math.max(peak, await metric('read_your_writes_waiters'));
+        peak = Math.max(peak, await metric('couponkill_read_your_writes_waiters'));
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
@@ -135,7 +135,8 @@ describe('read-your-writes under a crowd of waiting reads', () => {
     const answers = await waiting;
     sampling.on = false;
     await sampler;
-    const checkpointReads = (await metric('read_your_writes_checkpoint_reads_total')) - readsBefore;
+    const checkpointReads =
+      (await metric('couponkill_read_your_writes_checkpoint_reads_total')) - readsBefore;
 
     for (const { response } of answers)
       expect([response.status, response.body.error?.code]).toEqual([503, 'READ_MODEL_BEHIND']);

@@ -23,7 +23,7 @@ describe('the per-buyer seckill click limit (real Redis and MariaDB)', () => {
       ...(viaExpress ? { body: {} } : {}),
     });
   const shed = async () =>
-    (await metricOf(h.api.opsUrl, 'seckill_shed_total', 'reason="buyer_rate_limit"')) ?? 0;
+    (await metricOf(h.api.opsUrl, 'couponkill_seckill_shed_total', 'reason="buyer_rate_limit"')) ?? 0;
 
   const expectRateLimited = (response: JsonResponse) => {
     expect([response.status, response.body.error?.code]).toEqual([429, 'RATE_LIMITED']);

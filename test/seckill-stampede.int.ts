@@ -193,8 +193,12 @@ describe('a seckill stampede past the coupon admission rate (write-api process, 
     }
 
     // /metrics counts every shed request by its reason.
-    expect(await metricOf(opsUrl, 'seckill_shed_total', 'reason="coupon_admission"')).toBe(overloaded.length);
-    expect(await metricOf(opsUrl, 'seckill_shed_total', 'reason="buyer_rate_limit"')).toBe(limited.length);
-    expect(await metricOf(opsUrl, 'event_store_appends_shed_total')).toBe(0);
+    expect(await metricOf(opsUrl, 'couponkill_seckill_shed_total', 'reason="coupon_admission"')).toBe(
+      overloaded.length,
+    );
+    expect(await metricOf(opsUrl, 'couponkill_seckill_shed_total', 'reason="buyer_rate_limit"')).toBe(
+      limited.length,
+    );
+    expect(await metricOf(opsUrl, 'couponkill_event_store_appends_shed_total')).toBe(0);
   });
 });

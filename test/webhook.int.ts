@@ -240,7 +240,7 @@ describe('webhook delivery of every notification (event store → projector → 
     expect(await deliveries.deadLetters('webhook', 100)).toEqual([]);
     const metrics = await app.container
       .get(TOKENS.Metrics)
-      .getSingleMetricAsString('notification_deliveries_total');
+      .getSingleMetricAsString('couponkill_notification_deliveries_total');
     expect(metrics).toContain('outcome="delivered"');
   });
 

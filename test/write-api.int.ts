@@ -442,10 +442,17 @@ describe('write-api', () => {
       expect(ready.status).toBe(200);
       expect(ready.body).toMatchObject({ checks: { redis: { status: 'up' }, eventStore: { status: 'up' } } });
       const metrics = await (await fetch(`${h.api.opsUrl}/metrics`)).text();
-      expect(metrics).toMatch(/http_requests_total\{.*route="\/api\/v1\/seckill\/:couponId".*\} \d+/);
-      expect(metrics).toMatch(/http_request_duration_seconds_bucket/);
-      expect(metrics).toMatch(/seckill_outcomes_total\{code="PLACED".*\} \d+/);
-      expect(metrics).toMatch(/seckill_outcomes_total\{code="SOLD_OUT".*\} \d+/);
+      expect(metrics).toMatch(
+        /couponkill_http_requests_total\{.*route="\/api\/v1\/seckill\/:couponId".*\} \d+/,
+      );
+      expect(metrics).toMatch(/couponkill_http_request_duration_seconds_bucket/);
+      expect(metrics).toMatch(/couponkill_seckill_outcomes_total\{code="PLACED".*\} \d+/);
+      expect(metrics).toMatch(/couponkill_seckill_outcomes_total\{code="SOLD_OUT".*\} \d+/);
+      // The names of 0.1 stay while COUPONKILL_METRICS_LEGACY_NAMES is on (its default in 0.2).
+      expect(metrics).toMatch(/^http_requests_total\{.*route="\/api\/v1\/seckill\/:couponId".*\} \d+$/m);
+      expect(metrics).toMatch(
+        /^# HELP http_requests_total .*\(deprecated: renamed to couponkill_http_requests_total/m,
+      );
     });
   });
 });
@@ -520,7 +527,7 @@ describe('write-api with Redis down', () => {
   it("opens Redis's circuit breaker: seckills are refused at once, and readiness says why", async () => {
     for (let i = 0; i < 10; i++)
       await request(api.url, 'POST', `/api/v1/seckill/${couponId}`, { token: tokenFor(`u-${i}`) });
-    expect(await metricOf(api.opsUrl, 'circuit_breaker_state', 'dependency="redis"')).toBe(2);
+    expect(await metricOf(api.opsUrl, 'couponkill_circuit_breaker_state', 'dependency="redis"')).toBe(2);
     const started = performance.now();
     const refused = await request(api.url, 'POST', `/api/v1/seckill/${couponId}`, {
       token: tokenFor('late'),
@@ -535,6 +542,8 @@ describe('write-api with Redis down', () => {
         'event store': { state: 'closed' },
       },
     });
-    expect(await metricOf(api.opsUrl, 'circuit_breaker_state', 'dependency="event store"')).toBe(0);
+    expect(await metricOf(api.opsUrl, 'couponkill_circuit_breaker_state', 'dependency="event store"')).toBe(
+      0,
+    );
   });
 });

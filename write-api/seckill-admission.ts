@@ -9,7 +9,7 @@ import {
   type QuotaPolicy,
 } from '../infra/http/rate-limit';
 
-/** Why a seckill was shed before the stock gate: the `reason` label of `seckill_shed_total`. */
+/** Why a seckill was shed before the stock gate: the `reason` label of `couponkill_seckill_shed_total`. */
 export type SeckillShedReason = 'buyer_rate_limit' | 'coupon_admission';
 
 /**
@@ -32,11 +32,14 @@ export const buyerClickPolicy = (limits: SeckillRateLimits): QuotaPolicy => ({
   windowSeconds: 1,
 });
 
+/** Seckills refused before the stock gate, by `reason` (counter). */
+export const SECKILL_SHED_TOTAL = 'couponkill_seckill_shed_total';
+
 /** One counter per registry, whichever process part asks first. */
 const shedCounter = (registry: Registry): Counter<'reason'> =>
-  (registry.getSingleMetric('seckill_shed_total') as Counter<'reason'> | undefined) ??
+  (registry.getSingleMetric(SECKILL_SHED_TOTAL) as Counter<'reason'> | undefined) ??
   new Counter({
-    name: 'seckill_shed_total',
+    name: SECKILL_SHED_TOTAL,
     help: 'Seckills refused before the stock gate: buyer_rate_limit (429 RATE_LIMITED), coupon_admission (503 OVERLOADED)',
     labelNames: ['reason'],
     registers: [registry],

@@ -41,11 +41,14 @@ const invalidIdempotencyKey = (): ApiError =>
 const orderBody = ({ replayed: _replayed, ...order }: SeckillResult): Omit<SeckillResult, 'replayed'> =>
   order;
 
+/** Seckill attempts by outcome `code` (counter). */
+export const SECKILL_OUTCOMES_TOTAL = 'couponkill_seckill_outcomes_total';
+
 /** One counter per registry, whichever entry point asks first. */
 const seckillOutcomes = (registry: Registry): Counter<'code'> =>
-  (registry.getSingleMetric('seckill_outcomes_total') as Counter<'code'> | undefined) ??
+  (registry.getSingleMetric(SECKILL_OUTCOMES_TOTAL) as Counter<'code'> | undefined) ??
   new Counter({
-    name: 'seckill_outcomes_total',
+    name: SECKILL_OUTCOMES_TOTAL,
     help: 'Seckill attempts by outcome code (PLACED, REPLAYED, or the error code)',
     labelNames: ['code'],
     registers: [registry],

@@ -38,6 +38,25 @@ import { ReservationFiring } from '../../commands/reservation-firing';
 import { TOKENS } from '../tokens';
 import { singletons } from './singletons';
 
+/** Event-store head position minus the relay's published position (gauge; only in processes running the relay). */
+export const RELAY_LAG_EVENTS = 'couponkill_relay_lag_events';
+/** Reads waiting for their minPosition now (gauge). */
+export const READ_YOUR_WRITES_WAITERS = 'couponkill_read_your_writes_waiters';
+/** Checkpoint queries made for reads waiting on a minPosition (counter). */
+export const READ_YOUR_WRITES_CHECKPOINT_READS_TOTAL = 'couponkill_read_your_writes_checkpoint_reads_total';
+/** What the order expiry sweeps did, by `outcome` (counter). */
+export const ORDER_EXPIRY_DECISIONS_TOTAL = 'couponkill_order_expiry_decisions_total';
+/** Notification streams (SSE) open on this replica (gauge). */
+export const NOTIFICATION_STREAMS_OPEN = 'couponkill_notification_streams_open';
+/** Webhook deliveries by `outcome` (delivered, dead_letter) (counter). */
+export const NOTIFICATION_DELIVERIES_TOTAL = 'couponkill_notification_deliveries_total';
+/** Reservations the firer looked at, by `outcome` (counter). */
+export const RESERVATIONS_FIRED_TOTAL = 'couponkill_reservations_fired_total';
+/** Events a `projection` set aside because it could not apply them (counter). */
+export const PROJECTION_DEAD_LETTERS_TOTAL = 'couponkill_projection_dead_letters_total';
+/** Partitions of each `projection`'s stream this replica consumes now (gauge). */
+export const PROJECTOR_OWNED_PARTITIONS = 'couponkill_projector_owned_partitions';
+
 /** The relay trims what every projector acknowledged from the Redis streams this often. */
 const TRIM_EVERY_MS = 10_000;
 
@@ -104,7 +123,7 @@ export const bindReadSide = (container: Container): void => {
       maxWaiters: get(TOKENS.Config).read.maxWaiters,
     });
     new Gauge({
-      name: 'read_your_writes_waiters',
+      name: READ_YOUR_WRITES_WAITERS,
       help: 'Reads waiting for their minPosition right now (bounded by COUPONKILL_READ_MAX_WAITERS)',
       registers: [get(TOKENS.Metrics)],
       collect() {
@@ -112,7 +131,7 @@ export const bindReadSide = (container: Container): void => {
       },
     });
     new Counter({
-      name: 'read_your_writes_checkpoint_reads_total',
+      name: READ_YOUR_WRITES_CHECKPOINT_READS_TOTAL,
       help: 'Checkpoint queries made for reads waiting on a minPosition (one per shard per poll, shared by waiters)',
       registers: [get(TOKENS.Metrics)],
       collect() {
@@ -137,7 +156,7 @@ export const bindReadSide = (container: Container): void => {
   single(OrderExpiry, (get) => {
     const config = get(TOKENS.Config);
     const decided = new Counter({
-      name: 'order_expiry_decisions_total',
+      name: ORDER_EXPIRY_DECISIONS_TOTAL,
       help: 'Orders the expiry process expired or noticed (appended), or found with nothing to do (unchanged)',
       labelNames: ['outcome'],
       registers: [get(TOKENS.Metrics)],
@@ -183,7 +202,7 @@ export const bindReadSide = (container: Container): void => {
       { pollMs: stream.pollMs, maxStreams: stream.maxStreams, maxStreamsPerUser: stream.maxStreamsPerUser },
     );
     new Gauge({
-      name: 'notification_streams',
+      name: NOTIFICATION_STREAMS_OPEN,
       help: 'Notification streams (Server-Sent Events) open on this replica (bounded by COUPONKILL_NOTIFICATION_STREAMS_MAX)',
       registers: [get(TOKENS.Metrics)],
       collect() {
@@ -198,7 +217,7 @@ export const bindReadSide = (container: Container): void => {
     const { notifications, projector } = get(TOKENS.Config);
     if (!notifications.webhook) throw new Error('no webhook is configured (COUPONKILL_WEBHOOK_URL)');
     const outcomes = new Counter({
-      name: 'notification_deliveries_total',
+      name: NOTIFICATION_DELIVERIES_TOTAL,
       help: 'Notifications delivered to the webhook, or recorded as dead letters after its last attempt',
       labelNames: ['outcome'],
       registers: [get(TOKENS.Metrics)],
@@ -229,7 +248,7 @@ export const bindReadSide = (container: Container): void => {
   single(ReservationFirer, (get) => {
     const { reservations, projector } = get(TOKENS.Config);
     const fired = new Counter({
-      name: 'reservations_fired_total',
+      name: RESERVATIONS_FIRED_TOTAL,
       help: 'Reservations the firer looked at, by what became of them (succeeded, failed, expired, already_ended, later)',
       labelNames: ['outcome'],
       registers: [get(TOKENS.Metrics)],
@@ -269,22 +288,32 @@ export const bindReadSide = (container: Container): void => {
         PROJECTION_NAMES,
       ),
   );
-  single(
-    Relay,
-    (get) =>
-      new Relay(
-        get(TOKENS.EventStore),
-        get(TOKENS.Bus),
-        get(TOKENS.RelayCheckpoint),
-        PROJECTION_NAMES.map((name) => PROJECTIONS[name]),
-        get(TOKENS.Logger),
-        {
-          batchSize: 1000,
-          partitions: get(TOKENS.Config).projector.partitions,
-          watermarkMs: get(TOKENS.Config).relay.watermarkMs,
-        },
-      ),
-  );
+  single(Relay, (get) => {
+    const store = get(TOKENS.EventStore);
+    const relay = new Relay(
+      store,
+      get(TOKENS.Bus),
+      get(TOKENS.RelayCheckpoint),
+      PROJECTION_NAMES.map((name) => PROJECTIONS[name]),
+      get(TOKENS.Logger),
+      {
+        batchSize: 1000,
+        partitions: get(TOKENS.Config).projector.partitions,
+        watermarkMs: get(TOKENS.Config).relay.watermarkMs,
+      },
+    );
+    new Gauge({
+      name: RELAY_LAG_EVENTS,
+      help: 'Event-store head position minus the position the relay has published to the bus up to',
+      registers: [get(TOKENS.Metrics)],
+      async collect() {
+        // While the store is down the last value stays: an unlabelled gauge cannot leave the scrape.
+        const head = await store.headPosition().catch(() => null);
+        if (head !== null) this.set(Number(head > relay.position ? head - relay.position : 0n));
+      },
+    });
+    return relay;
+  });
   single(
     Replay,
     (get) =>
@@ -298,7 +327,7 @@ export const bindReadSide = (container: Container): void => {
   single<ProjectorFactory>(ProjectorFactory, (get) => {
     const config = get(TOKENS.Config);
     const deadLetters = new Counter({
-      name: 'projection_dead_letters_total',
+      name: PROJECTION_DEAD_LETTERS_TOTAL,
       help: 'Events a projection could not apply and set aside (logged with their event id; see the lag JSON)',
       labelNames: ['projection'],
       registers: [get(TOKENS.Metrics)],
@@ -308,7 +337,7 @@ export const bindReadSide = (container: Container): void => {
     const member = `${projector.consumerName}-${randomBytes(4).toString('hex')}`;
     const running = new Map<ProjectionName, Projector>();
     new Gauge({
-      name: 'projector_owned_partitions',
+      name: PROJECTOR_OWNED_PARTITIONS,
       help: "Partitions of each projection's stream this replica consumes now (they move when replicas join or leave)",
       labelNames: ['projection'],
       registers: [get(TOKENS.Metrics)],

@@ -10,6 +10,13 @@ import { BoundedPasswordHasher } from '../../infra/resilience/bounded-password-h
 import { TOKENS } from '../tokens';
 import { singletons } from './singletons';
 
+/** Password hashes being computed now (gauge). */
+export const PASSWORD_HASHES_RUNNING = 'couponkill_password_hashes_running';
+/** Password hashes waiting for a slot now (gauge). */
+export const PASSWORD_HASHES_WAITING = 'couponkill_password_hashes_waiting';
+/** Logins and registrations shed because the hashing queue was full (counter). */
+export const PASSWORD_HASHES_SHED_TOTAL = 'couponkill_password_hashes_shed_total';
+
 type Get = <U>(dep: ServiceIdentifier<U>) => U;
 
 /** The window of a login's "checking" point (infra/http/login-throttle.ts): far longer than any password check. */
@@ -28,7 +35,7 @@ const boundedPasswordHasher = (get: Get): PasswordHasher => {
   );
   const registers = [get(TOKENS.Metrics)];
   new Gauge({
-    name: 'password_hashes_running',
+    name: PASSWORD_HASHES_RUNNING,
     help: 'Password hashes (scrypt, logins and registrations) being computed now',
     registers,
     collect() {
@@ -36,7 +43,7 @@ const boundedPasswordHasher = (get: Get): PasswordHasher => {
     },
   });
   new Gauge({
-    name: 'password_hashes_waiting',
+    name: PASSWORD_HASHES_WAITING,
     help: 'Password hashes waiting for a slot now; past COUPONKILL_PASSWORD_HASHING_QUEUE they are shed',
     registers,
     collect() {
@@ -44,7 +51,7 @@ const boundedPasswordHasher = (get: Get): PasswordHasher => {
     },
   });
   new Counter({
-    name: 'password_hashes_shed_total',
+    name: PASSWORD_HASHES_SHED_TOTAL,
     help: 'Logins and registrations refused at once (503 OVERLOADED) because the password hashing queue was full',
     registers,
     collect() {

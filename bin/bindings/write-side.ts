@@ -27,10 +27,28 @@ import { CircuitBreakers } from '../../infra/resilience/circuit-breakers';
 import { TOKENS } from '../tokens';
 import { singletons } from './singletons';
 
+/** Appends waiting for the event store now (gauge). */
+export const EVENT_STORE_APPEND_QUEUE_DEPTH = 'couponkill_event_store_append_queue_depth';
+/** Appends that may wait before more are shed (gauge). */
+export const EVENT_STORE_APPEND_QUEUE_LIMIT = 'couponkill_event_store_append_queue_limit';
+/** Appends shed at once because the append queue was full (counter). */
+export const EVENT_STORE_APPENDS_SHED_TOTAL = 'couponkill_event_store_appends_shed_total';
+/** Passes that rebuilt coupons of the stock gate from the event store (counter). */
+export const GATE_RECOVERIES_TOTAL = 'couponkill_gate_recoveries_total';
+/** Coupons whose gate state was rebuilt from the event store: the gate had drifted from the log (counter). */
+export const GATE_RECOVERED_COUPONS_TOTAL = 'couponkill_gate_recovered_coupons_total';
+/** Reservations the reconciler settled, by `outcome` (kept, released) (counter). */
+export const RESERVATIONS_SETTLED_TOTAL = 'couponkill_reservations_settled_total';
+/** The reconciler's timed sweeps, by `result` (ok, failed) (counter). */
+export const RESERVATION_SWEEPS_TOTAL = 'couponkill_reservation_sweeps_total';
+/** Unix time in seconds of the reconciler's last successful sweep; 0 before the first (gauge). */
+export const RESERVATION_SWEEP_LAST_SUCCESS_TIMESTAMP_SECONDS =
+  'couponkill_reservation_sweep_last_success_timestamp_seconds';
+
 /** The append queue of the event store on /metrics: its depth, its bound and the appends it shed. */
 const appendQueueMetrics = (adapter: HasAppendQueue, registry: Registry): void => {
   new Gauge({
-    name: 'event_store_append_queue_depth',
+    name: EVENT_STORE_APPEND_QUEUE_DEPTH,
     help: 'Appends waiting for the event store now (group-commit queue; EventStoreDB: appends in flight)',
     registers: [registry],
     collect() {
@@ -38,7 +56,7 @@ const appendQueueMetrics = (adapter: HasAppendQueue, registry: Registry): void =
     },
   });
   new Gauge({
-    name: 'event_store_append_queue_limit',
+    name: EVENT_STORE_APPEND_QUEUE_LIMIT,
     help: 'Appends that may wait for the event store before more are refused with 503 OVERLOADED',
     registers: [registry],
     collect() {
@@ -46,7 +64,7 @@ const appendQueueMetrics = (adapter: HasAppendQueue, registry: Registry): void =
     },
   });
   new Counter({
-    name: 'event_store_appends_shed_total',
+    name: EVENT_STORE_APPENDS_SHED_TOTAL,
     help: 'Appends refused at once (503 OVERLOADED) because the append queue was full; shed seckills took no stock',
     registers: [registry],
     collect() {
@@ -154,12 +172,12 @@ export const bindWriteSide = (container: Container): void => {
   single(GateRecovery, (get) => {
     const metrics = get(TOKENS.Metrics);
     const passes = new Counter({
-      name: 'gate_recoveries_total',
+      name: GATE_RECOVERIES_TOTAL,
       help: 'Passes that rebuilt coupons of the stock gate from the event store',
       registers: [metrics],
     });
     const recovered = new Counter({
-      name: 'gate_recovered_coupons_total',
+      name: GATE_RECOVERED_COUPONS_TOTAL,
       help: 'Coupons whose gate state was rebuilt from the event store (lost or damaged keys, or a full rebuild)',
       registers: [metrics],
     });
@@ -183,7 +201,7 @@ export const bindWriteSide = (container: Container): void => {
   single(GateSync, (get) => new GateSync(get(TOKENS.EventStore), get(TOKENS.StockGate), get(GateRecovery)));
   single(ReservationSettlement, (get) => {
     const settled = new Counter({
-      name: 'seckill_reservations_settled_total',
+      name: RESERVATIONS_SETTLED_TOTAL,
       help: 'Reservations settled by the reconciler: kept (order stored) or released (unit returned)',
       labelNames: ['outcome'],
       registers: [get(TOKENS.Metrics)],
@@ -200,14 +218,30 @@ export const bindWriteSide = (container: Container): void => {
   });
   single(ReservationReconciler, (get) => {
     const { reconciler } = get(TOKENS.Config);
+    const sweeps = new Counter({
+      name: RESERVATION_SWEEPS_TOTAL,
+      help: "The reconciler's timed sweeps of the gate's reservations, by result (ok, failed)",
+      labelNames: ['result'],
+      registers: [get(TOKENS.Metrics)],
+    });
+    const lastSuccess = new Gauge({
+      name: RESERVATION_SWEEP_LAST_SUCCESS_TIMESTAMP_SECONDS,
+      help: 'Unix time of the last sweep of the reconciler that succeeded (0: none yet)',
+      registers: [get(TOKENS.Metrics)],
+    });
+    const clock = get(TOKENS.Clock);
     return new ReservationReconciler(
       get(TOKENS.StockGate),
       get(ReservationSettlement),
       get(GateSync),
       get(GateRecovery),
-      get(TOKENS.Clock),
+      clock,
       get(TOKENS.Logger),
       { graceMs: reconciler.graceMs, intervalMs: reconciler.intervalMs, batchSize: 200, couponSyncEvery: 30 },
+      ({ result }) => {
+        sweeps.inc({ result });
+        if (result === 'ok') lastSuccess.set(clock.now().getTime() / 1000);
+      },
     );
   });
   single(

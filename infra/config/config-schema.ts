@@ -40,6 +40,10 @@ export const configSchema = z
       .max(65535)
       .optional()
       .meta({ description: 'port of the ops listener; 0 picks a free one' }),
+    COUPONKILL_METRICS_LEGACY_NAMES: z.enum(['true', 'false']).default('true').meta({
+      description:
+        '/metrics also serves each renamed metric under its name of 0.1 (without the couponkill_ prefix); removed in 0.3',
+    }),
     COUPONKILL_LISTEN_BACKLOG: positiveInt.max(65535).optional().meta({
       description: 'listen(2) backlog of every listener',
       shownDefault: "the kernel's cap, net.core.somaxconn",

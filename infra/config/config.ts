@@ -131,6 +131,10 @@ export interface Config {
     /** The port of a role: COUPONKILL_OPS_PORT, else the role's default (DEFAULT_OPS_PORTS). */
     readonly portFor: (role: ProcessRole) => number;
   };
+  readonly metrics: {
+    /** /metrics also serves every renamed family under its name of 0.1 (infra/metrics/legacy-names.ts). */
+    readonly legacyNames: boolean;
+  };
   /** listen(2) backlog of every listener; null = the kernel's cap (infra/http/listen.ts). */
   readonly listenBacklog: number | null;
   /** After SIGTERM, how long (ms) readiness fails while the listeners keep serving (bin/process.ts). */
@@ -243,6 +247,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         (role === 'relay' ? c.COUPONKILL_RELAY_PORT : undefined) ??
         DEFAULT_OPS_PORTS[role],
     },
+    metrics: { legacyNames: c.COUPONKILL_METRICS_LEGACY_NAMES === 'true' },
     listenBacklog: c.COUPONKILL_LISTEN_BACKLOG ?? null,
     shutdownDelayMs: c.COUPONKILL_SHUTDOWN_DELAY_MS,
     logLevel: c.COUPONKILL_LOG_LEVEL,

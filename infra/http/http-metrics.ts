@@ -8,21 +8,25 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 export const methodLabel = (method: string | undefined): string =>
   method !== undefined && METHODS.has(method) ? method : 'OTHER';
 
+/** Requests answered, by `method`, `route` (template) and `status` (counter). */
+export const HTTP_REQUESTS_TOTAL = 'couponkill_http_requests_total';
+/** Request latency in seconds, by `method` and `route` (histogram). */
+export const HTTP_REQUEST_DURATION_SECONDS = 'couponkill_http_request_duration_seconds';
+
 /** The HTTP series, created once per registry whichever entry point asks first. */
 export const httpSeries = (registry: Registry) => ({
   requests:
-    (registry.getSingleMetric('http_requests_total') as Counter<'method' | 'route' | 'status'> | undefined) ??
+    (registry.getSingleMetric(HTTP_REQUESTS_TOTAL) as Counter<'method' | 'route' | 'status'> | undefined) ??
     new Counter({
-      name: 'http_requests_total',
+      name: HTTP_REQUESTS_TOTAL,
       help: 'HTTP requests by method, route template and status code',
       labelNames: ['method', 'route', 'status'],
       registers: [registry],
     }),
   latency:
-    (registry.getSingleMetric('http_request_duration_seconds') as
-      Histogram<'method' | 'route'> | undefined) ??
+    (registry.getSingleMetric(HTTP_REQUEST_DURATION_SECONDS) as Histogram<'method' | 'route'> | undefined) ??
     new Histogram({
-      name: 'http_request_duration_seconds',
+      name: HTTP_REQUEST_DURATION_SECONDS,
       help: 'HTTP request latency by method and route template',
       labelNames: ['method', 'route'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
+import { withLegacyNames } from '../metrics/legacy-names';
 import type { BreakerReport } from '../resilience/dependency-breaker';
 
 export interface ReadinessCheck {
@@ -31,12 +32,14 @@ export const healthz: RequestHandler = (_req, res) => {
  * Liveness, readiness (each dependency answers, by name, with its error; each circuit breaker's state, with the
  * failure that opened it) and Prometheus metrics: for the ops listener only, since names and errors describe the
  * inside of the system. A process is not ready while a check fails or a breaker is not closed (each breaker probes
- * its dependency by itself, so readiness comes back without traffic).
+ * its dependency by itself, so readiness comes back without traffic). With `legacyMetricNames`, /metrics also
+ * serves every renamed family under its name of 0.1 (infra/metrics/legacy-names.ts; COUPONKILL_METRICS_LEGACY_NAMES).
  */
 export const opsRoutes = (
   checks: readonly ReadinessCheck[],
   registry: Registry,
   breakers: () => Readonly<Record<string, BreakerReport>> = () => ({}),
+  legacyMetricNames = false,
 ): Router => {
   const router = Router();
 
@@ -69,7 +72,8 @@ export const opsRoutes = (
 
   router.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', registry.contentType);
-    res.send(await registry.metrics());
+    const text = await registry.metrics();
+    res.send(legacyMetricNames ? withLegacyNames(text) : text);
   });
 
   return router;

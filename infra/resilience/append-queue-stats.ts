@@ -1,7 +1,7 @@
 /**
  * What an event-store adapter holds waiting now and what it refused for being full: the embedded store's group-commit
- * queue, EventStoreDB's appends in flight. Exported as the gauge `event_store_append_queue_depth` and the counter
- * `event_store_appends_shed_total`.
+ * queue, EventStoreDB's appends in flight. Exported as the gauge `couponkill_event_store_append_queue_depth` and
+ * the counter `couponkill_event_store_appends_shed_total`.
  */
 export interface AppendQueueStats {
   readonly depth: number;

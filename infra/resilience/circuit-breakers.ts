@@ -7,10 +7,16 @@ import {
   type BreakerSettings,
 } from './dependency-breaker';
 
+/** State of the breaker of each `dependency`: 0 closed, 1 half-open, 2 open (gauge). */
+export const CIRCUIT_BREAKER_STATE = 'couponkill_circuit_breaker_state';
+/** Calls refused unsent because the breaker of their `dependency` was open (counter). */
+export const CIRCUIT_BREAKER_REFUSALS_TOTAL = 'couponkill_circuit_breaker_refusals_total';
+
 /**
  * The circuit breakers of one process, one per dependency, all with the same settings, made on first use. Their state
- * is the gauge `circuit_breaker_state{dependency}` (0 closed, 1 half-open, 2 open) and their refusals the counter
- * `circuit_breaker_refusals_total{dependency}`; `/readyz` shows each with the failure that opened it.
+ * is the gauge `couponkill_circuit_breaker_state{dependency}` (0 closed, 1 half-open, 2 open) and their refusals the
+ * counter `couponkill_circuit_breaker_refusals_total{dependency}`; `/readyz` shows each with the failure that opened
+ * it.
  */
 export class CircuitBreakers {
   private readonly breakers = new Map<string, DependencyBreaker>();
@@ -23,7 +29,7 @@ export class CircuitBreakers {
   ) {
     const breakers = this.breakers;
     new Gauge({
-      name: 'circuit_breaker_state',
+      name: CIRCUIT_BREAKER_STATE,
       help: 'State of the circuit breaker in front of each dependency: 0 closed, 1 half-open (probing), 2 open',
       labelNames: ['dependency'],
       registers: [registry],
@@ -33,7 +39,7 @@ export class CircuitBreakers {
       },
     });
     this.refusals = new Counter({
-      name: 'circuit_breaker_refusals_total',
+      name: CIRCUIT_BREAKER_REFUSALS_TOTAL,
       help: 'Calls refused at once, unsent, because the breaker of their dependency was open',
       labelNames: ['dependency'],
       registers: [registry],

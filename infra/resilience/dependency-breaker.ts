@@ -26,7 +26,7 @@ export interface BreakerSettings {
 /** `half_open`: its probe is out; every call is still refused until the probe closes it. */
 export type BreakerState = 'closed' | 'half_open' | 'open';
 
-/** The numbers of the `circuit_breaker_state` gauge. */
+/** The numbers of the `couponkill_circuit_breaker_state` gauge. */
 export const BREAKER_STATE_VALUES: Readonly<Record<BreakerState, number>> = {
   closed: 0,
   half_open: 1,

@@ -1,4 +1,5 @@
 import type { SeckillSpec } from '../api/seckill-types';
+import overview from '../dashboards/couponkill-overview.json';
 import { seckillFixture } from '../test-support/seckill-fixture';
 import { desiredState, type Capabilities } from './desired-state';
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './deployment';
@@ -796,7 +797,19 @@ describe('desired state of a Seckill', () => {
         'ConfigMap/flash-grafana-dashboard',
       );
       expect(cm.metadata.labels.grafana_dashboard).toBe('1');
-      expect(JSON.stringify(cm)).toContain('projection_lag_events');
+      const dashboard = JSON.parse((cm.data as Record<string, string>)['couponkill-flash.json'] ?? '') as {
+        uid: string;
+        title: string;
+        panels: unknown[];
+        templating: { list: { name: string; current?: unknown }[] };
+      };
+      // The chart's dashboard, with this Seckill's uid, title and variables.
+      expect(dashboard.panels).toEqual(overview.panels);
+      expect(dashboard).toMatchObject({ uid: 'couponkill-flash', title: 'CouponKill flash' });
+      const current = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v.current]));
+      expect(current.namespace).toEqual({ text: 'shop', value: 'shop' });
+      expect(current.seckill).toEqual({ text: ['flash'], value: ['flash'] });
+      expect(JSON.stringify(cm)).toContain('couponkill_projection_lag_events');
     });
 
     it('enabled=false turns both off', () => {

@@ -1,5 +1,6 @@
 import { OPS_PORT_NAME, type ResolvedSpec } from '../api/defaults';
 import type { Seckill } from '../api/seckill-types';
+import overview from '../dashboards/couponkill-overview.json';
 import type { ChildObject } from './kube-object';
 import { childMetadata, MANAGED_BY_LABEL, FIELD_MANAGER, withLabelsUnder } from './labels';
 
@@ -31,51 +32,28 @@ export function desiredServiceMonitor(seckill: Seckill, spec: ResolvedSpec): Chi
   };
 }
 
-/** A Grafana dashboard in a ConfigMap, labelled for the Grafana sidecar that loads dashboards from ConfigMaps. */
+/**
+ * The overview dashboard (operator/dashboards/couponkill-overview.json, the same file the Helm chart ships) in a
+ * ConfigMap labelled for the Grafana sidecar that loads dashboards from ConfigMaps. Its own uid and title per Seckill,
+ * and its `namespace` and `seckill` variables open on this Seckill's.
+ */
 export function desiredDashboard(seckill: Seckill): ChildObject {
   const instance = seckill.metadata.name;
-  const panel = (id: number, title: string, expr: string, legend: string) => ({
-    id,
-    title,
-    type: 'timeseries',
-    datasource: { type: 'prometheus', uid: '${datasource}' },
-    gridPos: { h: 8, w: 12, x: ((id - 1) % 2) * 12, y: Math.floor((id - 1) / 2) * 8 },
-    targets: [{ expr, legendFormat: legend, refId: 'A' }],
-  });
-  const selector = `namespace="${seckill.metadata.namespace}", service=~"${instance}-.*"`;
+  const namespace = seckill.metadata.namespace;
+  const opening: Readonly<Record<string, { text: string | string[]; value: string | string[] }>> = {
+    namespace: { text: namespace, value: namespace },
+    seckill: { text: [instance], value: [instance] },
+  };
   const dashboard = {
-    title: `CouponKill ${instance}`,
+    ...overview,
     uid: `couponkill-${instance}`.slice(0, 40),
-    schemaVersion: 39,
+    title: `CouponKill ${instance}`,
     templating: {
-      list: [{ name: 'datasource', type: 'datasource', query: 'prometheus' }],
+      list: overview.templating.list.map((variable) => {
+        const current = opening[variable.name];
+        return current === undefined ? variable : { ...variable, current };
+      }),
     },
-    panels: [
-      panel(
-        1,
-        'Projection lag (events)',
-        `max by (projection) (projection_lag_events{${selector}})`,
-        '{{projection}}',
-      ),
-      panel(
-        2,
-        'Reservations settled / s',
-        `sum(rate(seckill_reservations_settled_total{${selector}}[1m]))`,
-        'settled',
-      ),
-      panel(
-        3,
-        'CPU (cores)',
-        `sum by (service) (rate(process_cpu_seconds_total{${selector}}[1m]))`,
-        '{{service}}',
-      ),
-      panel(
-        4,
-        'Resident memory',
-        `sum by (service) (process_resident_memory_bytes{${selector}})`,
-        '{{service}}',
-      ),
-    ],
   };
   return {
     apiVersion: 'v1',
