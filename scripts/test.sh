@@ -35,8 +35,9 @@ bash scripts/kube-env.sh keda-build
 bash scripts/kube-env.sh tools-build
 echo "== tests"
 # Suites whose assertions compare latencies (a victim's login under a flood, admitted seckills' p99 in a stampede) run
-# alone afterwards: beside another suite on two cores they would measure the neighbour, not the system.
-ALONE=(test/auth-admission.int.ts test/seckill-stampede.int.ts test/reservation-fairness.int.ts)
+# alone afterwards: beside another suite on two cores they would measure the neighbour, not the system. So does the
+# drain test, whose bounds are on how soon readiness fails after SIGTERM.
+ALONE=(test/auth-admission.int.ts test/seckill-stampede.int.ts test/reservation-fairness.int.ts test/shutdown-drain.int.ts)
 if [ "$#" -gt 0 ]; then
   npx jest --ci --maxWorkers=2 "$@"
 else
