@@ -22,6 +22,7 @@ npx tsc -p tsconfig.json --noEmit
 npx eslint . --max-warnings 0
 node scripts/check-folder-cycles.mjs >/dev/null
 npx prettier --check . --log-level warn
+bash scripts/check-jenkinsfile.sh # the structural checker (one JVM) and npm-groovy-lint on the Jenkinsfile
 
 echo "== build (integration tests run the compiled CLI as a child process)"
 npx tsc -p tsconfig.build.json
