@@ -65,7 +65,9 @@ login() {
 case "${1:-}" in
   build-push)
     [ "$#" -eq 1 ] || usage
-    ref="$REPOSITORY:$(tag)"
+    # An assignment of its own: a failure inside "$(…)" within a longer word would not stop the script.
+    tag="$(tag)"
+    ref="$REPOSITORY:$tag"
     login
     say "building $ref with $BUILDER"
     builder build --pull --label "org.opencontainers.image.revision=$(git rev-parse HEAD)" -t "$ref" .
@@ -74,7 +76,8 @@ case "${1:-}" in
     ;;
   ref)
     [ "$#" -eq 1 ] || usage
-    echo "$REPOSITORY:$(tag)"
+    tag="$(tag)"
+    echo "$REPOSITORY:$tag"
     ;;
   logout)
     [ "$#" -eq 1 ] || usage

@@ -78,6 +78,14 @@ const findings = (stderr: string): Finding[] =>
     }),
   );
 
+/** Runs scripts/image.sh with only the given settings (no registry credentials or builder of the runner's leak in). */
+const image = (args: string[], env: Record<string, string>) =>
+  spawnSync('bash', ['scripts/image.sh', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    encoding: 'utf8',
+  });
+
 /** A JRE download by npm-groovy-lint's java-caller announces itself with these lines. */
 const JRE_DOWNLOAD = /Installing Java|Java .* is required/;
 
@@ -108,6 +116,48 @@ describe('the Jenkinsfile has the stages the issue asks for', () => {
     for (const step of ['stable', 'canary "$CANARY_WEIGHT"', 'gate "$GATE_MINUTES"', 'promote', 'rollback'])
       expect(jenkinsfile).toContain(`sh 'bash scripts/deploy.sh ${step}'`);
     expect(jenkinsfile).toMatch(/unsuccessful \{\s+sh 'bash scripts\/deploy\.sh rollback'/);
+  });
+});
+
+describe('scripts/image.sh (the Image stage)', () => {
+  const REPOSITORY = 'registry.example.com/couponkill/couponkill';
+
+  it('tags the image with the commit, or with IMAGE_TAG', () => {
+    const commit = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).stdout.trim();
+    const byCommit = image(['ref'], { IMAGE_REPOSITORY: REPOSITORY });
+    // A working tree with uncommitted changes to tracked files is refused: its tag would name another content.
+    if (byCommit.status === 0) expect(byCommit.stdout).toBe(`${REPOSITORY}:${commit}\n`);
+    else expect(byCommit.stderr).toContain('tracked files differ from the commit');
+    expect(image(['ref'], { IMAGE_REPOSITORY: REPOSITORY, IMAGE_TAG: 'rc-1' }).stdout).toBe(
+      `${REPOSITORY}:rc-1\n`,
+    );
+  });
+
+  it('refuses bad settings before it runs the builder, naming the setting', () => {
+    const cases: [string[], Record<string, string>, string][] = [
+      [['ref'], {}, 'IMAGE_REPOSITORY is not set'],
+      [['ref'], { IMAGE_REPOSITORY: 'Registry.example.com/x:1' }, 'is not an image repository'],
+      [['ref'], { IMAGE_REPOSITORY: REPOSITORY, IMAGE_TAG: 'a b' }, 'IMAGE_TAG=a b is not an image tag'],
+      [['build-push'], { IMAGE_REPOSITORY: REPOSITORY, IMAGE_TAG: 'x', REGISTRY_USER: 'ci' }, 'go together'],
+      [
+        ['build-push'],
+        { IMAGE_REPOSITORY: REPOSITORY, IMAGE_TAG: 'x', COUPONKILL_IMAGE_BUILDER: 'no-such-builder' },
+        'no-such-builder not found',
+      ],
+      [['push'], { IMAGE_REPOSITORY: REPOSITORY }, 'usage: scripts/image.sh build-push | ref | logout'],
+    ];
+    for (const [args, env, message] of cases) {
+      const run = image(args, env);
+      expect({ args, env, status: run.status, refused: run.stderr.includes(message) }).toEqual({
+        args,
+        env,
+        status: 1,
+        refused: true,
+      });
+    }
   });
 });
 
