@@ -11,8 +11,8 @@
 #                   (COUPONKILL_PROMETHEUS_URL): fails when the canary's 5xx ratio (503 OVERLOADED excluded) exceeds
 #                   stable's by more than 1 percentage point, or its seckill p99 exceeds 1.5 x stable's
 #
-# Settings (environment): HELM_RELEASE (couponkill), KUBE_NAMESPACE (couponkill), REGISTRY (image repository; default
-# the chart's), IMAGE_TAG (default the commit, git rev-parse --short=12 HEAD, as scripts/image.sh tags it),
+# Settings (environment): HELM_RELEASE (couponkill), KUBE_NAMESPACE (couponkill), IMAGE_REPOSITORY (where
+# scripts/image.sh pushed the image; default the chart's), IMAGE_TAG (default the commit, git rev-parse --short=12 HEAD, as scripts/image.sh tags it),
 # COUPONKILL_VALUES (values files of the stable release, relative to the chart; default values-prod.yaml; "" = the
 # chart's defaults), COUPONKILL_HELM_BIN (helm), COUPONKILL_GATE_WAIT_SECONDS (gate's wait; default MINUTES x 60).
 # Helm never waits for pods here (no --wait): the operator builds them after the release is stored.
@@ -56,10 +56,10 @@ release_value() {
 
 upgrade() { "$HELM" upgrade "$RELEASE" "$CHART" -n "$NAMESPACE" "$@"; }
 
-# --set-string KEY=$REGISTRY when REGISTRY is set, into the array REPOSITORY_ARGS.
+# --set-string KEY=$IMAGE_REPOSITORY when IMAGE_REPOSITORY is set, into the array REPOSITORY_ARGS.
 repository_args() {
   REPOSITORY_ARGS=()
-  if [ -n "${REGISTRY:-}" ]; then REPOSITORY_ARGS=(--set-string "$1=$REGISTRY"); fi
+  if [ -n "${IMAGE_REPOSITORY:-}" ]; then REPOSITORY_ARGS=(--set-string "$1=$IMAGE_REPOSITORY"); fi
 }
 
 cmd_stable() {
