@@ -8,7 +8,7 @@
 #   promote         stable takes the canary's image; the canary is removed
 #   rollback        all traffic back to stable at once and the canary removed (nothing to do without a release)
 #   gate MINUTES    wait MINUTES, then compare the canary with stable over those minutes in Prometheus
-#                   (COUPONKILL_PROMETHEUS_URL): fails when the canary's 5xx ratio (503 OVERLOADED excluded) exceeds
+#                   (COUPONKILL_PROMETHEUS_URL): fails when the canary's 5xx ratio (503 included) exceeds
 #                   stable's by more than 1 percentage point, or its seckill p99 exceeds 1.5 x stable's
 #
 # Settings (environment): HELM_RELEASE (couponkill), KUBE_NAMESPACE (couponkill), IMAGE_REPOSITORY (where
@@ -70,12 +70,12 @@ cmd_stable() {
     # The chart's new defaults, then what the release was given before (image, canary state), then the values files.
     say "upgrading $RELEASE in $NAMESPACE (image stays $(release_value image.tag))"
     repository_args image.repository
-    upgrade --reset-then-reuse-values "${files[@]}" "${REPOSITORY_ARGS[@]}"
+    upgrade --reset-then-reuse-values ${files[@]+"${files[@]}"} ${REPOSITORY_ARGS[@]+"${REPOSITORY_ARGS[@]}"}
   else
     say "installing $RELEASE in $NAMESPACE with image tag $(image_tag)"
     repository_args image.repository
-    "$HELM" install "$RELEASE" "$CHART" -n "$NAMESPACE" --create-namespace "${files[@]}" \
-      --set-string "image.tag=$(image_tag)" "${REPOSITORY_ARGS[@]}"
+    "$HELM" install "$RELEASE" "$CHART" -n "$NAMESPACE" --create-namespace ${files[@]+"${files[@]}"} \
+      --set-string "image.tag=$(image_tag)" ${REPOSITORY_ARGS[@]+"${REPOSITORY_ARGS[@]}"}
   fi
 }
 
@@ -85,11 +85,15 @@ cmd_canary() {
     die "canary WEIGHT: a whole percent from 0 to 100, not '$weight'"
   fi
   release_exists || die "no release $RELEASE in $NAMESPACE: run 'deploy.sh stable' first"
+  # Turning Istio on here would also turn on STRICT mTLS and the mesh-only API ingress for the whole release, in the
+  # middle of a rollout: the mesh is part of the stable release's values (values-canary.yaml shows the keys).
+  [ "$(release_value istio.enabled)" = true ] ||
+    die "the canary's traffic split needs Istio: upgrade $RELEASE with istio.enabled=true (and its gateway hosts) first"
   apply_crds
   say "canary $(image_tag) at $weight %"
   repository_args canary.image.repository
-  upgrade --reuse-values -f "$CHART/values-canary.yaml" --set-string "canary.image.tag=$(image_tag)" \
-    "${REPOSITORY_ARGS[@]}" --set "canary.weight=$weight"
+  upgrade --reset-then-reuse-values --set canary.enabled=true --set-string "canary.image.tag=$(image_tag)" \
+    ${REPOSITORY_ARGS[@]+"${REPOSITORY_ARGS[@]}"} --set "canary.weight=$weight"
 }
 
 cmd_promote() {
@@ -103,7 +107,7 @@ cmd_promote() {
   say "promoting $tag to stable"
   local args=(--set-string "image.tag=$tag" --set canary.enabled=false --set canary.weight=0)
   [ -z "$repository" ] || args+=(--set-string "image.repository=$repository")
-  upgrade --reuse-values "${args[@]}"
+  upgrade --reset-then-reuse-values "${args[@]}"
 }
 
 cmd_rollback() {
@@ -112,7 +116,7 @@ cmd_rollback() {
     return 0
   fi
   say "rolling back: all traffic to stable, canary removed"
-  upgrade --reuse-values --set canary.weight=0 --set canary.enabled=false
+  upgrade --reset-then-reuse-values --set canary.weight=0 --set canary.enabled=false
 }
 
 # One PromQL instant query; prints the single value, or "" when the result is empty (no samples).
@@ -137,8 +141,10 @@ cmd_gate() {
   say "gathering $minutes min of canary metrics (waiting ${wait}s)"
   sleep "$wait"
   local window="${minutes}m" sel="namespace=\"$NAMESPACE\",app_kubernetes_io_component=~\"write-api|read-api\""
+  # Every 5xx, 503 included: stable and canary pods carry the same load each, so a canary that sheds, finds its
+  # dependencies unavailable or is still recovering its gate more often than stable is a worse release.
   ratio() {
-    prom_query "sum(rate(couponkill_http_requests_total{$sel,app_kubernetes_io_instance=\"$1\",status=~\"5..\",status!=\"503\"}[$window])) / sum(rate(couponkill_http_requests_total{$sel,app_kubernetes_io_instance=\"$1\"}[$window]))"
+    prom_query "sum(rate(couponkill_http_requests_total{$sel,app_kubernetes_io_instance=\"$1\",status=~\"5..\"}[$window])) / sum(rate(couponkill_http_requests_total{$sel,app_kubernetes_io_instance=\"$1\"}[$window]))"
   }
   p99() {
     prom_query "histogram_quantile(0.99, sum by (le) (rate(couponkill_http_request_duration_seconds_bucket{$sel,app_kubernetes_io_instance=\"$1\",route=\"/api/v1/seckill/:couponId\"}[$window])))"

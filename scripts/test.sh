@@ -17,13 +17,8 @@ fi
 bash scripts/rocketmq.sh up
 eval "$(bash scripts/rocketmq.sh env)"
 
-echo "== typecheck, lint, format"
-npx tsc -p tsconfig.json --noEmit
-npx eslint . --max-warnings 0
-node scripts/check-folder-cycles.mjs >/dev/null
-node scripts/sync-chart.mjs --check >/dev/null # the Helm chart's copies of the CRD, its schema and the dashboards
-npx prettier --check . --log-level warn
-bash scripts/check-jenkinsfile.sh # the structural checker (one JVM) and npm-groovy-lint on the Jenkinsfile
+echo "== typecheck, lint, format, chart copies, Jenkinsfile"
+bash scripts/check.sh
 
 echo "== build (integration tests run the compiled CLI as a child process)"
 npx tsc -p tsconfig.build.json

@@ -381,6 +381,37 @@ describe('Helm chart (real Helm, real kube-apiserver, real operator)', () => {
       return routesOf(vs!).map((r) => [r.destination.host, r.weight]);
     };
 
+    it('retries only requests that never reached a pod, and leaves the notification stream without a timeout', async () => {
+      interface HttpRoute {
+        name: string;
+        match: { uri: Record<string, string> }[];
+        timeout?: string;
+        retries: { attempts: number; retryOn?: string };
+        route: unknown[];
+      }
+      const rendered = await helm.render('canary', 'ns-c', CANARY);
+      const http = (name: string) =>
+        (
+          byKind(rendered, 'VirtualService').find((vs) => vs.metadata.name === name)?.spec as {
+            http: HttpRoute[];
+          }
+        ).http;
+      const write = http('canary-couponkill-write-api');
+      const read = http('canary-couponkill-read-api');
+      // A POST /seckill retried after a 5xx or a reset could buy twice; a 503 is shedding, which retries multiply.
+      expect(write.map((r) => r.retries)).toEqual([
+        { attempts: 2, retryOn: 'connect-failure,refused-stream' },
+      ]);
+      expect(read.map((r) => [r.name, r.retries])).toEqual([
+        ['read-api-notification-stream', { attempts: 0 }],
+        ['read-api', { attempts: 2, retryOn: 'connect-failure,refused-stream,reset' }],
+      ]);
+      // Server-sent events stay open as long as the buyer watches: no route timeout (Istio's default is none).
+      expect(read[0]?.match).toEqual([{ uri: { exact: '/api/v1/notifications/stream' } }]);
+      expect(read[0]?.timeout).toBeUndefined();
+      expect(read[0]?.route).toEqual(read[1]?.route);
+    });
+
     it('renders 90/10 in both VirtualServices; one value moves it; weight 0 is stable only', async () => {
       const weights = async (args: string[]) => {
         const rendered = await helm.render('canary', 'ns-c', args);
@@ -495,7 +526,7 @@ describe('Helm chart (real Helm, real kube-apiserver, real operator)', () => {
       expect(ports(policy('middleware-egress').egress)).toEqual([
         6379, 3306, 2113, 8081, 9876, 10911, 8848, 9848,
       ]);
-      expect(ports(policy('operator').egress)).toEqual([443, 9090]);
+      expect(ports(policy('operator').egress)).toEqual([443, 6443, 9090]);
       expect(ports(policy('istio').egress)).toEqual([15012, 15017]);
     });
 
@@ -531,6 +562,13 @@ describe('Helm chart (real Helm, real kube-apiserver, real operator)', () => {
         ns,
       ]);
       expect(canarySpec?.spec.image).toBe('couponkill:0.2.0');
+      // A release without the mesh: turning Istio on mid-rollout would switch the whole release to STRICT mTLS.
+      expect(
+        await deploySh(['canary', '10'], {
+          HELM_RELEASE: 'normal',
+          KUBE_NAMESPACE: `ck-chart-normal-${suffix}`,
+        }),
+      ).toEqual({ code: 1, stderr: expect.stringContaining('needs Istio') });
       expect(await deploySh(['canary', '101'])).toEqual({
         code: 1,
         stderr: expect.stringContaining('a whole percent from 0 to 100'),

@@ -68,7 +68,7 @@ const run = (command: string, args: string[], cwd = ROOT) => {
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 };
 
-/** The chart rendered with its default values (operator.serviceMonitor on, for the operator's alerts), as objects. */
+/** The chart rendered with its default values, alerts on (as values-prod.yaml has them) with the operator's, as objects. */
 const renderChart = (): Record<string, unknown>[] => {
   const { code, output } = run(tools.helm, [
     'template',
@@ -80,6 +80,8 @@ const renderChart = (): Record<string, unknown>[] => {
     '1.30.14',
     '--set',
     'operator.serviceMonitor.enabled=true',
+    '--set',
+    'monitoring.alerts.enabled=true',
   ]);
   if (code !== 0) throw new Error(`helm template failed:\n${output}`);
   return parseAllDocuments(output)
@@ -237,7 +239,7 @@ describe('dashboards and alerts against a live scrape and promtool', () => {
       `couponkill_build_info{version="${pkg.version}",node="${process.version}",role="all-in-one"} 1`,
     );
     expect(appScrape).toMatch(/^couponkill_seckill_outcomes_total\{code="PLACED",role="all-in-one"\} 2$/m);
-    // COUPONKILL_METRICS_LEGACY_NAMES defaults to true in 0.2: every renamed family is served under both names.
+    // COUPONKILL_METRICS_LEGACY_NAMES is on by default in 0.2: every renamed family is served under both names.
     const names = exposedNames(appScrape);
     const renamedHere = [...RENAMED].filter(([name]) => names.has(name));
     expect(renamedHere.length).toBeGreaterThan(20);

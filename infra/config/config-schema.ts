@@ -40,7 +40,7 @@ export const configSchema = z
       .max(65535)
       .optional()
       .meta({ description: 'port of the ops listener; 0 picks a free one' }),
-    COUPONKILL_METRICS_LEGACY_NAMES: z.enum(['true', 'false']).default('true').meta({
+    COUPONKILL_METRICS_LEGACY_NAMES: z.enum(['on', 'off']).default('on').meta({
       description:
         '/metrics also serves each renamed metric under its name of 0.1 (without the couponkill_ prefix); removed in 0.3',
     }),

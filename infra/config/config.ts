@@ -247,7 +247,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         (role === 'relay' ? c.COUPONKILL_RELAY_PORT : undefined) ??
         DEFAULT_OPS_PORTS[role],
     },
-    metrics: { legacyNames: c.COUPONKILL_METRICS_LEGACY_NAMES === 'true' },
+    metrics: { legacyNames: c.COUPONKILL_METRICS_LEGACY_NAMES === 'on' },
     listenBacklog: c.COUPONKILL_LISTEN_BACKLOG ?? null,
     shutdownDelayMs: c.COUPONKILL_SHUTDOWN_DELAY_MS,
     logLevel: c.COUPONKILL_LOG_LEVEL,

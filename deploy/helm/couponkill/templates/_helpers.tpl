@@ -100,3 +100,25 @@ An API's Service port, as defaults.ts resolves it: the first of services.<api>.p
 {{- fail "canary.enabled=true needs istio.enabled=true: the canary's traffic share is an Istio VirtualService weight, so without Istio it would get no traffic. Set istio.enabled=true, or run without a canary (canary.enabled=false)." -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The destinations of one API's route: stable alone, or stable and canary by weight (Istio wants weights that sum to 100,
+so without a canary share there is one destination and no weight). Arguments: root, stable name, canary name, API,
+port, split (bool), weight.
+*/}}
+{{- define "couponkill.canaryRoute" -}}
+{{- $root := index . 0 -}}
+{{- $api := index . 3 -}}
+{{- $port := index . 4 -}}
+{{- $weight := index . 6 -}}
+- destination:
+    host: {{ include "couponkill.serviceHost" (list $root (index . 1) $api) }}
+    port: { number: {{ $port }} }
+  {{- if index . 5 }}
+  weight: {{ sub 100 $weight }}
+- destination:
+    host: {{ include "couponkill.serviceHost" (list $root (index . 2) $api) }}
+    port: { number: {{ $port }} }
+  weight: {{ $weight }}
+  {{- end }}
+{{- end }}
