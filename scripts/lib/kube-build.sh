@@ -116,6 +116,17 @@ build_k8s() {
   mv "$bin.tmp" "$bin"
 }
 
+# The go.mod of a throwaway module that builds another module's commands: that module's Go version and its `replace`
+# and `exclude` lines (single-line and block forms alike), which `go install pkg@version` refuses to honour.
+throwaway_go_mod() { # NAME SOURCE_GO_MOD
+  echo "module couponkill.local/$1"
+  echo
+  echo "go $(sed -n 's/^go //p' "$2")"
+  echo
+  awk '/^(replace|exclude) \($/ { block = 1 } block { print; if ($0 ~ /^\)/) block = 0; next }
+       /^(replace|exclude) / { print }' "$2"
+}
+
 # KEDA's go.mod has a `replace` and an `exclude`, so `go install …@v2.21.0` is refused: a throwaway module repeats
 # them, takes both commands as `tool`s (which pins every dependency to KEDA's own versions), and one `go build`
 # compiles both, so the packages they share compile once.
@@ -130,15 +141,7 @@ build_keda() {
     die "KEDA $KEDA_VERSION's go.mod replaces a module by a local path: this build cannot repeat that"
   fi
   if [ ! -s "$KEDA_MOD_DIR/go.sum" ]; then
-    {
-      echo "module couponkill.local/keda-build"
-      echo
-      echo "go $(sed -n 's/^go //p' "$keda_dir/go.mod")"
-      echo
-      # Single-line and block forms alike.
-      awk '/^(replace|exclude) \($/ { block = 1 } block { print; if ($0 ~ /^\)/) block = 0; next }
-           /^(replace|exclude) / { print }' "$keda_dir/go.mod"
-    } >"$KEDA_MOD_DIR/go.mod"
+    throwaway_go_mod keda-build "$keda_dir/go.mod" >"$KEDA_MOD_DIR/go.mod"
     (cd "$KEDA_MOD_DIR" && go_cmd get -tool "$module/cmd/operator@$KEDA_VERSION" "$module/cmd/adapter@$KEDA_VERSION")
   fi
   say "building KEDA $KEDA_VERSION operator and metrics adapter (cold: ~15-20 min on 2 cores, ~3 GB RAM)"
@@ -166,7 +169,7 @@ build_helm() {
   local kube="-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
   kube="$kube -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor"
   say "building helm $HELM_VERSION (cold: ~3 min on 2 cores)"
-  (cd "$out" && GOFLAGS= GOBIN="$out" go_cmd install -trimpath \
+  (cd "$out" && GOFLAGS='' GOBIN="$out" go_cmd install -trimpath \
     -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION $kube" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
   mv "$out/helm" "$HELM_BIN"
 }
@@ -182,14 +185,7 @@ build_promtool() {
   prom_dir="$(cd "$PROMTOOL_MOD_DIR" && module_dir "$module@$PROMETHEUS_MODULE_VERSION")"
   resolve_go "$(go_mod_needs "$prom_dir/go.mod")"
   if [ ! -s "$PROMTOOL_MOD_DIR/go.sum" ]; then
-    {
-      echo "module couponkill.local/promtool-build"
-      echo
-      echo "go $(sed -n 's/^go //p' "$prom_dir/go.mod")"
-      echo
-      awk '/^(replace|exclude) \($/ { block = 1 } block { print; if ($0 ~ /^\)/) block = 0; next }
-           /^(replace|exclude) / { print }' "$prom_dir/go.mod"
-    } >"$PROMTOOL_MOD_DIR/go.mod"
+    throwaway_go_mod promtool-build "$prom_dir/go.mod" >"$PROMTOOL_MOD_DIR/go.mod"
     (cd "$PROMTOOL_MOD_DIR" && go_cmd get -tool "$module/cmd/promtool@$PROMETHEUS_MODULE_VERSION")
   fi
   say "building promtool $PROMETHEUS_VERSION (cold: ~2 min on 2 cores once Go's module cache holds its sources)"
