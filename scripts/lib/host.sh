@@ -93,8 +93,14 @@ pid_cmdline() {
   echo "${cmd% }"
 }
 
-# A zombie has an empty command line, so it does not count as running.
-pid_running() { [ -n "$(pid_cmdline "$1")" ]; }
+# Alive and not a zombie, by the state in /proc/<pid>/stat (after the command name, which may hold spaces and
+# parentheses). Not by the command line: a server that rewrites its title (Redis does, as it starts) shows an empty
+# one for a moment, and was once taken for dead and stopped.
+pid_running() {
+  local state
+  state="$(sed -n 's/^.*) \([A-Za-z]\) .*$/\1/p' "/proc/$1/stat" 2>/dev/null || true)"
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
 
 pid_identity() {
   local cmd
