@@ -23,6 +23,7 @@ import { NEW_USER_PASSWORD_VARIABLE, PASSWORD_SOURCES, readNewPassword } from '.
 const processes = () => import('./process.js');
 const readTasks = () => import('./tasks/read-side-tasks.js');
 const writeTasks = () => import('./tasks/write-side-tasks.js');
+const liveConfiguration = () => import('./live-configuration.js');
 
 /** Exit statuses (sysexits.h where one fits), listed in the help and the README. */
 const EXIT = { failed: 1, usage: 2, unavailable: 69, config: 78, interrupted: 130 } as const;
@@ -119,14 +120,17 @@ withSettings('write-api')
       .default(undefined, fallsBackTo('COUPONKILL_WRITE_API_PORT')),
   )
   .action(async (options: { port?: number }) => {
-    const settings = config();
-    const api = await (await processes()).startWriteApi(settings, options.port);
+    const live = await (await liveConfiguration()).openLiveConfiguration(process.env, 'write-api');
+    const api = await (await processes()).startWriteApi(live.current, options.port, undefined, live);
+    live.watch();
     onShutdownSignals(() => api.stop());
   });
 
+/** A server: its configuration (environment, COUPONKILL_CONFIG_FILE, Nacos), its roles, then live changes. */
 const serve = (roles: (settings: Config) => Roles, name: ProcessRole) => async () => {
-  const settings = config();
-  const running = await (await processes()).startRoles(settings, roles(settings), name);
+  const live = await (await liveConfiguration()).openLiveConfiguration(process.env, name);
+  const running = await (await processes()).startRoles(live.current, roles(live.current), name, live);
+  live.watch();
   onShutdownSignals(() => running.stop());
 };
 

@@ -11,8 +11,10 @@ import { MySqlReadCatalog } from '../infra/mysql/mysql-read-catalog';
 import { MySqlReadShards } from '../infra/mysql/mysql-read-shards';
 import { MySqlPartitionLeases } from '../infra/mysql/mysql-partition-leases';
 import { MySqlRelayCheckpoint } from '../infra/mysql/mysql-relay-checkpoint';
+import { describeTopology } from '../infra/redis/redis-topology';
 import { CircuitBreakers } from '../infra/resilience/circuit-breakers';
 import { UnreachableDependencyError } from './tasks/cli-errors';
+import { GateTopologySwitch } from '../commands/gate-topology-switch';
 import { TOKENS } from './tokens';
 
 /** Servers wait this many seconds for their dependencies at start (a pod may start before them). */
@@ -77,7 +79,7 @@ const unreachable = (
 };
 
 /** Runs `step`, turning any failure into an UnreachableDependencyError about this dependency. */
-const reach = async (
+export const reach = async (
   dependency: string,
   url: string,
   setting: SettingName,
@@ -94,7 +96,7 @@ const reach = async (
  * Tries `open` until it reaches its dependencies or runs out of attempts. A server logs one line per failed attempt,
  * naming the dependency and the setting (no stack: the cause is known); when it gives up, the error says so.
  */
-const withAttempts = async (
+export const withAttempts = async (
   logger: Logger,
   attempts: number,
   open: () => Promise<void>,
@@ -171,7 +173,11 @@ export const openWriteSide = async (container: Container, options: OpenOptions =
   const config = container.get(TOKENS.Config);
   const logger = container.get(TOKENS.Logger);
   const redis = container.get(TOKENS.Redis);
-  const redisAddress = addressOf(config.redis.url);
+  // A Sentinel-managed primary is wherever the Sentinels say: name them, not COUPONKILL_REDIS_URL.
+  const redisAddress =
+    config.redis.topology.mode === 'sentinel'
+      ? describeTopology(config.redis.topology)
+      : addressOf(config.redis.url);
   let redisWatch = watchedRedis.get(redis);
   if (!redisWatch) {
     redisWatch = watchRedis(redis, logger, redisAddress);
@@ -205,6 +211,11 @@ export const openWriteSide = async (container: Container, options: OpenOptions =
           throw lastError() ?? error;
         }
       });
+      // Built now: it watches the gate's primary from the start (a failover before any switch is noticed too).
+      container.get(GateTopologySwitch);
+      const gate = container.get(TOKENS.InitialGateTopology);
+      if (gate.topology.mode === 'cluster')
+        await reach('Redis Cluster', gate.description, 'COUPONKILL_REDIS_CLUSTER_NODES', () => gate.check());
     },
     () => redis.disconnect(),
   );
@@ -213,6 +224,7 @@ export const openWriteSide = async (container: Container, options: OpenOptions =
 export const closeWriteSide = async (container: Container): Promise<void> => {
   container.get(CircuitBreakers).stop();
   await container.get(TOKENS.EventStore).close();
+  await container.get(GateTopologySwitch).inForce.close();
   const redis = container.get(TOKENS.Redis);
   if (redis.status === 'ready') await redis.quit();
   else redis.disconnect();

@@ -5,6 +5,7 @@ import { errorHandler, notFound } from '../infra/http/error-handler';
 import { toReadApiError } from '../read-api/error-mapping';
 import { opsRoutes, type ReadinessCheck } from '../infra/http/ops-routes';
 import type { ProjectionLag } from '../projections/projection-lag';
+import type { ConfigStatus } from '../infra/config/live-config';
 import type { CircuitBreakers } from '../infra/resilience/circuit-breakers';
 
 export interface OpsDependencies {
@@ -17,6 +18,8 @@ export interface OpsDependencies {
   readonly logger: Logger;
   /** Also serve the metric names of 0.1 on /metrics (COUPONKILL_METRICS_LEGACY_NAMES). */
   readonly legacyMetricNames: boolean;
+  /** The live configuration's status, served at /configz (null: the process has no live configuration). */
+  readonly configStatus?: (() => ConfigStatus) | null;
 }
 
 /**
@@ -30,11 +33,17 @@ export const createOpsApp = ({
   lag,
   logger,
   legacyMetricNames,
+  configStatus = null,
 }: OpsDependencies): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(opsRoutes(readiness, registry, () => breakers.reports(), legacyMetricNames));
+  if (configStatus) {
+    app.get('/configz', (_req, res) => {
+      res.json(configStatus());
+    });
+  }
   if (lag) {
     app.get('/api/v1/projections/lag', async (_req, res) => {
       res.json(await lag.report());

@@ -6,7 +6,9 @@ import { CircuitBreakers } from '../infra/resilience/circuit-breakers';
 import type { Config, ProcessRole } from '../infra/config/config';
 import type { ReadinessCheck } from '../infra/http/ops-routes';
 import { listen, type Listening } from '../infra/http/listen';
+import { RocketMqBus } from '../infra/rocketmq/rocketmq-bus';
 import { CouponsQueries } from '../projections/coupons/coupons-queries';
+import { LiveReadModels } from '../projections/live-read-models';
 import { OrderExpiry } from '../projections/order-expiry';
 import { OrdersQueries } from '../projections/orders/orders-queries';
 import { StreamTickets } from '../infra/auth/stream-tickets';
@@ -20,7 +22,8 @@ import { StatsQueries } from '../projections/stats/stats-queries';
 import { ReservationFirer } from '../projections/reservations/reservation-firer';
 import { ReservationsQueries } from '../projections/reservations/reservations-queries';
 import { createReadApi } from '../read-api/app';
-import { buyerReadLimit } from '../read-api/read-admission';
+import type { LiveConfig } from '../infra/config/live-config';
+import { applyLiveConfig, liveReadLimit } from './live-appliers';
 import { ProjectorFactory } from './bindings/read-side';
 import { createContainer } from './container';
 import { closeReadSide, closeWriteSide, openReadSide, openWriteSide } from './lifecycle';
@@ -129,9 +132,11 @@ export const startRoles = async (
   config: Config,
   roles: Roles,
   role: ProcessRole,
+  live: LiveConfig | null = null,
 ): Promise<RunningProcess> => {
   const container = createContainer(config, role);
   const logger = container.get(TOKENS.Logger);
+  if (live) applyLiveConfig(live, container);
   const backlog = config.listenBacklog ?? undefined;
   const readSide =
     roles.readApi !== undefined ||
@@ -148,17 +153,34 @@ export const startRoles = async (
   const readiness = readinessOf(container, readSide, () => shuttingDown);
   const urls: { writeApi?: string; readApi?: string } = {};
 
+  if (readSide && config.bus.kind === 'rocketmq')
+    live?.onChange('rocketmq endpoints', async (next, previous) => {
+      const [wanted, was] = [next.bus.rocketmq, previous.bus.rocketmq];
+      if (
+        wanted.endpoints === was.endpoints &&
+        JSON.stringify(wanted.credentials) === JSON.stringify(was.credentials)
+      )
+        return;
+      const bus = container.get(TOKENS.Bus);
+      if (bus instanceof RocketMqBus) await bus.reconnect(wanted.endpoints, wanted.credentials);
+    });
   if (roles.relay) {
     const relay = container.get(Relay);
     relay.start();
     stops.push(() => relay.stop());
   }
   const projectorOf = container.get<ProjectorFactory>(ProjectorFactory);
+  const projectors: ReturnType<ProjectorFactory>[] = [];
   for (const name of roles.projectors ?? []) {
     const projector = projectorOf(name);
     await projector.start();
+    projectors.push(projector);
     stops.push(() => projector.stop());
   }
+  if (projectors.length > 0)
+    live?.onChange('projector batch size', (next) => {
+      for (const projector of projectors) projector.setBatchSize(next.projector.batchSize);
+    });
   // The order expiry process runs beside the orders projector, whose read model is its index of due orders; one
   // process of the group sweeps at a time (README, "Order lifecycle").
   if (roles.projectors?.includes('orders')) {
@@ -181,7 +203,7 @@ export const startRoles = async (
   const publicListeners: Listening[] = [];
   const closePublic: (() => Promise<void>)[] = [];
   if (roles.writeApi !== undefined) {
-    const served = await serveWriteApi(container, { port: roles.writeApi, host: config.host, backlog });
+    const served = await serveWriteApi(container, { port: roles.writeApi, host: config.host, backlog }, live);
     urls.writeApi = served.url;
     publicListeners.push(served.listening);
     closePublic.push(() => served.stop());
@@ -200,7 +222,10 @@ export const startRoles = async (
       tokens: container.get(JwtTokens),
       registry: container.get(TOKENS.Metrics),
       logger,
-      buyerLimit: buyerReadLimit(config.admission.reads, container.get(TOKENS.Metrics)),
+      buyerLimit: liveReadLimit(config, container.get(TOKENS.Metrics), live),
+    });
+    live?.onChange('read-your-writes wait', (next) => {
+      container.get(LiveReadModels).setWaitMs(next.read.waitMs);
     });
     const listening = await listen(app, { port: roles.readApi, host: config.host, backlog });
     publicListeners.push(listening);
@@ -220,6 +245,7 @@ export const startRoles = async (
       lag: readSide ? container.get(ProjectionLag) : null,
       logger,
       legacyMetricNames: config.metrics.legacyNames,
+      configStatus: live ? () => live.status() : null,
     }),
     { port: roles.opsPort ?? config.ops.portFor(role), host: config.ops.host, backlog },
   );
@@ -235,6 +261,7 @@ export const startRoles = async (
     stop: () =>
       (stopping ??= (async () => {
         shuttingDown = true;
+        await live?.close();
         for (const listening of publicListeners) listening.drain();
         if (config.shutdownDelayMs > 0) {
           logger.info({ delayMs: config.shutdownDelayMs }, 'shutting down: not ready, still serving');
@@ -264,11 +291,13 @@ export const startWriteApi = async (
   config: Config,
   port = config.writeApiPort,
   opsPort?: number,
+  live: LiveConfig | null = null,
 ): Promise<RunningWriteApi> => {
   const running = await startRoles(
     config,
     { writeApi: port, ...(opsPort === undefined ? {} : { opsPort }) },
     'write-api',
+    live,
   );
   return {
     url: running.urls.writeApi ?? '',

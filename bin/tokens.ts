@@ -9,8 +9,9 @@ import type { IdGenerator } from '../commands/id-generator-port';
 import type { PasswordHasher } from '../commands/password-hasher-port';
 import type { StockGate } from '../commands/stock-gate-port';
 import type { Config } from '../infra/config/config';
+import type { RedisTopologyGate } from '../infra/redis/redis-topology-gate';
 import type { ClientAddress } from '../infra/http/client-address';
-import type { HasAppendQueue } from '../infra/resilience/append-queue-stats';
+import type { SwitchableEventStore } from '../infra/resilience/switchable-event-store';
 import type { EventBus } from '../projections/event-bus-port';
 import type { PartitionLeases } from '../projections/partition-leases-port';
 import type { DeadLetters, ReadModelCatalog, ReadShards } from '../projections/read-model-ports';
@@ -26,10 +27,15 @@ export const TOKENS = {
   Metrics: token<Registry>('Metrics'),
   Redis: token<Redis>('Redis'),
   EventStorePool: token<Pool>('EventStorePool'),
-  /** The configured adapter itself (MySQL or EventStoreDB), without its circuit breaker: for start-up checks. */
-  EventStoreAdapter: token<EventStore & HasAppendQueue>('EventStoreAdapter'),
+  /**
+   * The configured adapter (MySQL or EventStoreDB) behind the switch of its endpoint, without its circuit breaker: for
+   * start-up checks and the live endpoint switch.
+   */
+  EventStoreAdapter: token<SwitchableEventStore>('EventStoreAdapter'),
   /** The event store every handler uses: the adapter behind its circuit breaker. */
   EventStore: token<EventStore>('EventStore'),
+  /** The stock gate on the Redis topology the process started with. */
+  InitialGateTopology: token<RedisTopologyGate>('InitialGateTopology'),
   /** The stock gate behind the circuit breaker of Redis. */
   StockGate: token<StockGate>('StockGate'),
   Clock: token<Clock>('Clock'),

@@ -51,10 +51,15 @@ export class ReservationReconciler {
     private readonly recovery: GateRecovery,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly options: ReconcilerOptions,
+    private options: ReconcilerOptions,
     /** Told after every timed sweep (the metrics: a reconciler that stops succeeding leaves reservations unsettled). */
     private readonly onSweep: (outcome: SweepOutcome) => void = () => undefined,
   ) {}
+
+  /** New timings (live configuration): the next sweep is scheduled and judged by them. */
+  retime(timings: Pick<ReconcilerOptions, 'graceMs' | 'intervalMs'>): void {
+    this.options = { ...this.options, ...timings };
+  }
 
   start(): void {
     const tick = (): void => {

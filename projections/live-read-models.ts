@@ -42,8 +42,13 @@ export class LiveReadModels {
     readonly shards: ReadShards,
     private readonly live: Pick<LiveGenerations, 'of'>,
     private readonly watch: CheckpointWatch,
-    private readonly waitMs: number,
+    private waitMs: number,
   ) {}
+
+  /** How long a read-your-writes query may wait from now on, in ms (live configuration). */
+  setWaitMs(waitMs: number): void {
+    this.waitMs = waitMs;
+  }
 
   /** The live generation; throws ReadModelMissingError when there is none. */
   async generation(projection: ProjectionName): Promise<Generation> {

@@ -72,13 +72,18 @@ export class Projector {
     private readonly writer: ProjectionWriter,
     private readonly leases: PartitionLeases,
     private readonly logger: Logger,
-    private readonly options: ProjectorOptions,
+    private options: ProjectorOptions,
     private readonly onDeadLetter: (letter: DeadLetter) => void = () => undefined,
   ) {}
 
   /** The partitions this replica consumes now (for the metrics and the logs). */
   get partitions(): readonly number[] {
     return [...this.consuming.keys()].sort((a, b) => a - b);
+  }
+
+  /** Messages taken per batch from now on (live configuration: COUPONKILL_PROJECTOR_BATCH). */
+  setBatchSize(batchSize: number): void {
+    this.options = { ...this.options, batchSize };
   }
 
   /**

@@ -22,12 +22,16 @@ export const buyerReadLimit = (limits: ReadRateLimits, registry: Registry): Requ
     windowSeconds: 1,
   };
   const limiter = inProcessLimiter(policy);
-  const shed = new Counter({
-    name: READ_SHED_TOTAL,
-    help: 'Read-api requests refused before any query: buyer_rate_limit (429 RATE_LIMITED)',
-    labelNames: ['reason'],
-    registers: [registry],
-  }).labels({ reason: 'buyer_rate_limit' });
+  // One counter per registry: a live change of the limit builds this middleware again.
+  const shed = (
+    (registry.getSingleMetric(READ_SHED_TOTAL) as Counter<'reason'> | undefined) ??
+    new Counter({
+      name: READ_SHED_TOTAL,
+      help: 'Read-api requests refused before any query: buyer_rate_limit (429 RATE_LIMITED)',
+      labelNames: ['reason'],
+      registers: [registry],
+    })
+  ).labels({ reason: 'buyer_rate_limit' });
   const message = `at most ${policy.quota} read requests a second per buyer; retry after Retry-After seconds`;
   return (_req, res, next) => {
     takeQuota(limiter, principalOf(res).userId, policy, message).then(

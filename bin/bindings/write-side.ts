@@ -19,11 +19,18 @@ import { UuidV7Ids } from '../../infra/ids/uuid-v7-ids';
 import { MySqlEventStore } from '../../infra/mysql/mysql-event-store';
 import { createMySqlPool } from '../../infra/mysql/mysql-pool';
 import { createRedisClient } from '../../infra/redis/redis-client';
-import { RedisStockGate } from '../../infra/redis/redis-stock-gate';
+import { DEFAULT_TOPOLOGY_CHECK_MS, RedisTopologyGate } from '../../infra/redis/redis-topology-gate';
+import { createTopologyClient } from '../../infra/redis/redis-topology';
+import { GateTopologySwitch } from '../../commands/gate-topology-switch';
+import { SwitchableStockGate } from '../../commands/switchable-stock-gate';
+import type { Redis } from 'ioredis';
 import type { HasAppendQueue } from '../../infra/resilience/append-queue-stats';
 import { BreakingEventStore } from '../../infra/resilience/breaking-event-store';
 import { BreakingStockGate } from '../../infra/resilience/breaking-stock-gate';
 import { CircuitBreakers } from '../../infra/resilience/circuit-breakers';
+import { SwitchableEventStore } from '../../infra/resilience/switchable-event-store';
+import type { Config } from '../../infra/config/config';
+import type { Pool } from 'mysql2/promise';
 import { TOKENS } from '../tokens';
 import { singletons } from './singletons';
 
@@ -74,24 +81,73 @@ const appendQueueMetrics = (adapter: HasAppendQueue, registry: Registry): void =
   });
 };
 
+/** The embedded MySQL event store on a pool, with the configured batch and queue bounds. */
+export const mySqlEventStore = (config: Config, pool: Pool): MySqlEventStore =>
+  new MySqlEventStore(pool, {
+    maxBatchAppends: config.eventStore.batchMax,
+    maxQueuedAppends: config.admission.eventStoreQueueMax,
+    overloadRetryAfterSeconds: config.admission.overloadRetryAfterSeconds,
+  });
+
+/** A pool of the event store's MySQL at `url`. */
+export const eventStorePool = (config: Config, url = config.eventStore.url): Pool =>
+  createMySqlPool({
+    url,
+    connectionLimit: config.eventStore.poolSize,
+    lockWaitTimeoutSeconds: config.eventStore.lockWaitSeconds,
+  });
+
 /**
  * The write side's object graph: adapters bound to their ports, then the command handlers on top. The caller binds
  * Config, Logger and Metrics.
  */
 export const bindWriteSide = (container: Container): void => {
   const single = singletons(container);
+  // The start-up Redis: the gate's when its topology is one server or Sentinel-managed; the embedded bus and the auth
+  // quotas keep it for the process's life (a gate in a cluster leaves them on COUPONKILL_REDIS_URL).
   single(TOKENS.Redis, (get) => {
     const { redis } = get(TOKENS.Config);
-    return createRedisClient({ url: redis.url, commandTimeoutMs: redis.commandTimeoutMs });
+    return redis.topology.mode === 'sentinel'
+      ? (createTopologyClient(redis.topology, redis.commandTimeoutMs) as Redis)
+      : createRedisClient({ url: redis.url, commandTimeoutMs: redis.commandTimeoutMs });
   });
-  single(TOKENS.EventStorePool, (get) => {
-    const { eventStore } = get(TOKENS.Config);
-    return createMySqlPool({
-      url: eventStore.url,
-      connectionLimit: eventStore.poolSize,
-      lockWaitTimeoutSeconds: eventStore.lockWaitSeconds,
-    });
+  single(TOKENS.InitialGateTopology, (get) => {
+    const { redis } = get(TOKENS.Config);
+    const logger = get(TOKENS.Logger);
+    const log = (message: string, fields: Record<string, unknown>) => logger.warn(fields, message);
+    return redis.topology.mode === 'cluster'
+      ? RedisTopologyGate.open(
+          redis.topology,
+          redis.keyPrefix,
+          redis.commandTimeoutMs,
+          DEFAULT_TOPOLOGY_CHECK_MS,
+          log,
+        )
+      : new RedisTopologyGate(redis.topology, get(TOKENS.Redis), redis.keyPrefix, {
+          checkTimeoutMs: DEFAULT_TOPOLOGY_CHECK_MS,
+          shared: true,
+          log,
+        });
   });
+  single(SwitchableStockGate, (get) => new SwitchableStockGate(get(TOKENS.InitialGateTopology).gate));
+  single(
+    GateTopologySwitch,
+    (get) =>
+      new GateTopologySwitch(
+        get(SwitchableStockGate),
+        get(TOKENS.InitialGateTopology),
+        get(GateRecovery),
+        get(TOKENS.Clock),
+        get(TOKENS.Logger),
+        {
+          fenceMs: 7 * 24 * 3600 * 1000,
+          fenceWaitMs: DEFAULT_RECOVERY_OPTIONS.leaseMs,
+          drainMs: 10_000,
+          joinWaitMs: 30_000,
+        },
+      ),
+  );
+  single(TOKENS.EventStorePool, (get) => eventStorePool(get(TOKENS.Config)));
   single(
     CircuitBreakers,
     (get) =>
@@ -107,13 +163,11 @@ export const bindWriteSide = (container: Container): void => {
             maxPendingAppends: eventStoreQueueMax,
             overloadRetryAfterSeconds,
           })
-        : new MySqlEventStore(get(TOKENS.EventStorePool), {
-            maxBatchAppends: eventStore.batchMax,
-            maxQueuedAppends: eventStoreQueueMax,
-            overloadRetryAfterSeconds,
-          });
-    appendQueueMetrics(adapter, get(TOKENS.Metrics));
-    return adapter;
+        : mySqlEventStore(get(TOKENS.Config), get(TOKENS.EventStorePool));
+    // Behind a switch: the MySQL store's endpoint is live (a promoted replica; bin/live-appliers.ts).
+    const switchable = new SwitchableEventStore(adapter);
+    appendQueueMetrics(switchable, get(TOKENS.Metrics));
+    return switchable;
   });
   single(TOKENS.EventStore, (get) => {
     const adapter = get(TOKENS.EventStoreAdapter);
@@ -123,7 +177,7 @@ export const bindWriteSide = (container: Container): void => {
     );
   });
   single(TOKENS.StockGate, (get) => {
-    const gate = new RedisStockGate(get(TOKENS.Redis), get(TOKENS.Config).redis.keyPrefix);
+    const gate = get(SwitchableStockGate);
     return new BreakingStockGate(
       gate,
       get(CircuitBreakers).of('redis', () => gate.ping()),

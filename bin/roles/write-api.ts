@@ -11,13 +11,15 @@ import { UserHandlers } from '../../commands/user-handlers';
 import { JwtTokens } from '../../infra/auth/jwt-tokens';
 import { listen, type Listening, type ListenOptions } from '../../infra/http/listen';
 import { createWriteApiHandler } from '../../write-api/app';
-import { seckillAdmission } from '../../write-api/seckill-admission';
+import type { LiveConfig } from '../../infra/config/live-config';
+import { liveSeckillAdmission } from '../live-appliers';
 import { TOKENS } from '../tokens';
 
 /** Serves the write API from an opened container: prepares the gate, starts the reconciler, listens. */
 export const serveWriteApi = async (
   container: Container,
   listenOn: ListenOptions,
+  live: LiveConfig | null = null,
 ): Promise<{ url: string; listening: Listening; stop(): Promise<void> }> => {
   const config = container.get(TOKENS.Config);
   const logger = container.get(TOKENS.Logger);
@@ -32,13 +34,16 @@ export const serveWriteApi = async (
       .ensure(config.admin.username, config.admin.password, 'admin', systemContext('bootstrap-admin'));
   }
   const reconciler = container.get(ReservationReconciler);
+  live?.onChange('reconciler timings', (next) => {
+    reconciler.retime(next.reconciler);
+  });
   reconciler.start();
   const handler = createWriteApiHandler({
     coupons: container.get(CouponHandlers),
     orders: container.get(OrderHandlers),
     seckill: container.get(SeckillHandler),
     reservations: container.get(ReservationHandlers),
-    seckillAdmission: seckillAdmission(config.admission.seckill, container.get(TOKENS.Metrics)),
+    seckillAdmission: liveSeckillAdmission(config, container.get(TOKENS.Metrics), live),
     users: container.get(UserHandlers),
     notifications: container.get(NotificationHandlers),
     tokens: container.get(JwtTokens),

@@ -15,6 +15,25 @@ const url = (protocols: readonly string[]) =>
     { message: `must be a URL (${protocols.join(' or ')})` },
   );
 
+/** `host:port` entries separated by commas (Sentinels, cluster nodes); empty: none. */
+const hostPorts = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port')
+        .refine((entry) => Number(entry.slice(entry.lastIndexOf(':') + 1)) <= 65535, 'port above 65535'),
+    ),
+  );
+
 /**
  * Every setting, by its environment variable. Defaults suit the local quick start; secrets have none. Each entry's
  * `description` (and `shownDefault`, when the default is not a value of the schema) is what `couponkill --help` lists
@@ -55,10 +74,30 @@ export const configSchema = z
     COUPONKILL_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
-      .meta({ description: 'log level (pino)' }),
-    COUPONKILL_REDIS_URL: url(['redis:', 'rediss:'])
-      .default('redis://127.0.0.1:6379')
-      .meta({ description: 'Redis of the stock gate (and of the bus when COUPONKILL_BUS=redis)' }),
+      .meta({ live: true, description: 'log level (pino)' }),
+    COUPONKILL_REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379').meta({
+      live: true,
+      description: 'Redis of the stock gate (and of the bus when COUPONKILL_BUS=redis)',
+    }),
+    COUPONKILL_REDIS_MODE: z.enum(['standalone', 'sentinel', 'cluster']).default('standalone').meta({
+      live: true,
+      description:
+        'the stock gate\'s Redis topology: standalone (COUPONKILL_REDIS_URL), sentinel (a primary found through COUPONKILL_REDIS_SENTINELS) or cluster (COUPONKILL_REDIS_CLUSTER_NODES); a live change moves the gate (README, "Live configuration")',
+    }),
+    COUPONKILL_REDIS_SENTINELS: hostPorts.meta({
+      live: true,
+      description: 'Sentinels (host:port, separated by commas) when COUPONKILL_REDIS_MODE=sentinel',
+    }),
+    COUPONKILL_REDIS_SENTINEL_MASTER: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1 to 64)')
+      .default('mymaster')
+      .meta({ live: true, description: "the primary's name the Sentinels monitor" }),
+    COUPONKILL_REDIS_CLUSTER_NODES: hostPorts.meta({
+      live: true,
+      description:
+        'some nodes of the Redis Cluster (host:port, separated by commas) when COUPONKILL_REDIS_MODE=cluster',
+    }),
     COUPONKILL_REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - (1 to 32)')
@@ -77,7 +116,10 @@ export const configSchema = z
     }),
     COUPONKILL_EVENT_STORE_URL: url(['mysql:'])
       .default('mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_events')
-      .meta({ description: 'the embedded MySQL event store (its database is created if missing)' }),
+      .meta({
+        live: true,
+        description: 'the embedded MySQL event store (its database is created if missing)',
+      }),
     COUPONKILL_EVENT_STORE_POOL_SIZE: positiveInt
       .default(10)
       .meta({ description: "connections of the event store's MySQL pool" }),
@@ -238,10 +280,10 @@ export const configSchema = z
       .int()
       .min(0)
       .default(5000)
-      .meta({ description: 'the reconciler settles reservations older than this, in ms' }),
+      .meta({ live: true, description: 'the reconciler settles reservations older than this, in ms' }),
     COUPONKILL_RECONCILE_INTERVAL_MS: positiveInt
       .default(1000)
-      .meta({ description: 'how often the reconciler runs, in ms' }),
+      .meta({ live: true, description: 'how often the reconciler runs, in ms' }),
     COUPONKILL_ORDER_EXPIRY_INTERVAL_MS: positiveInt.max(3_600_000).default(1000).meta({
       description:
         'how often the order expiry process (in the orders projector) expires orders whose validity ended and notices those ending soon, in ms',
@@ -287,7 +329,7 @@ export const configSchema = z
       .min(0)
       .max(30_000)
       .default(2000)
-      .meta({ description: 'longest a read waits for read-your-writes, in ms' }),
+      .meta({ live: true, description: 'longest a read waits for read-your-writes, in ms' }),
     COUPONKILL_READ_MAX_WAITERS: positiveInt
       .max(100_000)
       .default(1000)
@@ -313,7 +355,7 @@ export const configSchema = z
     COUPONKILL_PROJECTOR_BATCH: positiveInt
       .max(5000)
       .default(500)
-      .meta({ description: 'messages per projector batch' }),
+      .meta({ live: true, description: 'messages per projector batch' }),
     COUPONKILL_RESERVATION_PRIORITY_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000).meta({
       description:
         'after the window of a coupon with reservations opens, live buyers wait this long (SALE_NOT_STARTED) while reserved buyers fire, or less when every reservation has ended; 0: no priority',
@@ -355,7 +397,7 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9.-]+(:\d+)?(;[A-Za-z0-9.-]+(:\d+)?)*$/, 'host:port, separated by ;')
       .default('127.0.0.1:18081')
-      .meta({ description: 'RocketMQ proxy gRPC endpoints, host:port separated by ;' }),
+      .meta({ live: true, description: 'RocketMQ proxy gRPC endpoints, host:port separated by ;' }),
     COUPONKILL_ROCKETMQ_TOPIC: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,120}$/, 'letters, digits, _ - (1 to 120)')
@@ -371,13 +413,14 @@ export const configSchema = z
       .meta({ description: 'RocketMQ long poll, in ms' }),
     COUPONKILL_ROCKETMQ_NAMESPACE: z.string().default('').meta({ description: 'RocketMQ namespace' }),
     COUPONKILL_ROCKETMQ_ACCESS_KEY: z.string().min(1).optional().meta({
+      live: true,
       description: 'RocketMQ ACL access key (set both or neither with COUPONKILL_ROCKETMQ_SECRET_KEY)',
     }),
     COUPONKILL_ROCKETMQ_SECRET_KEY: z
       .string()
       .min(1)
       .optional()
-      .meta({ description: 'RocketMQ ACL secret key' }),
+      .meta({ live: true, description: 'RocketMQ ACL secret key' }),
     COUPONKILL_CONSUMER_NAME: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)
@@ -387,6 +430,7 @@ export const configSchema = z
       }),
     // Buyer-facing rate limits (admission control): in-process, so every figure is per replica.
     COUPONKILL_SECKILL_BUYER_CLICKS_PER_SECOND: positiveInt.max(10_000).default(5).meta({
+      live: true,
       description:
         'seckill requests one buyer may make per second on one write-api replica; more are answered 429 RATE_LIMITED',
     }),
@@ -397,10 +441,12 @@ export const configSchema = z
       .max(1_000_000)
       .default(0)
       .meta({
+        live: true,
         description:
           'seckill requests one write-api replica lets through to the stock gate per coupon per second; more are answered 503 OVERLOADED before Redis (0: no such limit)',
       }),
     COUPONKILL_READ_BUYER_REQUESTS_PER_SECOND: positiveInt.max(10_000).default(20).meta({
+      live: true,
       description:
         'authenticated read-api requests one buyer may make per second on one read-api replica; more are answered 429 RATE_LIMITED',
     }),
@@ -454,6 +500,53 @@ export const configSchema = z
     COUPONKILL_WEBHOOK_CONCURRENCY: positiveInt.max(256).default(8).meta({
       description: 'webhook deliveries in flight at once',
     }),
+    COUPONKILL_CONFIG_FILE: z.string().min(1).optional().meta({
+      description:
+        'a KEY=value file of settings read at start and watched: a change to a live setting there applies without a restart (a mounted ConfigMap, say)',
+    }),
+    COUPONKILL_NACOS_SERVER_ADDR: z
+      .string()
+      .regex(/^[^\s/,]+:\d{1,5}(,[^\s/,]+:\d{1,5})*$/, 'must be host:port, separated by commas')
+      .optional()
+      .meta({
+        description:
+          'Nacos servers (host:port, separated by commas): the live configuration layer, above the environment and COUPONKILL_CONFIG_FILE; unset: no Nacos',
+      }),
+    COUPONKILL_NACOS_NAMESPACE: z
+      .string()
+      .default('')
+      .meta({ description: "the Nacos namespace (its id; empty: Nacos's public one)" }),
+    COUPONKILL_NACOS_GROUP: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (1 to 128)')
+      .default('DEFAULT_GROUP')
+      .meta({ description: 'the Nacos group of the configuration' }),
+    COUPONKILL_NACOS_DATA_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,256}$/, 'letters, digits, _ . : - (1 to 256)')
+      .default('couponkill.properties')
+      .meta({ description: 'the Nacos data id of the configuration (KEY=value lines, like an env file)' }),
+    COUPONKILL_NACOS_USERNAME: z.string().min(1).optional().meta({
+      description: 'Nacos user, when its auth is on (an environment variable or secret, never a flag)',
+    }),
+    COUPONKILL_NACOS_PASSWORD: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "the Nacos user's password (an environment variable or secret, never a flag)" }),
+    COUPONKILL_NACOS_CONTEXT_PATH: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .default('nacos')
+      .meta({ description: "the Nacos server's context path" }),
+  })
+  .refine((c) => c.COUPONKILL_REDIS_MODE !== 'sentinel' || c.COUPONKILL_REDIS_SENTINELS.length > 0, {
+    message: 'is required when COUPONKILL_REDIS_MODE=sentinel',
+    path: ['COUPONKILL_REDIS_SENTINELS'],
+  })
+  .refine((c) => c.COUPONKILL_REDIS_MODE !== 'cluster' || c.COUPONKILL_REDIS_CLUSTER_NODES.length > 0, {
+    message: 'is required when COUPONKILL_REDIS_MODE=cluster',
+    path: ['COUPONKILL_REDIS_CLUSTER_NODES'],
   })
   .refine((c) => c.COUPONKILL_EVENT_STORE !== 'eventstoredb' || c.COUPONKILL_ESDB_CONNECTION_STRING, {
     message: 'is required when COUPONKILL_EVENT_STORE=eventstoredb',
@@ -471,6 +564,13 @@ export const configSchema = z
     message: 'is required when COUPONKILL_WEBHOOK_URL is set',
     path: ['COUPONKILL_WEBHOOK_SECRET'],
   })
+  .refine(
+    (c) => (c.COUPONKILL_NACOS_USERNAME === undefined) === (c.COUPONKILL_NACOS_PASSWORD === undefined),
+    {
+      message: 'set both or neither of COUPONKILL_NACOS_USERNAME and COUPONKILL_NACOS_PASSWORD',
+      path: ['COUPONKILL_NACOS_PASSWORD'],
+    },
+  )
   .refine(
     (c) => (c.COUPONKILL_ADMIN_USERNAME === undefined) === (c.COUPONKILL_ADMIN_PASSWORD === undefined),
     {

@@ -140,7 +140,18 @@ export interface Config {
   /** After SIGTERM, how long (ms) readiness fails while the listeners keep serving (bin/process.ts). */
   readonly shutdownDelayMs: number;
   readonly logLevel: RawConfig['COUPONKILL_LOG_LEVEL'];
-  readonly redis: { readonly url: string; readonly keyPrefix: string; readonly commandTimeoutMs: number };
+  readonly redis: {
+    readonly url: string;
+    readonly keyPrefix: string;
+    readonly commandTimeoutMs: number;
+    /** Where the stock gate's Redis is (live: README, "Live configuration"). */
+    readonly topology: RedisTopology;
+  };
+  /** The live layers above the environment: a watched file and Nacos (each null when unset). */
+  readonly liveSources: {
+    readonly file: string | null;
+    readonly nacos: NacosSettings | null;
+  };
   readonly eventStore: {
     readonly kind: 'mysql' | 'eventstoredb';
     /** The MySQL store (also where the relay keeps its checkpoint when the store is MySQL). */
@@ -213,6 +224,64 @@ export interface Config {
   };
 }
 
+/** A host and TCP port. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * The stock gate's Redis: one server (`url`), a primary found through Sentinels, or a Redis Cluster. User and password
+ * come from COUPONKILL_REDIS_URL's user info in every mode (Redis ACL `AUTH`); the Sentinels get the same.
+ */
+export type RedisTopology =
+  | { readonly mode: 'standalone'; readonly url: string }
+  | {
+      readonly mode: 'sentinel';
+      readonly sentinels: readonly HostPort[];
+      readonly masterName: string;
+      readonly username: string | null;
+      readonly password: string | null;
+    }
+  | {
+      readonly mode: 'cluster';
+      readonly nodes: readonly HostPort[];
+      readonly username: string | null;
+      readonly password: string | null;
+    };
+
+/** Where the Nacos layer is read (HTTP v1 config API); credentials only from the environment. */
+export interface NacosSettings {
+  readonly serverAddrs: readonly string[];
+  readonly namespace: string;
+  readonly group: string;
+  readonly dataId: string;
+  readonly contextPath: string;
+  readonly credentials: { readonly username: string; readonly password: string } | null;
+}
+
+const hostPortOf = (entry: string): HostPort => {
+  const colon = entry.lastIndexOf(':');
+  return { host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+};
+
+/** The Redis topology the settings name (COUPONKILL_REDIS_MODE and the list of its mode). */
+const topologyOf = (c: RawConfig): RedisTopology => {
+  if (c.COUPONKILL_REDIS_MODE === 'standalone') return { mode: 'standalone', url: c.COUPONKILL_REDIS_URL };
+  const parsed = new URL(c.COUPONKILL_REDIS_URL);
+  const username = parsed.username ? decodeURIComponent(parsed.username) : null;
+  const password = parsed.password ? decodeURIComponent(parsed.password) : null;
+  return c.COUPONKILL_REDIS_MODE === 'sentinel'
+    ? {
+        mode: 'sentinel',
+        sentinels: c.COUPONKILL_REDIS_SENTINELS.map(hostPortOf),
+        masterName: c.COUPONKILL_REDIS_SENTINEL_MASTER,
+        username,
+        password,
+      }
+    : { mode: 'cluster', nodes: c.COUPONKILL_REDIS_CLUSTER_NODES.map(hostPortOf), username, password };
+};
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -255,6 +324,23 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
       url: c.COUPONKILL_REDIS_URL,
       keyPrefix: c.COUPONKILL_REDIS_KEY_PREFIX,
       commandTimeoutMs: c.COUPONKILL_REDIS_COMMAND_TIMEOUT_MS,
+      topology: topologyOf(c),
+    },
+    liveSources: {
+      file: c.COUPONKILL_CONFIG_FILE ?? null,
+      nacos: c.COUPONKILL_NACOS_SERVER_ADDR
+        ? {
+            serverAddrs: c.COUPONKILL_NACOS_SERVER_ADDR.split(','),
+            namespace: c.COUPONKILL_NACOS_NAMESPACE,
+            group: c.COUPONKILL_NACOS_GROUP,
+            dataId: c.COUPONKILL_NACOS_DATA_ID,
+            contextPath: c.COUPONKILL_NACOS_CONTEXT_PATH,
+            credentials:
+              c.COUPONKILL_NACOS_USERNAME && c.COUPONKILL_NACOS_PASSWORD
+                ? { username: c.COUPONKILL_NACOS_USERNAME, password: c.COUPONKILL_NACOS_PASSWORD }
+                : null,
+          }
+        : null,
     },
     eventStore: {
       kind: c.COUPONKILL_EVENT_STORE,
@@ -411,6 +497,19 @@ export const loadEnvFile = (path: string): void => {
 
 export type SettingName = keyof typeof configSchema.shape;
 
+/**
+ * The settings a running process applies when a live layer (COUPONKILL_CONFIG_FILE, Nacos) changes them: those the
+ * schema marks `live`. Every other setting is restart-only: a live change to it is reported, never applied.
+ */
+export const LIVE_SETTINGS: ReadonlySet<SettingName> = new Set(
+  (Object.entries(configSchema.shape) as [SettingName, z.ZodType][])
+    .filter(([, schema]) => schema.meta()?.live === true)
+    .map(([name]) => name),
+);
+
+/** Whether a name is a setting of the schema. */
+export const isSettingName = (name: string): name is SettingName => Object.hasOwn(configSchema.shape, name);
+
 /** One setting as `couponkill --help` lists it. */
 export interface SettingHelp {
   readonly name: SettingName;
@@ -420,6 +519,8 @@ export interface SettingHelp {
   readonly choices: readonly string[] | null;
   /** The default as a user would type it (or what stands in for it); null when the setting is required. */
   readonly default: string | null;
+  /** A live layer (COUPONKILL_CONFIG_FILE, Nacos) changes it in a running process; otherwise it is restart-only. */
+  readonly live: boolean;
 }
 
 /** Defaults worked out in loadConfig rather than held by the schema. */
@@ -446,6 +547,7 @@ const describe = (name: SettingName, schema: z.ZodType): SettingHelp => {
     meaning: meta.description ?? '(undocumented)',
     choices: inner instanceof z.ZodEnum ? inner.options.map(String) : null,
     default: shown ?? (parsed.success ? typed(parsed.data) : null),
+    live: meta.live === true,
   };
 };
 
@@ -479,6 +581,7 @@ export const renderSettingsHelp = (width = 80): string =>
       const facts = [
         ...(s.choices ? [`one of: ${s.choices.join(', ')}`] : []),
         s.default === null ? 'required' : `default: ${s.default}`,
+        ...(s.live ? ['live'] : []),
       ];
       return `  ${s.name}\n${wrap(`${s.meaning} (${facts.join('; ')})`, width, '      ')}`;
     })

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../../commands/dependency-error';
 import type { CouponType } from '../../domain/coupon/coupon-events';
 import type {
@@ -31,6 +30,7 @@ import {
   SET_RESERVATION_PRIORITY,
 } from './gate-scripts';
 import { isServerUnavailableReply } from './redis-errors';
+import { primariesOf, type AnyRedis } from './redis-topology';
 
 type ScriptName =
   | 'reserve'
@@ -83,6 +83,12 @@ const REFUSALS = new Set<string>([
 ]);
 const LOAD_CHUNK = 1000;
 
+/**
+ * What a purchase gets while the server cannot be trusted: "rebuilding" under a lease nobody may take over (the
+ * seckill handler answers 503 GATE_RECOVERING and starts no recovery of its own; PrimaryWatch's rebuild is under way).
+ */
+const HELD = { kind: 'rebuilding', leaseExpiresAtMs: Number.MAX_SAFE_INTEGER } as const;
+
 interface QueuedConfirmation {
   readonly orderIds: Set<string>;
   readonly waiters: { readonly resolve: () => void; readonly reject: (error: Error) => void }[];
@@ -96,9 +102,14 @@ export class RedisStockGate implements StockGate {
   private readonly scripts: ScriptCommands;
   private confirmations = new Map<string, QueuedConfirmation>();
 
+  /**
+   * `sellable`: false while the server's data cannot be trusted to hold every unit sold (PrimaryWatch): purchases are
+   * then answered as during a recovery (503 GATE_RECOVERING), everything else goes on.
+   */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: AnyRedis,
     private readonly prefix: string,
+    private readonly sellable: () => boolean = () => true,
   ) {
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 5, lua });
@@ -115,6 +126,7 @@ export class RedisStockGate implements StockGate {
     nowMs,
     registeredAtMs,
   }: ReserveRequest): Promise<ReserveOutcome> {
+    if (!this.sellable()) return HELD;
     const reply = (await this.run(
       'reserve',
       couponId,
@@ -138,6 +150,7 @@ export class RedisStockGate implements StockGate {
     purchases: readonly OrderedPurchase[],
   ): Promise<OrderedReserveOutcome> {
     if (purchases.length === 0) return { kind: 'decided', outcomes: [] };
+    if (!this.sellable()) return HELD;
     const args = purchases.flatMap((p) => [p.userId, p.orderId, p.idempotencyKey, p.registeredAtMs ?? '']);
     const reply = (await this.run('reserveMany', couponId, nowMs, ...args)) as string[];
     const [first, detail] = reply;
@@ -256,18 +269,52 @@ export class RedisStockGate implements StockGate {
   async scanCouponIds(): Promise<string[]> {
     const found = new Set<string>();
     const head = `${this.prefix}:{`;
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.guard(() =>
-        this.redis.scan(cursor, 'MATCH', `${this.prefix}:{*}:*`, 'COUNT', 1000),
-      );
+    await this.scanKeys(`${this.prefix}:{*}:*`, (keys) => {
       for (const key of keys) {
         const close = key.indexOf('}', head.length);
         if (key.startsWith(head) && close > head.length) found.add(key.slice(head.length, close));
       }
-      cursor = next;
-    } while (cursor !== '0');
+      return Promise.resolve();
+    });
     return [...found];
+  }
+
+  /**
+   * Marks this Redis as the gate of topology era `epoch` (a live switch: README, "Live configuration"). True for the
+   * first process to claim the era, which then clears what an earlier era left here; false for the others.
+   */
+  async claimTopologyEpoch(epoch: string): Promise<boolean> {
+    const previous = await this.guard(() => this.redis.set(this.epochKey, epoch, 'GET'));
+    return previous !== epoch;
+  }
+
+  /** Forgets the era this Redis served: the next switch back here clears it again. */
+  async leaveTopology(): Promise<void> {
+    await this.guard(() => this.redis.del(this.epochKey));
+  }
+
+  /**
+   * Deletes every key of the gate (each coupon's keys, the registry, the initialised marker), on every primary; the
+   * bus's streams and the rate limits' counters under the same prefix stay.
+   */
+  async clear(): Promise<void> {
+    await this.scanKeys(`${this.prefix}:{*}:*`, async (keys) => {
+      // One UNLINK per key: a cluster refuses a multi-key command across slots.
+      await Promise.all(keys.map((key) => this.guard(() => this.redis.unlink(key))));
+    });
+    await this.guard(() => this.redis.unlink(this.registryKey));
+    await this.guard(() => this.redis.unlink(this.initialisedKey));
+  }
+
+  private async scanKeys(pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> {
+    for (const node of primariesOf(this.redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.guard(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000));
+        await each(keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
   }
 
   async isInitialised(): Promise<boolean> {
@@ -380,6 +427,10 @@ export class RedisStockGate implements StockGate {
 
   private get registryKey(): string {
     return `${this.prefix}:coupons`;
+  }
+
+  private get epochKey(): string {
+    return `${this.prefix}:topology-epoch`;
   }
 
   private get initialisedKey(): string {

@@ -35,15 +35,50 @@ interface Chain {
 export class RocketMqBus implements EventBus {
   private producer: Promise<Producer> | undefined;
   private readonly consumers = new Set<BusConsumer>();
+  /** Every partition reader open now, to move on a live endpoint change. */
+  private readonly readers = new Set<RocketMqConsumer>();
+  private publishing = 0;
 
   constructor(
-    private readonly options: RocketMqBusOptions,
+    private options: RocketMqBusOptions,
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Moves the bus to other proxy endpoints or credentials (live configuration: COUPONKILL_ROCKETMQ_ENDPOINTS, the
+   * access key and secret). A producer of the new endpoints must start first, else this rejects and nothing changed;
+   * then publishes go to it, every open partition reader reopens there (what it held unacked is delivered again,
+   * applied once in effect), and the old producer shuts down once its sends are done. Nothing is lost: a publish in
+   * flight on the old producer either was acknowledged or fails and is retried by the relay from its checkpoint.
+   */
+  async reconnect(endpoints: string, credentials: RocketMqBusOptions['credentials']): Promise<void> {
+    const options = { ...this.options, endpoints, credentials };
+    const producer = await startClient(() => this.newProducer(options));
+    const old = this.producer;
+    this.options = options;
+    this.producer = Promise.resolve(producer);
+    const results = await Promise.allSettled([...this.readers].map((reader) => reader.reopen(options)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed)
+      this.logger.warn(
+        { err: failed.reason as unknown },
+        'a partition reader could not reopen on the new endpoints; it tries again on its next receive',
+      );
+    while (this.publishing > 0) await new Promise((r) => setTimeout(r, 50));
+    await (await old?.catch(() => undefined))?.shutdown().catch(() => undefined);
+  }
+
   async publish(batch: readonly PartitionMessages[]): Promise<void> {
     if (batch.length === 0) return;
-    const producer = await this.startedProducer();
+    this.publishing += 1;
+    try {
+      await this.send(await this.startedProducer(), batch);
+    } finally {
+      this.publishing -= 1;
+    }
+  }
+
+  private async send(producer: Producer, batch: readonly PartitionMessages[]): Promise<void> {
     const chains = new Map<string, Chain>();
     for (const { projection, partition, messages } of batch) {
       const topic = topicOf(this.options, projection, partition);
@@ -103,8 +138,12 @@ export class RocketMqBus implements EventBus {
       await Promise.all(started.map((c) => c.close()));
       throw error;
     }
-    const merged = new MergedConsumer(started, () => this.consumers.delete(merged));
+    const merged = new MergedConsumer(started, () => {
+      this.consumers.delete(merged);
+      for (const reader of started) this.readers.delete(reader);
+    });
     this.consumers.add(merged);
+    for (const reader of started) this.readers.add(reader);
     return merged;
   }
 
@@ -115,16 +154,17 @@ export class RocketMqBus implements EventBus {
     await producer?.shutdown();
   }
 
+  private newProducer(options: RocketMqBusOptions): Producer {
+    return new Producer({
+      ...clientSettings(options),
+      // Routes of the partition topics are fetched on first send: a deployment may provision only some.
+      topics: [options.deadLetterTopic],
+      logger: rocketMqLogger(this.logger),
+    });
+  }
+
   private startedProducer(): Promise<Producer> {
-    this.producer ??= startClient(
-      () =>
-        new Producer({
-          ...clientSettings(this.options),
-          // Routes of the partition topics are fetched on first send: a deployment may provision only some.
-          topics: [this.options.deadLetterTopic],
-          logger: rocketMqLogger(this.logger),
-        }),
-    );
+    this.producer ??= startClient(() => this.newProducer(this.options));
     this.producer.catch(() => (this.producer = undefined));
     return this.producer;
   }

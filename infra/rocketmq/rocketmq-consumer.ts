@@ -29,11 +29,13 @@ export interface PartitionSubscription {
 export class RocketMqConsumer implements BusConsumer {
   private readonly held = new Map<string, MessageView>();
   private closed = false;
+  /** The options a live change asked for, when the client could not be reopened with them yet. */
+  private wanted: RocketMqBusOptions | null = null;
 
   private constructor(
-    private readonly client: SimpleConsumer,
+    private client: SimpleConsumer,
     private readonly subscription: PartitionSubscription,
-    private readonly options: RocketMqBusOptions,
+    private options: RocketMqBusOptions,
     private readonly producer: () => Promise<Producer>,
     private readonly logger: Logger,
   ) {}
@@ -44,8 +46,16 @@ export class RocketMqConsumer implements BusConsumer {
     producer: () => Promise<Producer>,
     logger: Logger,
   ): Promise<RocketMqConsumer> {
-    const { group, topic } = subscription;
-    const client = await startClient(
+    const client = await RocketMqConsumer.client(subscription, options, logger);
+    return new RocketMqConsumer(client, subscription, options, producer, logger);
+  }
+
+  private static client(
+    { group, topic }: PartitionSubscription,
+    options: RocketMqBusOptions,
+    logger: Logger,
+  ): Promise<SimpleConsumer> {
+    return startClient(
       () =>
         new SimpleConsumer({
           ...clientSettings(options),
@@ -56,7 +66,25 @@ export class RocketMqConsumer implements BusConsumer {
           logger: { ...rocketMqLogger(logger), error: () => undefined },
         }),
     );
-    return new RocketMqConsumer(client, subscription, options, producer, logger);
+  }
+
+  /**
+   * Moves this reader to other proxy endpoints or credentials (live configuration): a client of the new ones starts
+   * first (rejects, leaving this one as it was, when it cannot), then the old one hands back what it held unacked and
+   * shuts down. Those messages are delivered again, and applied once in effect (invariant 6).
+   */
+  async reopen(options: RocketMqBusOptions): Promise<void> {
+    if (this.closed) return;
+    this.wanted = options;
+    const client = await RocketMqConsumer.client(this.subscription, options, this.logger);
+    this.wanted = null;
+    const old = this.client;
+    const held = [...this.held.values()];
+    this.held.clear();
+    this.client = client;
+    this.options = options;
+    await Promise.allSettled(held.map((view) => old.changeInvisibleDuration(view, RELEASE_AFTER_MS)));
+    await old.shutdown().catch(() => undefined);
   }
 
   /** Waits as long as the client's long poll (`awaitMs`), whatever `waitMs` asks. */
@@ -66,6 +94,8 @@ export class RocketMqConsumer implements BusConsumer {
     try {
       views = await this.client.receive(Math.min(max, MAX_BATCH), this.options.invisibleMs);
     } catch (error) {
+      // Still on endpoints a live change moved away from: try the new ones again before the next receive.
+      if (this.wanted) await this.reopen(this.wanted).catch(() => undefined);
       throw new DependencyUnavailableError('RocketMQ', error);
     }
     const messages: BusMessage[] = [];
