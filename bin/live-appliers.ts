@@ -15,12 +15,13 @@ import { eventStorePool, mySqlEventStore } from './bindings/write-side';
 import { checkEventStoreEndpoint } from '../infra/mysql/event-store-endpoint';
 
 /**
- * The switch era of a topology change: the same in every process that makes the same change (from, to) on the same
- * published configuration (`version`), different for the next change (GateTopologySwitch).
+ * The switch era of a topology change: from the old and the new topology alone, so every process making the change
+ * names it the same whatever else its configuration holds (GateTopologySwitch). A later switch back and forth again
+ * gets the same name; leaving a topology forgets its era there, so the first process to come back still clears it.
  */
-const topologyEpoch = (previous: Config, next: Config, version: string): string =>
+const topologyEpoch = (previous: Config, next: Config): string =>
   createHash('sha256')
-    .update(JSON.stringify([previous.redis.topology, next.redis.topology, version]))
+    .update(JSON.stringify([previous.redis.topology, next.redis.topology]))
     .digest('hex')
     .slice(0, 16);
 
@@ -36,20 +37,24 @@ export const applyLiveConfig = (live: LiveConfig, container: Container): void =>
     logger.level = next.logLevel;
   });
   applyEventStoreEndpoint(live, container);
-  live.onChange('redis topology', async (next, previous, version) => {
-    if (sameTopology(previous.redis.topology, next.redis.topology)) return;
-    const { redis } = next;
-    await container.get(GateTopologySwitch).switchTo(
-      RedisTopologyGate.open(
-        redis.topology,
-        redis.keyPrefix,
-        redis.commandTimeoutMs,
-        DEFAULT_TOPOLOGY_CHECK_MS,
-        (message, fields) => logger.warn(fields, message),
-      ),
-      topologyEpoch(previous, next, version),
-    );
-  });
+  live.onChange(
+    'redis topology',
+    async (next, previous) => {
+      if (sameTopology(previous.redis.topology, next.redis.topology)) return;
+      const { redis } = next;
+      await container.get(GateTopologySwitch).switchTo(
+        RedisTopologyGate.open(
+          redis.topology,
+          redis.keyPrefix,
+          redis.commandTimeoutMs,
+          DEFAULT_TOPOLOGY_CHECK_MS,
+          (message, fields) => logger.warn(fields, message),
+        ),
+        topologyEpoch(previous, next),
+      );
+    },
+    { changed: (next, previous) => !sameTopology(previous.redis.topology, next.redis.topology) },
+  );
 };
 
 /** The new endpoint must answer its checks within this, in ms. */
@@ -62,32 +67,46 @@ const ENDPOINT_CHECK_MS = 5000;
  * one from their checkpoint). Refused, with the old endpoint kept, when a check fails.
  */
 export const applyEventStoreEndpoint = (live: LiveConfig, container: Container): void => {
-  live.onChange('event store endpoint', async (next, previous) => {
-    if (next.eventStore.url === previous.eventStore.url) return;
-    if (next.eventStore.kind !== 'mysql')
-      throw new Error('COUPONKILL_EVENT_STORE_URL is restart-only with COUPONKILL_EVENT_STORE=eventstoredb');
-    const switchable = container.get(TOKENS.EventStoreAdapter);
-    const pool = eventStorePool(next, next.eventStore.url);
-    const store = mySqlEventStore(next, pool);
-    try {
-      await withDeadline(checkEventStoreEndpoint(pool, store, switchable.highestSeen), ENDPOINT_CHECK_MS);
-    } catch (error) {
-      await store.close().catch(() => undefined);
-      throw new Error(
-        `cannot move the event store to ${hostOf(next.eventStore.url)}: ${error instanceof Error ? error.message : String(error)}; staying on ${hostOf(previous.eventStore.url)}`,
-        { cause: error },
+  live.onChange(
+    'event store endpoint',
+    async (next, previous) => {
+      if (next.eventStore.url === previous.eventStore.url) return;
+      if (next.eventStore.kind !== 'mysql')
+        throw new Error(
+          'COUPONKILL_EVENT_STORE_URL is restart-only with COUPONKILL_EVENT_STORE=eventstoredb',
+        );
+      const switchable = container.get(TOKENS.EventStoreAdapter);
+      const pool = eventStorePool(next, next.eventStore.url);
+      const store = mySqlEventStore(next, pool);
+      try {
+        await withDeadline(checkEventStoreEndpoint(pool, store, switchable.highestSeen), ENDPOINT_CHECK_MS);
+      } catch (error) {
+        await store.close().catch(() => undefined);
+        throw new Error(
+          `cannot move the event store to ${hostOf(next.eventStore.url)}: ${error instanceof Error ? error.message : String(error)}; staying on ${hostOf(previous.eventStore.url)}`,
+          { cause: error },
+        );
+      }
+      const old = switchable.use(store);
+      const logger = container.get(TOKENS.Logger);
+      if (!(await old.drain(10_000)))
+        logger.warn('calls to the old event store still running after 10 s: closing it');
+      await old.store.close().catch(() => undefined);
+      // An append the old primary acknowledged between the check and the move must be on the new one too: it is when
+      // the old primary stopped taking writes first (README); if not, say so loudly, with the positions.
+      const head = await store.headPosition().catch(() => null);
+      if (head !== null && head < switchable.highestSeen)
+        logger.error(
+          { head: head.toString(), acknowledged: switchable.highestSeen.toString() },
+          'the new event store lacks events the old primary acknowledged after the check: was it still taking writes?',
+        );
+      logger.info(
+        { from: hostOf(previous.eventStore.url), to: hostOf(next.eventStore.url) },
+        'event store moved to a new endpoint',
       );
-    }
-    const old = switchable.use(store);
-    const logger = container.get(TOKENS.Logger);
-    if (!(await old.drain(10_000)))
-      logger.warn('calls to the old event store still running after 10 s: closing it');
-    await old.store.close().catch(() => undefined);
-    logger.info(
-      { from: hostOf(previous.eventStore.url), to: hostOf(next.eventStore.url) },
-      'event store moved to a new endpoint',
-    );
-  });
+    },
+    { changed: (next, previous) => next.eventStore.url !== previous.eventStore.url },
+  );
 };
 
 const hostOf = (url: string): string => {

@@ -154,16 +154,24 @@ export const startRoles = async (
   const urls: { writeApi?: string; readApi?: string } = {};
 
   if (readSide && config.bus.kind === 'rocketmq')
-    live?.onChange('rocketmq endpoints', async (next, previous) => {
-      const [wanted, was] = [next.bus.rocketmq, previous.bus.rocketmq];
-      if (
-        wanted.endpoints === was.endpoints &&
-        JSON.stringify(wanted.credentials) === JSON.stringify(was.credentials)
-      )
-        return;
-      const bus = container.get(TOKENS.Bus);
-      if (bus instanceof RocketMqBus) await bus.reconnect(wanted.endpoints, wanted.credentials);
-    });
+    live?.onChange(
+      'rocketmq endpoints',
+      async (next, previous) => {
+        const [wanted, was] = [next.bus.rocketmq, previous.bus.rocketmq];
+        if (
+          wanted.endpoints === was.endpoints &&
+          JSON.stringify(wanted.credentials) === JSON.stringify(was.credentials)
+        )
+          return;
+        const bus = container.get(TOKENS.Bus);
+        if (bus instanceof RocketMqBus) await bus.reconnect(wanted.endpoints, wanted.credentials);
+      },
+      {
+        changed: (next, previous) =>
+          next.bus.rocketmq.endpoints !== previous.bus.rocketmq.endpoints ||
+          JSON.stringify(next.bus.rocketmq.credentials) !== JSON.stringify(previous.bus.rocketmq.credentials),
+      },
+    );
   if (roles.relay) {
     const relay = container.get(Relay);
     relay.start();

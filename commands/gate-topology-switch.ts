@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from './clock-port';
-import { DependencyUnavailableError } from './dependency-error';
 import type { GateRecovery, RecoveryReport } from './gate-recovery';
 import type { Logger } from './logger-port';
 import type { StockGate } from './stock-gate-port';
@@ -38,12 +37,13 @@ export class TopologySwitchRefused extends Error {
 export interface TopologySwitchOptions {
   /** How long fenced coupons of the old topology stay stopped (the old Redis is not used again meanwhile). */
   readonly fenceMs: number;
-  /** Longest wait for another holder of a coupon's recovery lease on the old topology, in ms. */
+  /**
+   * Longest wait for another recovery's lease on a coupon of the old topology (leases are finite: GateRecovery's
+   * leaseMs), after which the switch goes on and says so.
+   */
   readonly fenceWaitMs: number;
   /** Longest wait for calls the old topology is still serving, in ms. */
   readonly drainMs: number;
-  /** Longest wait for the first switcher of an era to have loaded the new topology, in ms. */
-  readonly joinWaitMs: number;
 }
 
 /** What a switch did. */
@@ -52,7 +52,7 @@ export interface TopologySwitchReport {
   readonly to: string;
   /** Coupons stopped on the old topology. */
   readonly fenced: number;
-  /** This process cleared and loaded the new topology (false: another process of the same era had). */
+  /** This process was the first of the era: it cleared the new topology before the rebuild. */
   readonly loaded: boolean;
   readonly recovery: RecoveryReport | null;
   readonly seconds: number;
@@ -61,15 +61,18 @@ export interface TopologySwitchReport {
 /**
  * Moves the stock gate from one Redis topology to another with nothing sold twice (README, "Live configuration"):
  *
- * 1. checks the new topology (connect, primary, a write read back, a cluster's slots all served); refuses otherwise;
- * 2. fences the old one: every coupon's sales stop there under a long lease owned by the switch era, which no
- *    recovery can take over, so no process still on the old topology sells another unit there;
+ * 1. checks the new topology (connect, primary, a write read back, a cluster's slots all served); refuses otherwise,
+ *    and nothing changed;
+ * 2. fences the old one: every coupon's sales stop there under a long lease of a switch (`switch:<era>`), which no
+ *    recovery takes over, so no process still on the old topology sells another unit there. A fence is never lifted:
+ *    from here on the switch is committed;
  * 3. the first process of the era clears the new topology of what an earlier era left;
- * 4. moves new calls to the new gate, which is then rebuilt from the event store (GateRecovery: it waits until
- *    appends reserved on the old topology can no longer land, so every unit sold there is counted);
+ * 4. moves new calls to the new gate and rebuilds it from the event store (GateRecovery waits until appends reserved
+ *    on the old topology can no longer land, so every unit sold there is counted). Every process rebuilds: a
+ *    coupon being loaded by another is waited for, one already loaded is loaded again, and a coupon that cannot be
+ *    loaded now is recovered on its next request;
  * 5. drains the calls still running on the old gate, then closes it.
  *
- * If the rebuild fails, calls go back to the old gate, its fences are lifted and it is rebuilt from the event store.
  * Buyers of a coupon see 503 GATE_RECOVERING (retriable) only from step 2 until the coupon is loaded in step 4.
  */
 export class GateTopologySwitch {
@@ -86,10 +89,25 @@ export class GateTopologySwitch {
     current.watchPrimary((replicationId) => this.afterPrimaryChange(replicationId));
   }
 
+  /** The topology in force. */
+  get inForce(): TopologyGate {
+    return this.current;
+  }
+
+  /**
+   * Switches to `next` for era `epoch`: the same string in every process making this change (from the old and the
+   * new topology alone, so every process agrees whatever else its configuration holds).
+   */
+  switchTo(next: TopologyGate, epoch: string): Promise<TopologySwitchReport> {
+    const run = this.running.then(() => this.run(next, epoch));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * Rebuilds the gate on the topology in force after its primary changed (`replicationId`: the new primary's): the
-   * first process to see it clears the gate (what a promoted replica holds may lack the last units sold) and rebuilds
-   * it from the event store, waiting out the appends in flight; the others wait for that.
+   * first process to see it clears the gate (what a promoted replica holds may lack the last units sold); every
+   * process then rebuilds it from the event store, waiting out the appends in flight.
    */
   afterPrimaryChange(replicationId: string): Promise<void> {
     const run = this.running.then(() => this.rebuildOnNewPrimary(replicationId));
@@ -99,22 +117,8 @@ export class GateTopologySwitch {
 
   private async rebuildOnNewPrimary(replicationId: string): Promise<void> {
     const gate = this.current;
-    if (await gate.claimEpoch(`primary:${replicationId}`)) {
-      await gate.clear();
-      await this.recovery.rebuildAll();
-    } else if (!(await this.joined(gate.gate))) await this.recovery.rebuildAll();
-  }
-
-  /** The topology in force. */
-  get inForce(): TopologyGate {
-    return this.current;
-  }
-
-  /** Switches to `next` for era `epoch` (the same string in every process switching for one change). */
-  switchTo(next: TopologyGate, epoch: string): Promise<TopologySwitchReport> {
-    const run = this.running.then(() => this.run(next, epoch));
-    this.running = run.catch(() => undefined);
-    return run;
+    if (await gate.claimEpoch(`primary:${replicationId}`)) await gate.clear();
+    await this.recovery.rebuildAll();
   }
 
   private async run(next: TopologyGate, epoch: string): Promise<TopologySwitchReport> {
@@ -130,30 +134,32 @@ export class GateTopologySwitch {
       );
     }
     this.logger.info({ from: old.description, to: next.description, epoch }, 'switching the stock gate');
-    const owner = `switch:${epoch}`;
-    const fenced = await this.fence(old, owner);
+    // Watched before any call reaches it: a failover there from now on is noticed.
+    next.watchPrimary((replicationId) => this.afterPrimaryChange(replicationId));
+    const fenced = await this.fence(old, `switch:${epoch}`);
     let loaded = false;
-    let recovery: RecoveryReport | null = null;
-    const previous = this.switchable.use(next.gate);
     try {
       if (await next.claimEpoch(epoch)) {
         await next.clear();
         loaded = true;
-        recovery = await this.recovery.rebuildAll();
-      } else if (!(await this.joined(next.gate))) {
-        recovery = await this.recovery.rebuildAll();
       }
     } catch (error) {
-      this.switchable.use(old.gate);
-      await this.rollBack(old, owner, fenced);
-      await next.close().catch(() => undefined);
-      throw new TopologySwitchRefused(
-        next.description,
-        `loading it from the event store failed (${error instanceof Error ? error.message : String(error)}); rolled back`,
+      this.logger.warn(
+        { err: error, topology: next.description },
+        'the new Redis failed right after its check; its coupons recover on their next request',
       );
     }
+    const previous = this.switchable.use(next.gate);
     this.current = next;
-    next.watchPrimary((replicationId) => this.afterPrimaryChange(replicationId));
+    let recovery: RecoveryReport | null = null;
+    try {
+      recovery = await this.recovery.rebuildAll();
+    } catch (error) {
+      this.logger.error(
+        { err: error, topology: next.description },
+        'rebuilding the gate on the new Redis failed; its coupons recover on their next request',
+      );
+    }
     if (!(await previous.drain(this.options.drainMs)))
       this.logger.warn(
         { topology: old.description },
@@ -163,7 +169,7 @@ export class GateTopologySwitch {
     const report = {
       from: old.description,
       to: next.description,
-      fenced: fenced.length,
+      fenced,
       loaded,
       recovery,
       seconds: (this.clock.now().getTime() - started) / 1000,
@@ -172,54 +178,42 @@ export class GateTopologySwitch {
     return report;
   }
 
-  /** Stops every coupon's sales on the old topology; an unreachable old Redis sells nothing and is passed over. */
-  private async fence(old: TopologyGate, owner: string): Promise<string[]> {
+  /**
+   * Stops every coupon's sales on the old topology; returns how many it stopped. A coupon fenced by any switch already
+   * counts (two processes may name the era differently only if their configurations differ; a fence is a fence). An
+   * unreachable old Redis sells nothing while unreachable and is passed over.
+   */
+  private async fence(old: TopologyGate, owner: string): Promise<number> {
+    let fenced = 0;
     try {
       const ids = new Set([...(await old.gate.couponIds()), ...(await old.gate.scanCouponIds())]);
-      const fenced: string[] = [];
       for (const couponId of ids) {
         const deadline = this.clock.now().getTime() + this.options.fenceWaitMs;
         for (;;) {
           const now = this.clock.now().getTime();
           const start = await old.gate.beginRecovery(couponId, owner, now, now + this.options.fenceMs, 0);
-          if (start.kind === 'began') break;
+          if (start.kind === 'began' || start.holder?.startsWith('switch:')) {
+            fenced += 1;
+            break;
+          }
+          if (now > deadline) {
+            this.logger.warn(
+              { couponId, holder: start.holder, topology: old.description },
+              'a coupon of the old Redis stayed under another recovery past the fence wait; switching all the same',
+            );
+            break;
+          }
           // A recovery in progress there holds a short lease: the fence takes over when it ends.
-          if (now > deadline) throw new Error(`coupon ${couponId} stayed under another recovery's lease`);
           await sleep(100);
         }
-        fenced.push(couponId);
       }
       await old.leave();
-      return fenced;
     } catch (error) {
-      if (!(error instanceof DependencyUnavailableError)) throw error;
       this.logger.warn(
-        { topology: old.description, reason: error.message },
-        'the old Redis cannot be reached to fence it: it sells nothing while unreachable',
-      );
-      return [];
-    }
-  }
-
-  /** The first switcher of the era marks the new gate initialised once loaded; waits for that. */
-  private async joined(gate: StockGate): Promise<boolean> {
-    const deadline = this.clock.now().getTime() + this.options.joinWaitMs;
-    while (this.clock.now().getTime() < deadline) {
-      if (await gate.isInitialised()) return true;
-      await sleep(100);
-    }
-    return false;
-  }
-
-  private async rollBack(old: TopologyGate, owner: string, fenced: readonly string[]): Promise<void> {
-    try {
-      await Promise.all(fenced.map((couponId) => old.gate.releaseRecovery(couponId, owner)));
-      await this.recovery.rebuildAll();
-    } catch (error) {
-      this.logger.error(
-        { err: error, topology: old.description },
-        'rolling back to the old Redis failed: its coupons recover on their next request',
+        { topology: old.description, reason: error instanceof Error ? error.message : String(error), fenced },
+        'the old Redis cannot be reached to fence it (all of it): what is unreachable sells nothing',
       );
     }
+    return fenced;
   }
 }

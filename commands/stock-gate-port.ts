@@ -146,8 +146,8 @@ export type RecoveryStart =
        */
       readonly waitUntilMs: number;
     }
-  /** Another recoverer holds a live lease on it. */
-  | { readonly kind: 'busy' };
+  /** Another recoverer (`holder`, its owner name) holds a live lease on it. */
+  | { readonly kind: 'busy'; readonly holder?: string };
 
 /** `damaged`: the coupon's keys are not all there, nothing was changed. */
 export type GateWrite<Done extends string> = Done | 'damaged';

@@ -73,7 +73,11 @@ SET GLOBAL read_only = 1;
 START SLAVE;
 SQL
   fi
-  replicating() { root replica -e 'SHOW SLAVE STATUS\G' | grep -q 'Slave_SQL_Running: Yes'; }
+  replicating() {
+    local status
+    status="$(root replica -e 'SHOW SLAVE STATUS\G')"
+    grep -q 'Slave_IO_Running: Yes' <<<"$status" && grep -q 'Slave_SQL_Running: Yes' <<<"$status"
+  }
   wait_until 30 replicating || abort_started "the replica does not replicate (see $STATE/replica.log)"
   say "MariaDB primary $HOST:$PORT, replica $HOST:$((PORT + 1)) (GTID replication)"
 }

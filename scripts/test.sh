@@ -23,8 +23,11 @@ eval "$(bash scripts/rocketmq.sh env)"
 if ! bash scripts/nacos.sh status | grep '^rnacos: running' >/dev/null; then
   STARTED+=("bash scripts/nacos.sh down")
 fi
-if ! bash scripts/redis-topologies.sh status | grep '^redis cluster0: running' >/dev/null; then
-  STARTED+=("bash scripts/redis-topologies.sh down")
+if ! bash scripts/redis-topologies.sh status sentinel | grep '^redis primary: running' >/dev/null; then
+  STARTED+=("bash scripts/redis-topologies.sh down sentinel")
+fi
+if ! bash scripts/redis-topologies.sh status cluster | grep '^redis cluster0: running' >/dev/null; then
+  STARTED+=("bash scripts/redis-topologies.sh down cluster")
 fi
 bash scripts/nacos.sh up
 eval "$(bash scripts/nacos.sh env)"

@@ -72,11 +72,12 @@ describe('couponkill CLI', () => {
         const facts = [
           ...(setting.choices ? [`one of: ${setting.choices.join(', ')}`] : []),
           setting.default === null ? 'required' : `default: ${setting.default}`,
+          ...(setting.live ? ['live'] : []),
         ];
         expect(help).toContain(` ${setting.name} ${setting.meaning} (${facts.join('; ')})`);
       }
       expect(help).toContain(' COUPONKILL_REDIS_URL Redis of the stock gate');
-      expect(help).toContain('(default: redis://127.0.0.1:6379)');
+      expect(help).toContain('(default: redis://127.0.0.1:6379; live)');
       expect(help).toContain(
         ' COUPONKILL_JWT_SECRET HS256 secret of the tokens, 32 characters or more (required)',
       );

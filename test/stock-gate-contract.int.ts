@@ -607,15 +607,16 @@ const contract = (factory: GateAdapterFactory): void => {
       expect(await begin(c, 'A')).toEqual({ kind: 'began', waitUntilMs: 0 });
       expect(await reserve(c, 'u2')).toEqual({ kind: 'rebuilding', leaseExpiresAtMs: now + LEASE_MS });
       expect(await gate.pendingOlderThan(c.couponId, now, 10)).toEqual([]);
-      expect(await begin(c, 'B', now + 1)).toEqual({ kind: 'busy' });
+      // A refusal names the holder (a topology switch counts a coupon another switch fenced as fenced).
+      expect(await begin(c, 'B', now + 1)).toEqual({ kind: 'busy', holder: 'A' });
       // The same owner may begin again (a retried pass), renewing its lease.
       expect(await begin(c, 'A', now + 2)).toEqual({ kind: 'began', waitUntilMs: 0 });
       // A lease that ran out is taken over.
       expect(await begin(c, 'B', now + 2 + LEASE_MS + 1)).toEqual({ kind: 'began', waitUntilMs: 0 });
-      expect(await begin(c, 'A', now + 2 + LEASE_MS + 2)).toEqual({ kind: 'busy' });
+      expect(await begin(c, 'A', now + 2 + LEASE_MS + 2)).toEqual({ kind: 'busy', holder: 'B' });
       // Only the holder can give a lease up; once given up, anyone may begin at once.
       await gate.releaseRecovery(c.couponId, 'A');
-      expect(await begin(c, 'C', now + 2 + LEASE_MS + 3)).toEqual({ kind: 'busy' });
+      expect(await begin(c, 'C', now + 2 + LEASE_MS + 3)).toEqual({ kind: 'busy', holder: 'B' });
       await gate.releaseRecovery(c.couponId, 'B');
       expect(await begin(c, 'C', now + 2 + LEASE_MS + 4)).toMatchObject({ kind: 'began' });
       // Sales stay stopped after a lease is given up.

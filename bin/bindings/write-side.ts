@@ -141,9 +141,9 @@ export const bindWriteSide = (container: Container): void => {
         get(TOKENS.Logger),
         {
           fenceMs: 7 * 24 * 3600 * 1000,
-          fenceWaitMs: DEFAULT_RECOVERY_OPTIONS.leaseMs,
+          // Past a recovery lease: a live recoverer's lease always ends first.
+          fenceWaitMs: DEFAULT_RECOVERY_OPTIONS.leaseMs + 5000,
           drainMs: 10_000,
-          joinWaitMs: 30_000,
         },
       ),
   );

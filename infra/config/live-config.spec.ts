@@ -177,3 +177,54 @@ describe('LiveConfig: restart-only settings are validated too', () => {
     expect(live.current.admission.seckill.buyerClicksPerSecond).toBe(5);
   });
 });
+
+describe('LiveConfig: irreversible appliers', () => {
+  const topologyMoves = {
+    changed: (next: Config, previous: Config) => next.redis.topology.mode !== previous.redis.topology.mode,
+  };
+  const storeMoves = {
+    changed: (next: Config, previous: Config) => next.eventStore.url !== previous.eventStore.url,
+  };
+
+  it('runs an irreversible applier after every other one, whatever the order they were added in', async () => {
+    const source = new ScriptedSource();
+    const live = await LiveConfig.open(ENV, [source]);
+    live.watch();
+    const calls: string[] = [];
+    live.onChange('topology', () => void calls.push('topology'), topologyMoves);
+    live.onChange('limits', () => void calls.push('limits'));
+    source.publish({ COUPONKILL_REDIS_MODE: 'cluster', COUPONKILL_REDIS_CLUSTER_NODES: '127.0.0.1:7000' });
+    await live.settled();
+    expect(calls).toEqual(['limits', 'topology']);
+  });
+
+  it('refuses a change that would move two irreversible things at once', async () => {
+    const source = new ScriptedSource();
+    const live = await LiveConfig.open(ENV, [source]);
+    live.watch();
+    const applier = jest.fn();
+    live.onChange('redis topology', applier, topologyMoves);
+    live.onChange('event store endpoint', applier, storeMoves);
+    source.publish({
+      COUPONKILL_REDIS_MODE: 'cluster',
+      COUPONKILL_REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      COUPONKILL_EVENT_STORE_URL: 'mysql://u:p@10.0.0.2:3306/couponkill_events',
+    });
+    await live.settled();
+    expect(applier).not.toHaveBeenCalled();
+    expect(live.status().lastRejection?.reason).toMatch(
+      /redis topology and event store endpoint cannot change in one publish/,
+    );
+  });
+
+  it('refuses a layer that tries to move the layers (Nacos and the config file are the environment’s)', async () => {
+    const source = new ScriptedSource();
+    const live = await LiveConfig.open(ENV, [source]);
+    live.watch();
+    source.publish({ COUPONKILL_NACOS_SERVER_ADDR: '10.0.0.9:8848' });
+    await live.settled();
+    expect(live.status().lastRejection?.reason).toMatch(
+      /COUPONKILL_NACOS_SERVER_ADDR .*not a setting a live layer may hold/,
+    );
+  });
+});

@@ -9,6 +9,15 @@ import { ConfigSyntaxError, type ConfigLayer, type ConfigSource } from './config
  */
 export type ConfigApplier = (next: Config, previous: Config, version: string) => Promise<void> | void;
 
+/**
+ * An applier that cannot be undone once it did its work (moving the stock gate to another Redis fences the old one):
+ * it must refuse only before changing anything, it runs after every other applier, and one change may move at most
+ * one such thing (`changed` says whether a change moves it).
+ */
+export interface Irreversible {
+  readonly changed: (next: Config, previous: Config) => boolean;
+}
+
 /** A change that was not applied, and why. */
 export interface ConfigRejection {
   readonly version: string;
@@ -35,9 +44,15 @@ export interface ConfigStatus {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** A layer that names something other than a setting: a typo must not be a silent no-op. */
+/** Where the live layers are is read from the environment only: a layer cannot move itself or another layer. */
+const ENVIRONMENT_ONLY = /^COUPONKILL_(NACOS_|CONFIG_FILE$)/;
+
+/**
+ * What a layer names that it may not: something other than a setting (a typo must not be a silent no-op), or a
+ * setting of where the layers are.
+ */
 const unknownSettings = (layer: ConfigLayer): string[] =>
-  Object.keys(layer.entries).filter((name) => !isSettingName(name));
+  Object.keys(layer.entries).filter((name) => !isSettingName(name) || ENVIRONMENT_ONLY.test(name));
 
 const problemsOf = (error: unknown): string =>
   error instanceof ConfigError
@@ -58,7 +73,11 @@ export class LiveConfig {
   private layers: ConfigLayer[];
   private running: Env;
   private config: Config;
-  private readonly appliers: { readonly name: string; readonly apply: ConfigApplier }[] = [];
+  private readonly appliers: {
+    readonly name: string;
+    readonly apply: ConfigApplier;
+    readonly irreversible: Irreversible | null;
+  }[] = [];
   private queue: Promise<void> = Promise.resolve();
   private appliedAt = new Date();
   private applied = 0;
@@ -78,7 +97,9 @@ export class LiveConfig {
     for (const layer of layers) {
       const unknown = unknownSettings(layer);
       if (unknown.length > 0)
-        throw new ConfigError(unknown.map((name) => `${name} (in ${layer.source}): not a setting`));
+        throw new ConfigError(
+          unknown.map((name) => `${name} (in ${layer.source}): not a setting a live layer may hold`),
+        );
     }
     this.running = this.merge(layers);
     this.config = loadConfig(this.running);
@@ -109,9 +130,9 @@ export class LiveConfig {
     this.logger = () => logger;
   }
 
-  /** Adds a part that applies changes (called in the order added). */
-  onChange(name: string, apply: ConfigApplier): void {
-    this.appliers.push({ name, apply });
+  /** Adds a part that applies changes (called in the order added; irreversible ones after all the others). */
+  onChange(name: string, apply: ConfigApplier, irreversible: Irreversible | null = null): void {
+    this.appliers.push({ name, apply, irreversible });
   }
 
   /** Called after each applied change (metrics, status). */
@@ -183,7 +204,7 @@ export class LiveConfig {
     const version = this.version(layers);
     const unknown = unknownSettings(layer);
     if (unknown.length > 0) {
-      this.reject(version, `${unknown.join(', ')} (in ${layer.source}): not a setting`);
+      this.reject(version, `${unknown.join(', ')} (in ${layer.source}): not a setting a live layer may hold`);
       return;
     }
     const desired = this.merge(layers);
@@ -217,8 +238,17 @@ export class LiveConfig {
     }
     const previous = this.config;
     const done: ConfigApplier[] = [];
+    const moving = this.appliers.filter(({ irreversible }) => irreversible?.changed(next, previous));
+    if (moving.length > 1) {
+      this.reject(
+        version,
+        `${moving.map(({ name }) => name).join(' and ')} cannot change in one publish: change one, then the other`,
+      );
+      return;
+    }
+    const ordered = [...this.appliers.filter(({ irreversible }) => !irreversible), ...moving];
     if (liveChanges > 0) {
-      for (const { name, apply } of this.appliers) {
+      for (const { name, apply } of ordered) {
         try {
           await apply(next, previous, version);
           done.push(apply);

@@ -104,6 +104,8 @@ export class NacosConfigClient {
 
   private async text(response: Response, what: string): Promise<string> {
     const body = await response.text();
+    // A token Nacos no longer takes (expired early, the user's password changed): log in again next time.
+    if (response.status === 401 || response.status === 403) this.token = null;
     if (!response.ok)
       throw new NacosError(
         `Nacos ${what} answered ${response.status}: ${body.slice(0, 200)}`,

@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSettings, type ConfigLayer, type ConfigSource } from '../config/config-source';
 import { nacosMd5, type NacosConfigClient, type NacosConfigKey } from './nacos-config-client';
 
+/** The shortest time between two polls of the listener, in ms. */
+const MIN_POLL_MS = 100;
+
 export interface NacosSourceOptions {
   /** How long one listener request is held by Nacos, in ms (the official clients use 30 000). */
   readonly longPollMs?: number;
@@ -40,6 +43,7 @@ export class NacosConfigSource implements ConfigSource {
     this.watching = (async () => {
       let wait = backoffMs;
       while (!this.isStopped()) {
+        const polled = Date.now();
         try {
           if (await this.client.changedSince(this.key, this.md5, longPollMs, this.stop.signal)) {
             const content = await this.client.get(this.key, this.stop.signal);
@@ -58,6 +62,10 @@ export class NacosConfigSource implements ConfigSource {
             }
           }
           wait = backoffMs;
+          // A server that answers a long poll at once (or says "changed" for the same content) must not make this a
+          // busy loop.
+          if (Date.now() - polled < MIN_POLL_MS)
+            await sleep(MIN_POLL_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
         } catch (error) {
           if (this.isStopped()) return;
           onError(error instanceof Error ? error : new Error(String(error)));

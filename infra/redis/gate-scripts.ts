@@ -217,7 +217,7 @@ local owner, now, lease, window = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(
 local meta = redis.call('HMGET', KEYS[1], 'status', 'rb_owner', 'rb_until', 'rb_wait_until')
 local status, holder = meta[1], meta[2]
 if status == 'rebuilding' and holder and holder ~= owner and tonumber(meta[3] or '0') > now then
-  return {'BUSY', meta[3]}
+  return {'BUSY', meta[3], holder}
 end
 local wait_until = tonumber(meta[4] or '0')
 if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('EXISTS', KEYS[5]) == 0 then

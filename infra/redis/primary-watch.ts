@@ -22,27 +22,42 @@ export class PrimaryWatch {
   private onNewPrimary: ((replicationId: string) => Promise<void>) | null = null;
   private checking: Promise<void> | null = null;
 
+  private readonly onClose = () => {
+    this.trustedNow = false;
+  };
+  private readonly onReady = () => {
+    this.check();
+  };
+
   constructor(
     private readonly client: Redis,
     private readonly log: (message: string, fields: Record<string, unknown>) => void,
   ) {
-    client.on('close', () => {
-      this.trustedNow = false;
-    });
-    client.on('ready', () => {
-      this.check();
-    });
+    client.on('close', this.onClose);
+    client.on('ready', this.onReady);
     if (client.status === 'ready') this.check();
   }
 
-  /** Whether the gate may sell now: connected to the primary it knows, or rebuilt on the new one. */
+  /** Stops watching (the gate left this Redis; the client may live on for the bus). */
+  detach(): void {
+    this.client.off('close', this.onClose);
+    this.client.off('ready', this.onReady);
+  }
+
+  /**
+   * Whether the gate may sell now: connected to the primary it knows, or rebuilt on the new one. While disconnected
+   * this says yes: a call then fails on its own (503 DEPENDENCY_UNAVAILABLE, counted by Redis's circuit breaker); what
+   * it guards is the moment after a reconnection, before the primary is known to be the same.
+   */
   get trusted(): boolean {
-    return this.trustedNow;
+    return this.trustedNow || this.client.status !== 'ready';
   }
 
   /** What to do on a new primary (rebuild the gate from the event store); until set, a new primary is not trusted. */
   whenNewPrimary(handler: (replicationId: string) => Promise<void>): void {
     this.onNewPrimary = handler;
+    // A new primary seen before there was a handler is acted on now.
+    if (!this.trustedNow && this.client.status === 'ready') this.check();
   }
 
   private check(): void {

@@ -332,15 +332,15 @@ export class RedisStockGate implements StockGate {
     leaseUntilMs: number,
     inFlightMs: number,
   ): Promise<RecoveryStart> {
-    const [outcome, detail] = (await this.run(
+    const [outcome, detail, holder] = (await this.run(
       'beginRecovery',
       couponId,
       owner,
       nowMs,
       leaseUntilMs,
       inFlightMs,
-    )) as [string, string];
-    if (outcome === 'BUSY') return { kind: 'busy' };
+    )) as [string, string, string?];
+    if (outcome === 'BUSY') return holder === undefined ? { kind: 'busy' } : { kind: 'busy', holder };
     return { kind: 'began', waitUntilMs: Number(detail) };
   }
 

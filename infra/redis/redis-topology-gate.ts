@@ -82,6 +82,7 @@ export class RedisTopologyGate implements TopologyGate {
   }
 
   async close(): Promise<void> {
+    this.watch?.detach();
     if (!this.options.shared) await closeClient(this.client);
   }
 }

@@ -37,7 +37,8 @@ export class RocketMqBus implements EventBus {
   private readonly consumers = new Set<BusConsumer>();
   /** Every partition reader open now, to move on a live endpoint change. */
   private readonly readers = new Set<RocketMqConsumer>();
-  private publishing = 0;
+  /** Publishes in flight per producer: a replaced producer shuts down once its own are done. */
+  private readonly publishing = new Map<Producer, number>();
 
   constructor(
     private options: RocketMqBusOptions,
@@ -64,17 +65,25 @@ export class RocketMqBus implements EventBus {
         { err: failed.reason as unknown },
         'a partition reader could not reopen on the new endpoints; it tries again on its next receive',
       );
-    while (this.publishing > 0) await new Promise((r) => setTimeout(r, 50));
-    await (await old?.catch(() => undefined))?.shutdown().catch(() => undefined);
+    const replaced = await old?.catch(() => undefined);
+    // Its sends end within the request timeout (the client's retries included); a send cut by the shutdown fails,
+    // and the relay sends its batch again from its checkpoint.
+    const deadline = Date.now() + 10_000;
+    while (replaced && this.publishing.has(replaced) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    await replaced?.shutdown().catch(() => undefined);
   }
 
   async publish(batch: readonly PartitionMessages[]): Promise<void> {
     if (batch.length === 0) return;
-    this.publishing += 1;
+    const producer = await this.startedProducer();
+    this.publishing.set(producer, (this.publishing.get(producer) ?? 0) + 1);
     try {
-      await this.send(await this.startedProducer(), batch);
+      await this.send(producer, batch);
     } finally {
-      this.publishing -= 1;
+      const left = (this.publishing.get(producer) ?? 1) - 1;
+      if (left === 0) this.publishing.delete(producer);
+      else this.publishing.set(producer, left);
     }
   }
 

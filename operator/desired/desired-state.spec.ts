@@ -1,5 +1,6 @@
 import type { SeckillSpec } from '../api/seckill-types';
 import overview from '../dashboards/couponkill-overview.json';
+import { isSettingName } from '../../infra/config/config';
 import { seckillFixture } from '../test-support/seckill-fixture';
 import { desiredState, type Capabilities } from './desired-state';
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './deployment';
@@ -321,6 +322,46 @@ describe('desired state of a Seckill', () => {
       ['COUPONKILL_NACOS_PASSWORD', 'nacos', 'pw'],
     ])
       expect(envValue(c, name ?? '')).toEqual({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+  });
+
+  // The operator once set COUPONKILL_NACOS_* variables no process read: every variable it sets must be a setting.
+  it.each([
+    ['every middleware', {}],
+    [
+      'EventStoreDB',
+      { eventStore: { kind: 'eventstoredb', urlSecretRef: { name: 'esdb', key: 'connection' } } },
+    ],
+  ] as const)('sets only variables the processes read as settings (%s)', (_name, extra) => {
+    const spec: Partial<SeckillSpec> = {
+      middleware: {
+        redis: { url: 'redis://redis:6379', keyPrefix: 'flash' },
+        eventStore: { urlSecretRef: { name: 'db', key: 'events-url' } },
+        mysql: {
+          readDatabase: { urlSecretRef: { name: 'db', key: 'read-url' } },
+          shards: 4,
+          shardUrlsSecretRef: { name: 'db', key: 'shards' },
+        },
+        rocketmq: {
+          endpoints: 'rmq:8081',
+          namespace: 'ck',
+          accessKeySecretRef: { name: 'rmq', key: 'ak' },
+          secretKeySecretRef: { name: 'rmq', key: 'sk' },
+        },
+        nacos: {
+          serverAddr: 'nacos:8848',
+          namespace: 'ck',
+          group: 'FLASH',
+          usernameSecretRef: { name: 'nacos', key: 'user' },
+          passwordSecretRef: { name: 'nacos', key: 'pw' },
+        },
+        ...extra,
+      },
+      auth: { jwtSecretRef: { name: 'jwt', key: 'secret' } },
+    };
+    const objects = objectsOf(spec);
+    for (const name of DEPLOYMENTS.map((d) => d.replace('Deployment/', '')))
+      for (const { name: variable } of container(objects, name).env)
+        expect({ variable, setting: isSettingName(variable) }).toEqual({ variable, setting: true });
   });
 
   it('middleware.eventStore.kind eventstoredb switches the store and passes the connection string', () => {

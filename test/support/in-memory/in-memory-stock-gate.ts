@@ -295,14 +295,14 @@ export class InMemoryStockGate implements StockGate {
     inFlightMs: number,
   ): Promise<RecoveryStart> {
     return this.guard(() => {
-      const [outcome, detail] = this.beginRecoveryScript(
+      const [outcome, detail, holder] = this.beginRecoveryScript(
         this.keys(couponId),
         owner,
         nowMs,
         leaseUntilMs,
         inFlightMs,
       );
-      if (outcome === 'BUSY') return { kind: 'busy' };
+      if (outcome === 'BUSY') return holder === undefined ? { kind: 'busy' } : { kind: 'busy', holder };
       return { kind: 'began', waitUntilMs: Number(detail) };
     });
   }
@@ -450,12 +450,12 @@ export class InMemoryStockGate implements StockGate {
     now: number,
     lease: number,
     window: number,
-  ): [string, string] {
+  ): [string, string, string?] {
     const status = this.hget(k.meta, 'status');
     const holder = this.hget(k.meta, 'rb_owner');
     const until = this.hget(k.meta, 'rb_until');
     if (status === 'rebuilding' && holder !== undefined && holder !== owner && Number(until ?? '0') > now)
-      return ['BUSY', until ?? '0'];
+      return ['BUSY', until ?? '0', holder];
     let waitUntil = Number(this.hget(k.meta, 'rb_wait_until') ?? '0');
     if (!this.keyspace.has(k.pending) || !this.keyspace.has(k.reservations)) {
       this.keyspace.delete(k.pending);
