@@ -11,12 +11,12 @@ import type {
   ReserveRequest,
   StockGate,
 } from './stock-gate-port';
+import { CallsInFlight } from './calls-in-flight';
 
 /** A gate in use, with the calls it is serving now. */
 interface Slot {
   readonly gate: StockGate;
-  inFlight: number;
-  idle: (() => void)[];
+  readonly calls: CallsInFlight;
 }
 
 /**
@@ -28,7 +28,7 @@ export class SwitchableStockGate implements StockGate {
   private slot: Slot;
 
   constructor(gate: StockGate) {
-    this.slot = { gate, inFlight: 0, idle: [] };
+    this.slot = { gate, calls: new CallsInFlight() };
   }
 
   /** The gate calls go to now. */
@@ -39,20 +39,8 @@ export class SwitchableStockGate implements StockGate {
   /** Sends every call from now on to `gate`; resolves a handle on the previous one, to drain. */
   use(gate: StockGate): { readonly gate: StockGate; drain(timeoutMs: number): Promise<boolean> } {
     const previous = this.slot;
-    this.slot = { gate, inFlight: 0, idle: [] };
-    return {
-      gate: previous.gate,
-      drain: (timeoutMs) =>
-        previous.inFlight === 0
-          ? Promise.resolve(true)
-          : new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(false), timeoutMs);
-              previous.idle.push(() => {
-                clearTimeout(timer);
-                resolve(true);
-              });
-            }),
-    };
+    this.slot = { gate, calls: new CallsInFlight() };
+    return { gate: previous.gate, drain: (timeoutMs) => previous.calls.drain(timeoutMs) };
   }
 
   reserve(request: ReserveRequest): Promise<ReserveOutcome> {
@@ -141,14 +129,8 @@ export class SwitchableStockGate implements StockGate {
     return this.through((gate) => gate.ping());
   }
 
-  private async through<T>(call: (gate: StockGate) => Promise<T>): Promise<T> {
-    const slot = this.slot;
-    slot.inFlight += 1;
-    try {
-      return await call(slot.gate);
-    } finally {
-      slot.inFlight -= 1;
-      if (slot.inFlight === 0 && slot.idle.length > 0) for (const idle of slot.idle.splice(0)) idle();
-    }
+  private through<T>(call: (gate: StockGate) => Promise<T>): Promise<T> {
+    const { gate, calls } = this.slot;
+    return calls.run(() => call(gate));
   }
 }

@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import { request, tokenFor } from './support/http-client';
+import { steadySeckillLoad, unexpectedOutcomes } from './support/seckill-load';
 import { RNACOS_ADDR, startLiveWriteApis, type LiveCluster } from './support/live-write-apis';
 
 const PRIMARY = process.env.COUPONKILL_TEST_MYSQL_PRIMARY_URL;
@@ -31,13 +31,6 @@ const admin = async <T>(adminUrl: string, sql: string): Promise<T> => {
   }
 };
 
-interface Outcome {
-  readonly at: number;
-  readonly status: number;
-  readonly code?: string;
-  readonly orderId?: string;
-}
-
 /**
  * The event store's MySQL primary changes under a steady seckill load on two write-apis, the way a MariaDB switchover
  * goes: the old primary is made read-only (appends are answered 503 meanwhile), the replica catches up and is promoted,
@@ -68,25 +61,12 @@ interface Outcome {
   it('refuses the replica until it is promoted, then moves with nothing lost', async () => {
     const big = await cluster.createCoupon({ totalStock: 100_000, perUserLimit: 100 });
     const scarce = await cluster.createCoupon({ totalStock: 150, perUserLimit: 100 });
-    const outcomes: Outcome[] = [];
-    let running = true;
-    let sequence = 0;
-    const loops = Array.from({ length: 12 }, async (_, worker) => {
-      while (running) {
-        const n = sequence++;
-        const { api } = cluster.apis[n % 2]!;
-        const response = await request(api.url, 'POST', `/api/v1/seckill/${n % 3 === 0 ? scarce : big}`, {
-          token: tokenFor(`buyer-${String(worker)}-${String(n % 30)}`),
-        });
-        outcomes.push({
-          at: Date.now(),
-          status: response.status,
-          code: response.body.error?.code,
-          orderId: typeof response.body.orderId === 'string' ? response.body.orderId : undefined,
-        });
-        if (response.status === 503) await new Promise((r) => setTimeout(r, 100));
-      }
-    });
+    const load = steadySeckillLoad(
+      cluster.apis.map(({ api }) => api.url),
+      [scarce, big, big],
+      { workers: 12, buyersPerWorker: 30 },
+    );
+    const outcomes = load.outcomes;
     await new Promise((r) => setTimeout(r, 1500));
 
     // The switchover: the old primary stops taking writes, the replica catches up.
@@ -122,15 +102,9 @@ interface Outcome {
     const movedAt = Date.now();
     for (const status of moved) expect(status.applied).toBe(1);
     await new Promise((r) => setTimeout(r, 2000));
-    running = false;
-    await Promise.all(loops);
+    await load.stop();
 
-    const failures = outcomes.filter(
-      (o) =>
-        o.status !== 201 &&
-        o.status !== 503 &&
-        !(o.status === 409 && ['SOLD_OUT', 'LIMIT_REACHED'].includes(o.code ?? '')),
-    );
+    const failures = unexpectedOutcomes(outcomes);
     expect(failures).toEqual([]);
     const retriable = outcomes.filter((o) => o.status === 503);
     for (const o of retriable) {

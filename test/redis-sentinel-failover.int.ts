@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { SwitchableStockGate } from '../commands/switchable-stock-gate';
-import { request, tokenFor } from './support/http-client';
+import { steadySeckillLoad, unexpectedOutcomes } from './support/seckill-load';
 import { RNACOS_ADDR, startLiveWriteApis, type LiveCluster } from './support/live-write-apis';
 
 const SENTINELS = process.env.COUPONKILL_TEST_SENTINELS;
@@ -29,13 +29,6 @@ const primaryAddress = () => {
   ).split('\n');
   return { host: primaryHost, port: primaryPort };
 };
-
-interface Outcome {
-  readonly at: number;
-  readonly status: number;
-  readonly code?: string;
-  readonly orderId?: string;
-}
 
 /**
  * The Sentinel-managed primary of the stock gate dies (SIGKILL) under a steady seckill load on two write-apis. A
@@ -66,29 +59,12 @@ interface Outcome {
   it('keeps every guarantee through the failover', async () => {
     const big = await cluster.createCoupon({ totalStock: 100_000, perUserLimit: 100 });
     const scarce = await cluster.createCoupon({ totalStock: 200, perUserLimit: 100 });
-    const outcomes: Outcome[] = [];
-    let running = true;
-    let sequence = 0;
-    const loops = Array.from({ length: 16 }, async (_, worker) => {
-      while (running) {
-        const n = sequence++;
-        const { api } = cluster.apis[n % 2]!;
-        try {
-          const response = await request(api.url, 'POST', `/api/v1/seckill/${n % 2 === 0 ? big : scarce}`, {
-            token: tokenFor(`buyer-${String(worker)}-${String(n % 40)}`),
-          });
-          outcomes.push({
-            at: Date.now(),
-            status: response.status,
-            code: response.body.error?.code,
-            orderId: typeof response.body.orderId === 'string' ? response.body.orderId : undefined,
-          });
-          if (response.status === 503) await new Promise((r) => setTimeout(r, 100));
-        } catch (error) {
-          outcomes.push({ at: Date.now(), status: 0, code: String(error) });
-        }
-      }
-    });
+    const load = steadySeckillLoad(
+      cluster.apis.map(({ api }) => api.url),
+      [big, scarce],
+      { workers: 16, buyersPerWorker: 40 },
+    );
+    const outcomes = load.outcomes;
 
     await new Promise((r) => setTimeout(r, 1500));
     const old = primaryAddress();
@@ -113,15 +89,9 @@ interface Outcome {
     }
     expect(sellingAgain).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 1500));
-    running = false;
-    await Promise.all(loops);
+    await load.stop();
 
-    const failures = outcomes.filter(
-      (o) =>
-        o.status !== 201 &&
-        o.status !== 503 &&
-        !(o.status === 409 && ['SOLD_OUT', 'LIMIT_REACHED'].includes(o.code ?? '')),
-    );
+    const failures = unexpectedOutcomes(outcomes);
     expect(failures).toEqual([]);
     const retriable = outcomes.filter((o) => o.status === 503);
     for (const o of retriable) {

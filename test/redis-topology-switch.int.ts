@@ -1,5 +1,6 @@
 import { SwitchableStockGate } from '../commands/switchable-stock-gate';
 import { request, tokenFor } from './support/http-client';
+import { steadySeckillLoad, unexpectedOutcomes, type SeckillOutcome } from './support/seckill-load';
 import { RNACOS_ADDR, startLiveWriteApis, type LiveCluster } from './support/live-write-apis';
 
 const SENTINELS = process.env.COUPONKILL_TEST_SENTINELS;
@@ -10,52 +11,6 @@ const skipReason = !RNACOS_ADDR
   : !SENTINELS || !CLUSTER_NODES
     ? 'COUPONKILL_TEST_SENTINELS / COUPONKILL_TEST_CLUSTER_NODES are not set (scripts/redis-topologies.sh up)'
     : null;
-
-/** One seckill's fate under load. */
-interface Outcome {
-  readonly at: number;
-  readonly couponId: string;
-  readonly status: number;
-  readonly code?: string;
-  readonly orderId?: string;
-}
-
-/** A bounded steady load: `workers` buyers in loops, each request to the next replica in turn. */
-const steadyLoad = (cluster: LiveCluster, coupons: readonly string[], workers: number) => {
-  const outcomes: Outcome[] = [];
-  let running = true;
-  let sequence = 0;
-  const loops = Array.from({ length: workers }, async (_, worker) => {
-    while (running) {
-      const n = sequence++;
-      const couponId = coupons[n % coupons.length]!;
-      const { api } = cluster.apis[n % cluster.apis.length]!;
-      try {
-        const response = await request(api.url, 'POST', `/api/v1/seckill/${couponId}`, {
-          token: tokenFor(`buyer-${String(worker)}-${String(n % 50)}`),
-        });
-        outcomes.push({
-          at: Date.now(),
-          couponId,
-          status: response.status,
-          code: response.body.error?.code,
-          orderId: typeof response.body.orderId === 'string' ? response.body.orderId : undefined,
-        });
-        // A client told to retry waits a little first (these come back at once, and would spin).
-        if (response.status === 503) await new Promise((r) => setTimeout(r, 100));
-      } catch (error) {
-        outcomes.push({ at: Date.now(), couponId, status: 0, code: String(error) });
-      }
-    }
-  });
-  return {
-    outcomes,
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-};
 
 /**
  * The stock gate moves between Redis topologies, standalone → Sentinel → Cluster → standalone, on a Nacos publish,
@@ -100,13 +55,16 @@ const steadyLoad = (cluster: LiveCluster, coupons: readonly string[], workers: n
     const big = await cluster.createCoupon({ totalStock: 100_000, perUserLimit: 100 });
     const scarce = await cluster.createCoupon({ totalStock: 150, perUserLimit: 100 });
     const windows: { from: number; to: number; topology: string }[] = [];
-    const accepted: Outcome[] = [];
-    const failures: Outcome[] = [];
-    const retriable: Outcome[] = [];
+    const accepted: SeckillOutcome[] = [];
+    const failures: SeckillOutcome[] = [];
+    const retriable: SeckillOutcome[] = [];
     let total = 0;
 
     for (const [name, content] of TOPOLOGIES) {
-      const load = steadyLoad(cluster, [big, scarce], 16);
+      const load = steadySeckillLoad(
+        cluster.apis.map(({ api }) => api.url),
+        [big, scarce],
+      );
       await new Promise((r) => setTimeout(r, 1500));
       const from = Date.now();
       const statuses = await cluster.change(content, 90_000);
@@ -123,9 +81,8 @@ const steadyLoad = (cluster: LiveCluster, coupons: readonly string[], workers: n
       for (const outcome of load.outcomes) {
         if (outcome.status === 201) accepted.push(outcome);
         else if (outcome.status === 503) retriable.push(outcome);
-        else if (!(outcome.status === 409 && ['SOLD_OUT', 'LIMIT_REACHED'].includes(outcome.code ?? '')))
-          failures.push(outcome);
       }
+      failures.push(...unexpectedOutcomes(load.outcomes));
       expect(failures).toEqual([]);
 
       // After the switch, with the load stopped: the gate on the new topology holds what the event store implies.

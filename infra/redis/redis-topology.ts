@@ -1,19 +1,9 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import type { RedisTopology } from '../config/config';
+import { failFastOptions } from './redis-client';
 
 /** A client of any topology: one server, a Sentinel-managed primary, or a Redis Cluster. */
 export type AnyRedis = Redis | Cluster;
-
-/** The options every gate connection shares (redis-client.ts says why: fail fast, auto-pipeline). */
-const common = (commandTimeoutMs: number): RedisOptions => ({
-  lazyConnect: true,
-  enableOfflineQueue: false,
-  enableAutoPipelining: true,
-  maxRetriesPerRequest: 1,
-  commandTimeout: commandTimeoutMs,
-  connectTimeout: 3000,
-  retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-});
 
 /**
  * A client of the topology. Sentinel: ioredis asks the Sentinels for the primary and follows a failover
@@ -24,10 +14,10 @@ const common = (commandTimeoutMs: number): RedisOptions => ({
 export const createTopologyClient = (topology: RedisTopology, commandTimeoutMs: number): AnyRedis => {
   switch (topology.mode) {
     case 'standalone':
-      return new Redis(topology.url, common(commandTimeoutMs));
+      return new Redis(topology.url, failFastOptions(commandTimeoutMs));
     case 'sentinel':
       return new Redis({
-        ...common(commandTimeoutMs),
+        ...failFastOptions(commandTimeoutMs),
         sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })),
         name: topology.masterName,
         role: 'master',
@@ -44,7 +34,7 @@ export const createTopologyClient = (topology: RedisTopology, commandTimeoutMs: 
         maxRedirections: 16,
         clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
         redisOptions: {
-          ...common(commandTimeoutMs),
+          ...failFastOptions(commandTimeoutMs),
           ...(topology.username ? { username: topology.username } : {}),
           ...(topology.password ? { password: topology.password } : {}),
         },

@@ -8,14 +8,14 @@ import type {
   LogPosition,
   RecordedEvent,
 } from '../../commands/event-store-port';
+import { CallsInFlight } from '../../commands/calls-in-flight';
 import type { AppendQueueStats, HasAppendQueue } from './append-queue-stats';
 
 type Adapter = EventStore & HasAppendQueue;
 
 interface Slot {
   readonly store: Adapter;
-  inFlight: number;
-  idle: (() => void)[];
+  readonly calls: CallsInFlight;
 }
 
 /**
@@ -29,7 +29,7 @@ export class SwitchableEventStore implements EventStore, HasAppendQueue {
   private seen = 0n;
 
   constructor(store: Adapter) {
-    this.slot = { store, inFlight: 0, idle: [] };
+    this.slot = { store, calls: new CallsInFlight() };
   }
 
   get highestSeen(): bigint {
@@ -43,20 +43,8 @@ export class SwitchableEventStore implements EventStore, HasAppendQueue {
   /** Sends every call from now on to `store`; returns the previous adapter and a way to wait for its calls. */
   use(store: Adapter): { readonly store: Adapter; drain(timeoutMs: number): Promise<boolean> } {
     const previous = this.slot;
-    this.slot = { store, inFlight: 0, idle: [] };
-    return {
-      store: previous.store,
-      drain: (timeoutMs) =>
-        previous.inFlight === 0
-          ? Promise.resolve(true)
-          : new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(false), timeoutMs);
-              previous.idle.push(() => {
-                clearTimeout(timer);
-                resolve(true);
-              });
-            }),
-    };
+    this.slot = { store, calls: new CallsInFlight() };
+    return { store: previous.store, drain: (timeoutMs) => previous.calls.drain(timeoutMs) };
   }
 
   async append(
@@ -108,14 +96,8 @@ export class SwitchableEventStore implements EventStore, HasAppendQueue {
     if (position > this.seen) this.seen = position;
   }
 
-  private async through<T>(call: (store: Adapter) => Promise<T>): Promise<T> {
-    const slot = this.slot;
-    slot.inFlight += 1;
-    try {
-      return await call(slot.store);
-    } finally {
-      slot.inFlight -= 1;
-      if (slot.inFlight === 0 && slot.idle.length > 0) for (const idle of slot.idle.splice(0)) idle();
-    }
+  private through<T>(call: (store: Adapter) => Promise<T>): Promise<T> {
+    const { store, calls } = this.slot;
+    return calls.run(() => call(store));
   }
 }

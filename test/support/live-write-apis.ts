@@ -6,7 +6,8 @@ import { TOKENS } from '../../bin/tokens';
 import type { ConfigStatus, LiveConfig } from '../../infra/config/live-config';
 import { NacosConfigClient, type NacosConfigKey } from '../../infra/nacos/nacos-config-client';
 import { envOf } from './child-process';
-import { request, tokenFor } from './http-client';
+import { tokenFor } from './http-client';
+import { allEventsOf, createCouponVia } from './write-api-requests';
 import { createTestEnv, type TestEnv } from './test-env';
 
 /** Where the live-configuration tests find rnacos (scripts/nacos.sh env), or null with the reason to skip. */
@@ -95,31 +96,8 @@ export const startLiveWriteApis = async (
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    createCoupon: async (coupon = {}) => {
-      const response = await request(first.url, 'POST', '/api/v1/coupons', {
-        token: adminToken,
-        body: {
-          name: 'Flash coupon',
-          faceValueCents: 500,
-          totalStock: 10,
-          perUserLimit: 1,
-          saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
-          saleEndsAt: new Date(Date.now() + 3_600_000).toISOString(),
-          ...coupon,
-        },
-      });
-      if (response.status !== 201) throw new Error(`coupon not created: ${JSON.stringify(response.body)}`);
-      return String(response.body.couponId);
-    },
-    allEvents: async () => {
-      const events: RecordedEvent[] = [];
-      for (let after = 0n; ;) {
-        const page = await store.readAll(after, 5000);
-        events.push(...page);
-        if (page.length < 5000) return events;
-        after = page.at(-1)!.position;
-      }
-    },
+    createCoupon: (coupon = {}) => createCouponVia(first.url, adminToken, coupon),
+    allEvents: () => allEventsOf(store),
     close: async () => {
       for (const { api } of apis) await api.stop();
       await nacos.remove(key).catch(() => undefined);

@@ -2,7 +2,8 @@ import type { RecordedEvent } from '../../commands/event-store-port';
 import { startWriteApi, type RunningWriteApi } from '../../bin/process';
 import type { Config } from '../../infra/config/config';
 import { TOKENS } from '../../bin/tokens';
-import { request, tokenFor } from './http-client';
+import { tokenFor } from './http-client';
+import { allEventsOf, createCouponVia } from './write-api-requests';
 import { createTestEnv, type TestEnv } from './test-env';
 
 export interface Harness {
@@ -30,31 +31,8 @@ export const startHarness = async (
     env,
     api,
     adminToken,
-    createCoupon: async (coupon = {}) => {
-      const response = await request(api.url, 'POST', '/api/v1/coupons', {
-        token: adminToken,
-        body: {
-          name: 'Flash coupon',
-          faceValueCents: 500,
-          totalStock: 10,
-          perUserLimit: 1,
-          saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
-          saleEndsAt: new Date(Date.now() + 3_600_000).toISOString(),
-          ...coupon,
-        },
-      });
-      if (response.status !== 201) throw new Error(`coupon not created: ${JSON.stringify(response.body)}`);
-      return String(response.body.couponId);
-    },
-    allEvents: async () => {
-      const events: RecordedEvent[] = [];
-      for (let after = 0n; ;) {
-        const page = await store.readAll(after, 5000);
-        events.push(...page);
-        if (page.length < 5000) return events;
-        after = page.at(-1)!.position;
-      }
-    },
+    createCoupon: (coupon = {}) => createCouponVia(api.url, adminToken, coupon),
+    allEvents: () => allEventsOf(store),
     close: async () => {
       await api.stop();
       await env.cleanup();
