@@ -26,8 +26,9 @@ const topologyEpoch = (previous: Config, next: Config): string =>
     .slice(0, 16);
 
 /**
- * What every process applies live: the log level, and the stock gate's Redis topology (last: the one that may refuse,
- * after which the others are rolled back). Also puts the configuration's state on /metrics.
+ * What every process applies live: the log level, the event store's endpoint and the stock gate's Redis topology (the
+ * last two irreversible: LiveConfig runs them only when they move, after every other applier). Also puts the
+ * configuration's state on /metrics.
  */
 export const applyLiveConfig = (live: LiveConfig, container: Container): void => {
   const logger = container.get(TOKENS.Logger);
@@ -40,7 +41,6 @@ export const applyLiveConfig = (live: LiveConfig, container: Container): void =>
   live.onChange(
     'redis topology',
     async (next, previous) => {
-      if (sameTopology(previous.redis.topology, next.redis.topology)) return;
       const { redis } = next;
       await container.get(GateTopologySwitch).switchTo(
         RedisTopologyGate.open(
@@ -70,7 +70,6 @@ export const applyEventStoreEndpoint = (live: LiveConfig, container: Container):
   live.onChange(
     'event store endpoint',
     async (next, previous) => {
-      if (next.eventStore.url === previous.eventStore.url) return;
       if (next.eventStore.kind !== 'mysql')
         throw new Error(
           'COUPONKILL_EVENT_STORE_URL is restart-only with COUPONKILL_EVENT_STORE=eventstoredb',

@@ -156,13 +156,8 @@ export const startRoles = async (
   if (readSide && config.bus.kind === 'rocketmq')
     live?.onChange(
       'rocketmq endpoints',
-      async (next, previous) => {
-        const [wanted, was] = [next.bus.rocketmq, previous.bus.rocketmq];
-        if (
-          wanted.endpoints === was.endpoints &&
-          JSON.stringify(wanted.credentials) === JSON.stringify(was.credentials)
-        )
-          return;
+      async (next) => {
+        const wanted = next.bus.rocketmq;
         const bus = container.get(TOKENS.Bus);
         if (bus instanceof RocketMqBus) await bus.reconnect(wanted.endpoints, wanted.credentials);
       },

@@ -12,7 +12,7 @@ export type ConfigApplier = (next: Config, previous: Config, version: string) =>
 /**
  * An applier that cannot be undone once it did its work (moving the stock gate to another Redis fences the old one):
  * it must refuse only before changing anything, it runs after every other applier, and one change may move at most
- * one such thing (`changed` says whether a change moves it).
+ * one such thing. `changed` says whether a change moves it; the applier is called only then, so it need not ask again.
  */
 export interface Irreversible {
   readonly changed: (next: Config, previous: Config) => boolean;
