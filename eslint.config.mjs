@@ -42,7 +42,7 @@ function layering() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/couponkill.js'] },
+  { ignores: ['dist/**', 'web/dist/**', 'node_modules/**', 'coverage/**', 'bin/couponkill.js'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -81,6 +81,23 @@ export default tseslint.config(
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   ...layering(),
+  // The web app is a separate bundle for browsers: it talks to the system only over HTTP, never by importing it.
+  {
+    files: ['web/**/*.ts', 'web/**/*.tsx', 'web/**/*.mts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(domain|commands|projections|infra|write-api|read-api|bin|operator|bench|test)/',
+              message: 'web/ talks to the system over HTTP only (README, "Web app").',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // jest's asymmetric matchers (expect.any, expect.anything) are typed `any` by @types/jest.
   { files: ['test/**', '**/*.spec.ts'], rules: { '@typescript-eslint/no-unsafe-assignment': 'off' } },
   prettier,

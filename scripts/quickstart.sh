@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quick start: installs what is missing (npm packages, Redis and MariaDB from the OS packages), prepares the schema and
-# starts the write-api on http://127.0.0.1:8080. Safe to run again.
+# starts every role: the web app on http://localhost:8081/app/, write-api :8080, read-api :8081. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,7 @@ ENV
 fi
 
 npx tsc -p tsconfig.build.json
+npx vite build --config web/vite.config.mts --logLevel warn
 node bin/couponkill.js migrate >/dev/null
-echo "quickstart: write-api on :8080, read-api on :8081 (Ctrl-C stops it; credentials in .env)" >&2
+echo "quickstart: web app on http://localhost:8081/app/, write-api on :8080, read-api on :8081 (Ctrl-C stops it; credentials in .env)" >&2
 exec node bin/couponkill.js all-in-one

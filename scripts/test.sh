@@ -39,12 +39,16 @@ if ! bash scripts/mariadb-replicas.sh status | grep '^MariaDB primary: running' 
 fi
 bash scripts/mariadb-replicas.sh up
 eval "$(bash scripts/mariadb-replicas.sh env)"
+# Chromium for the web app's browser tests (OS package; playwright-core drives it, nothing downloads a browser).
+bash scripts/chromium.sh up
+eval "$(bash scripts/chromium.sh env)"
 
 echo "== typecheck, lint, format, chart copies, Jenkinsfile"
 bash scripts/check.sh
 
-echo "== build (integration tests run the compiled CLI as a child process)"
+echo "== build (integration tests run the compiled CLI as a child process; read-api serves the built web app)"
 npx tsc -p tsconfig.build.json
+npx vite build --config web/vite.config.mts --logLevel warn
 bash scripts/lint-openapi.sh # both APIs' OpenAPI documents, written from the build, linted (Redocly)
 
 # kube-apiserver + etcd for test/operator.int.ts, and kube-controller-manager + KEDA for test/keda.int.ts (built once,

@@ -1,0 +1,193 @@
+import { useState } from 'preact/hooks';
+import { asApiError, type ApiError } from '../../api/api-error';
+import type { Coupon } from '../../api/types';
+import { useApi } from '../../app-context';
+import { PhaseBadge, salePhase } from '../../components/coupon-badges';
+import { ErrorMessage } from '../../components/error-message';
+import { Field } from '../../components/field';
+import { dateTime, isoToLocal, localToIso, money } from '../../format';
+import { useLoad, useNow } from '../../hooks';
+import { LiveSale } from './live-sale';
+
+/** One coupon for its admin: the live sale, and the changes an admin may make (stock, window, close, pause). */
+export const CouponAdminPage = ({ couponId }: { couponId: string }) => {
+  const api = useApi();
+  const now = useNow(1000);
+  const coupon = useLoad(
+    (signal) => api.coupon(couponId, { fresh: true, signal }),
+    `admin-coupon:${couponId}`,
+  );
+
+  return (
+    <section>
+      <p>
+        <a href="/app/">← All coupons</a>
+      </p>
+      <ErrorMessage error={coupon.error} />
+      {coupon.data && (
+        <>
+          <div class="page-head">
+            <h1>{coupon.data.name}</h1>
+            <PhaseBadge phase={salePhase(coupon.data, now)} />
+          </div>
+          <p class="muted">
+            {coupon.data.couponType === 'SECKILL'
+              ? `Sale ${dateTime(coupon.data.saleStartsAt)} – ${dateTime(coupon.data.saleEndsAt)}`
+              : 'Regular coupon'}{' '}
+            · {money(coupon.data.faceValueCents)} off · limit {coupon.data.perUserLimit} per buyer
+          </p>
+          <div class="columns">
+            <LiveSale couponId={couponId} />
+            <Changes coupon={coupon.data} now={now} onChanged={coupon.reload} />
+          </div>
+        </>
+      )}
+    </section>
+  );
+};
+
+const Changes = ({ coupon, now, onChanged }: { coupon: Coupon; now: number; onChanged: () => void }) => {
+  const api = useApi();
+  const [quantity, setQuantity] = useState('');
+  const [starts, setStarts] = useState(isoToLocal(coupon.saleStartsAt));
+  const [ends, setEnds] = useState(isoToLocal(coupon.saleEndsAt));
+  const [confirmClose, setConfirmClose] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const fields = error?.fieldMessages() ?? {};
+  const closed = coupon.status === 'CLOSED';
+
+  const run = async (what: string, action: () => Promise<unknown>) => {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      await action();
+      setDone(what);
+      onChanged();
+    } catch (failure) {
+      setError(asApiError(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="changes-title">
+      <h2 id="changes-title">Changes</h2>
+      <div role="status" aria-live="polite">
+        {done && <p class="alert alert-success">{done}</p>}
+      </div>
+      <ErrorMessage error={error} />
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          const amount = /^\d+$/.test(quantity.trim()) ? Number(quantity) : quantity;
+          void run('Stock added.', () => api.addStock(coupon.couponId, amount as number)).then(() =>
+            setQuantity(''),
+          );
+        }}
+      >
+        <Field id="quantity" label="Add stock (units)" error={fields.quantity}>
+          {(props) => (
+            <input
+              {...props}
+              type="number"
+              inputMode="numeric"
+              value={quantity}
+              onInput={(e) => setQuantity(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <button type="submit" disabled={busy || closed}>
+          Add stock
+        </button>
+      </form>
+      {coupon.couponType === 'SECKILL' && now < Date.parse(coupon.saleStartsAt) && (
+        <form
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run('Sale window changed.', () =>
+              api.changeWindow(coupon.couponId, localToIso(starts) ?? starts, localToIso(ends) ?? ends),
+            );
+          }}
+        >
+          <Field id="window-starts" label="Sale opens" error={fields.saleStartsAt} hint="your local time">
+            {(props) => (
+              <input
+                {...props}
+                type="datetime-local"
+                step={1}
+                value={starts}
+                onInput={(e) => setStarts(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <Field id="window-ends" label="Sale ends" error={fields.saleEndsAt} hint="your local time">
+            {(props) => (
+              <input
+                {...props}
+                type="datetime-local"
+                step={1}
+                value={ends}
+                onInput={(e) => setEnds(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <button type="submit" disabled={busy || closed}>
+            Change window
+          </button>
+        </form>
+      )}
+      <div class="actions">
+        {coupon.status === 'ACTIVE' && (
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void run('Sale paused.', () => api.couponAction(coupon.couponId, 'deactivate'))}
+          >
+            Pause sale
+          </button>
+        )}
+        {coupon.status === 'INACTIVE' && (
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void run('Sale resumed.', () => api.couponAction(coupon.couponId, 'reactivate'))}
+          >
+            Resume sale
+          </button>
+        )}
+        {!closed && !confirmClose && (
+          <button type="button" class="danger" disabled={busy} onClick={() => setConfirmClose(true)}>
+            Close coupon…
+          </button>
+        )}
+        {!closed && confirmClose && (
+          <span role="group" aria-label="Confirm closing">
+            Closing is final.{' '}
+            <button
+              type="button"
+              class="danger"
+              disabled={busy}
+              onClick={() =>
+                void run('Coupon closed.', () => api.couponAction(coupon.couponId, 'close')).then(() =>
+                  setConfirmClose(false),
+                )
+              }
+            >
+              Close for good
+            </button>{' '}
+            <button type="button" onClick={() => setConfirmClose(false)}>
+              Keep open
+            </button>
+          </span>
+        )}
+      </div>
+    </section>
+  );
+};

@@ -1,0 +1,160 @@
+import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { asApiError, type ApiError } from '../../api/api-error';
+import { useApi } from '../../app-context';
+import { ErrorMessage } from '../../components/error-message';
+import { Field } from '../../components/field';
+import { isoToLocal, localToIso } from '../../format';
+
+type Form = Record<
+  | 'couponType'
+  | 'name'
+  | 'description'
+  | 'faceValueCents'
+  | 'totalStock'
+  | 'perUserLimit'
+  | 'saleStartsAt'
+  | 'saleEndsAt'
+  | 'minSpendCents'
+  | 'validDays'
+  | 'minAccountAgeSeconds',
+  string
+>;
+
+const inAMinute = () => isoToLocal(new Date(Date.now() + 60_000).toISOString());
+const inADay = () => isoToLocal(new Date(Date.now() + 86_400_000).toISOString());
+
+/** A number as typed, or the text itself, so the API (not the browser) says what is wrong with it. */
+const numeric = (value: string): number | string =>
+  /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+
+/** The create-coupon body: empty optional fields left out, so the API applies its defaults. */
+const toBody = (form: Form): Record<string, unknown> => {
+  const body: Record<string, unknown> = { couponType: form.couponType, name: form.name };
+  if (form.description.trim() !== '') body.description = form.description;
+  for (const key of [
+    'faceValueCents',
+    'totalStock',
+    'perUserLimit',
+    'minSpendCents',
+    'validDays',
+    'minAccountAgeSeconds',
+  ] as const)
+    if (form[key].trim() !== '') body[key] = numeric(form[key]);
+  if (form.couponType === 'SECKILL')
+    for (const key of ['saleStartsAt', 'saleEndsAt'] as const) {
+      if (form[key] !== '') body[key] = localToIso(form[key]) ?? form[key];
+    }
+  return body;
+};
+
+/**
+ * Creates a coupon. Validation is the API's: the form does not second-guess it (`noValidate`), and each of the
+ * API's messages (`details.issues[].path`) is shown beside its field.
+ */
+export const NewCouponPage = () => {
+  const api = useApi();
+  const { route } = useLocation();
+  const [form, setForm] = useState<Form>({
+    couponType: 'SECKILL',
+    name: '',
+    description: '',
+    faceValueCents: '',
+    totalStock: '',
+    perUserLimit: '1',
+    saleStartsAt: inAMinute(),
+    saleEndsAt: inADay(),
+    minSpendCents: '',
+    validDays: '',
+    minAccountAgeSeconds: '',
+  });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const fields = error?.fieldMessages() ?? {};
+  const set = (key: keyof Form) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [key]: e.currentTarget.value });
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const coupon = await api.createCoupon(toBody(form));
+      route(`/app/admin/coupons/${coupon.couponId}`);
+    } catch (failure) {
+      setError(asApiError(failure));
+      setBusy(false);
+    }
+  };
+
+  const number = (key: keyof Form, label: string, hint?: string) => (
+    <Field id={key} label={label} error={fields[key]} hint={hint}>
+      {(props) => (
+        <input {...props} type="number" name={key} inputMode="numeric" value={form[key]} onInput={set(key)} />
+      )}
+    </Field>
+  );
+
+  return (
+    <section class="card">
+      <h1>New coupon</h1>
+      <form onSubmit={(e) => void submit(e)} noValidate class="grid-form">
+        <Field id="couponType" label="Type" error={fields.couponType}>
+          {(props) => (
+            <select {...props} name="couponType" value={form.couponType} onChange={set('couponType')}>
+              <option value="SECKILL">Flash sale (timed window)</option>
+              <option value="REGULAR">Regular (claim any time)</option>
+            </select>
+          )}
+        </Field>
+        <Field id="name" label="Name" error={fields.name}>
+          {(props) => <input {...props} name="name" value={form.name} onInput={set('name')} />}
+        </Field>
+        <Field id="description" label="Description" error={fields.description}>
+          {(props) => (
+            <textarea {...props} name="description" value={form.description} onInput={set('description')} />
+          )}
+        </Field>
+        {number('faceValueCents', 'Face value (cents)')}
+        {number('totalStock', 'Stock', 'units for sale')}
+        {number('perUserLimit', 'Per-buyer limit')}
+        {form.couponType === 'SECKILL' && (
+          <>
+            <Field id="saleStartsAt" label="Sale opens" error={fields.saleStartsAt} hint="your local time">
+              {(props) => (
+                <input
+                  {...props}
+                  type="datetime-local"
+                  step={1}
+                  name="saleStartsAt"
+                  value={form.saleStartsAt}
+                  onInput={set('saleStartsAt')}
+                />
+              )}
+            </Field>
+            <Field id="saleEndsAt" label="Sale ends" error={fields.saleEndsAt} hint="your local time">
+              {(props) => (
+                <input
+                  {...props}
+                  type="datetime-local"
+                  step={1}
+                  name="saleEndsAt"
+                  value={form.saleEndsAt}
+                  onInput={set('saleEndsAt')}
+                />
+              )}
+            </Field>
+          </>
+        )}
+        {number('minSpendCents', 'Minimum spend (cents)', 'optional')}
+        {number('validDays', 'Usable for (days)', 'optional; empty: for ever')}
+        {number('minAccountAgeSeconds', 'Minimum account age (seconds)', 'optional')}
+        <ErrorMessage error={error} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create coupon'}
+        </button>
+      </form>
+    </section>
+  );
+};
