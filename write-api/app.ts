@@ -6,6 +6,7 @@ import type { CouponHandlers } from '../commands/coupon-handlers';
 import type { NotificationHandlers } from '../commands/notification-handlers';
 import type { OrderHandlers } from '../commands/order-handlers';
 import type { ReservationHandlers } from '../commands/reservation-handlers';
+import type { SaleStats } from '../commands/sale-stats-port';
 import type { SeckillHandler } from '../commands/seckill-handler';
 import type { UserHandlers } from '../commands/user-handlers';
 import type { JwtTokens } from '../infra/auth/jwt-tokens';
@@ -24,6 +25,7 @@ import { couponRoutes } from './routes/coupon-routes';
 import { notificationRoutes } from './routes/notification-routes';
 import { orderRoutes } from './routes/order-routes';
 import { reservationRoutes } from './routes/reservation-routes';
+import { saleStatsRoutes } from './routes/sale-stats-routes';
 import { seckillRoutes } from './routes/seckill-routes';
 import { userRoutes, type UserAdmission } from './routes/user-routes';
 import type { SeckillAdmission } from './seckill-admission';
@@ -37,6 +39,8 @@ export interface WriteApiDependencies {
   readonly reservations: ReservationHandlers;
   /** Admission control of the seckill route, for both its entry points (write-api/seckill-admission.ts). */
   readonly seckillAdmission: SeckillAdmission;
+  /** Per-coupon outcome counts: recorded by the seckill answer, read by the admins' sale-stats route. */
+  readonly saleStats: SaleStats;
   readonly users: UserHandlers;
   readonly notifications: NotificationHandlers;
   readonly tokens: JwtTokens;
@@ -65,6 +69,7 @@ export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAns
   app.use('/api/v1/orders', orderRoutes(deps.orders, deps.tokens));
   app.use('/api/v1/notifications', notificationRoutes(deps.notifications, deps.tokens));
   app.use('/api/v1/reservations', reservationRoutes(deps.reservations, deps.tokens));
+  app.use('/api/v1/admin/coupons', saleStatsRoutes(deps.saleStats, deps.tokens));
   app.use(notFound);
   app.use(errorHandler(deps.logger, toWriteApiError));
   return app;
@@ -72,7 +77,13 @@ export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAns
 
 /** The write API as the server runs it: the lean seckill path first, express for everything it leaves. */
 export const createWriteApiHandler = (deps: WriteApiDependencies): RequestListener => {
-  const answer = seckillAnswer(deps.seckill, deps.seckillAdmission, deps.registry, deps.logger);
+  const answer = seckillAnswer(
+    deps.seckill,
+    deps.seckillAdmission,
+    deps.saleStats,
+    deps.registry,
+    deps.logger,
+  );
   const app = createWriteApiApp(deps, answer);
   const fastPath = seckillFastPath({
     answer,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import type { SaleStats } from '../commands/sale-stats-port';
 import type { SeckillHandler, SeckillResult } from '../commands/seckill-handler';
 import type { CouponType } from '../domain/coupon/coupon-events';
 import type { Principal } from '../infra/auth/jwt-tokens';
@@ -58,12 +59,14 @@ const seckillOutcomes = (registry: Registry): Counter<'code'> =>
  * `POST /api/v1/seckill/:couponId` (and the claim of a regular coupon, `POST /api/v1/coupons/:couponId/claim`, which
  * differs only in the coupon type it sells) once authenticated, written once for both entry points (the lean node:http path
  * and the express route): validation, admission control (write-api/seckill-admission.ts: the buyer's click rate and
- * the coupon's admission rate, both before the stock gate), the handler, the outcome metric, and the answer, errors
- * included; every answer past admission carries the buyer's RateLimit fields. Never throws.
+ * the coupon's admission rate, both before the stock gate), the handler, the outcome metric, the coupon's outcome
+ * count (`saleStats`, in memory: once the coupon id is valid, whatever the outcome, admission refusals included), and
+ * the answer, errors included; every answer past admission carries the buyer's RateLimit fields. Never throws.
  */
 export const seckillAnswer = (
   seckill: SeckillHandler,
   admission: SeckillAdmission,
+  saleStats: SaleStats,
   registry: Registry,
   logger: Logger,
 ) => {
@@ -77,8 +80,10 @@ export const seckillAnswer = (
   };
   return async (call: SeckillCall): Promise<HttpAnswer> => {
     let quota: Readonly<Record<string, string>> = {};
+    // Known once the path parsed; a malformed id is nobody's coupon and is not counted per coupon.
+    let couponId: string | undefined;
     try {
-      const { couponId } = parseWith(couponIdParam, call.params, 'path');
+      ({ couponId } = parseWith(couponIdParam, call.params, 'path'));
       const idempotencyKey = call.idempotencyKey ?? null;
       if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw invalidIdempotencyKey();
       const { userId, registeredAtMs } = call.principal;
@@ -93,13 +98,18 @@ export const seckillAnswer = (
         },
         { actorId: userId, correlationId: call.requestId, causationId: call.requestId },
       );
-      outcome(result.replayed ? 'REPLAYED' : 'PLACED').inc();
+      const code = result.replayed ? 'REPLAYED' : 'PLACED';
+      outcome(code).inc();
+      saleStats.record(couponId, code);
       const headers: Record<string, string> = { ...quota, Location: `/api/v1/orders/${result.orderId}` };
       if (result.replayed) headers['Idempotent-Replayed'] = 'true';
       return { status: result.replayed ? 200 : 201, headers, body: orderBody(result) };
     } catch (error) {
       const known = toWriteApiError(error);
-      outcome(known?.code ?? 'INTERNAL_ERROR').inc();
+      const code = known?.code ?? 'INTERNAL_ERROR';
+      outcome(code).inc();
+      // No such coupon: nothing to show, and counting it would let made-up ids fill Redis with keys.
+      if (couponId !== undefined && code !== 'COUPON_NOT_FOUND') saleStats.record(couponId, code);
       const answer = failureAnswer(error, toWriteApiError, logger, call, known);
       return { status: answer.status, headers: { ...quota, ...answer.headers }, body: errorBody(answer) };
     }

@@ -21,6 +21,7 @@ import { createMySqlPool } from '../../infra/mysql/mysql-pool';
 import { createRedisClient } from '../../infra/redis/redis-client';
 import { DEFAULT_TOPOLOGY_CHECK_MS, RedisTopologyGate } from '../../infra/redis/redis-topology-gate';
 import { createTopologyClient } from '../../infra/redis/redis-topology';
+import { RedisSaleStats } from '../../infra/redis/sale-stats';
 import { GateTopologySwitch } from '../../commands/gate-topology-switch';
 import { SwitchableStockGate } from '../../commands/switchable-stock-gate';
 import type { Redis } from 'ioredis';
@@ -147,6 +148,14 @@ export const bindWriteSide = (container: Container): void => {
         },
       ),
   );
+  // On the start-up Redis, like the auth quotas: the counts stay put when the gate's topology moves.
+  single(RedisSaleStats, (get) => {
+    const { redis, saleStats } = get(TOKENS.Config);
+    return new RedisSaleStats(get(TOKENS.Redis), get(TOKENS.Clock), get(TOKENS.Logger), {
+      prefix: redis.keyPrefix,
+      flushMs: saleStats.flushMs,
+    });
+  });
   single(TOKENS.EventStorePool, (get) => eventStorePool(get(TOKENS.Config)));
   single(
     CircuitBreakers,

@@ -9,13 +9,17 @@ import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { SeckillHandler } from '../../commands/seckill-handler';
 import { UserHandlers } from '../../commands/user-handlers';
 import { JwtTokens } from '../../infra/auth/jwt-tokens';
+import { RedisSaleStats } from '../../infra/redis/sale-stats';
 import { listen, type Listening, type ListenOptions } from '../../infra/http/listen';
 import { createWriteApiHandler } from '../../write-api/app';
 import type { LiveConfig } from '../../infra/config/live-config';
 import { liveSeckillAdmission } from '../live-appliers';
 import { TOKENS } from '../tokens';
 
-/** Serves the write API from an opened container: prepares the gate, starts the reconciler, listens. */
+/**
+ * Serves the write API from an opened container: prepares the gate, starts the reconciler and the sale stats' flushes,
+ * listens.
+ */
 export const serveWriteApi = async (
   container: Container,
   listenOn: ListenOptions,
@@ -38,12 +42,18 @@ export const serveWriteApi = async (
     reconciler.retime(next.reconciler);
   });
   reconciler.start();
+  const saleStats = container.get(RedisSaleStats);
+  live?.onChange('sale stats flush interval', (next) => {
+    saleStats.retime(next.saleStats.flushMs);
+  });
+  saleStats.start();
   const handler = createWriteApiHandler({
     coupons: container.get(CouponHandlers),
     orders: container.get(OrderHandlers),
     seckill: container.get(SeckillHandler),
     reservations: container.get(ReservationHandlers),
     seckillAdmission: liveSeckillAdmission(config, container.get(TOKENS.Metrics), live),
+    saleStats,
     users: container.get(UserHandlers),
     notifications: container.get(NotificationHandlers),
     tokens: container.get(JwtTokens),
@@ -60,6 +70,8 @@ export const serveWriteApi = async (
     stop: async () => {
       await server.close();
       await reconciler.stop();
+      // After the listener: every answered request is counted; before Redis closes (closeWriteSide).
+      await saleStats.stop();
     },
   };
 };

@@ -284,6 +284,11 @@ export const configSchema = z
     COUPONKILL_RECONCILE_INTERVAL_MS: positiveInt
       .default(1000)
       .meta({ live: true, description: 'how often the reconciler runs, in ms' }),
+    COUPONKILL_SALE_STATS_FLUSH_MS: positiveInt.max(60_000).default(1000).meta({
+      live: true,
+      description:
+        "how often each write-api adds its seckill and claim outcomes per coupon to Redis (the admin route's sale-stats), in ms",
+    }),
     COUPONKILL_ORDER_EXPIRY_INTERVAL_MS: positiveInt.max(3_600_000).default(1000).meta({
       description:
         'how often the order expiry process (in the orders projector) expires orders whose validity ended and notices those ending soon, in ms',

@@ -175,6 +175,8 @@ export interface Config {
   readonly admin: { readonly username: string; readonly password: string } | null;
   readonly bodyLimitBytes: number;
   readonly reconciler: { readonly graceMs: number; readonly intervalMs: number };
+  /** Per-coupon seckill outcomes (write-api): how often each process adds what it counted to Redis, in ms. */
+  readonly saleStats: { readonly flushMs: number };
   /** The order expiry process: how often it sweeps, and how long before an order's validity ends it is noticed. */
   readonly orderExpiry: { readonly intervalMs: number; readonly noticeLeadMs: number };
   readonly readApiPort: number;
@@ -365,6 +367,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
         : null,
     bodyLimitBytes: c.COUPONKILL_BODY_LIMIT_BYTES,
     reconciler: { graceMs: c.COUPONKILL_RECONCILE_GRACE_MS, intervalMs: c.COUPONKILL_RECONCILE_INTERVAL_MS },
+    saleStats: { flushMs: c.COUPONKILL_SALE_STATS_FLUSH_MS },
     orderExpiry: {
       intervalMs: c.COUPONKILL_ORDER_EXPIRY_INTERVAL_MS,
       noticeLeadMs: c.COUPONKILL_ORDER_EXPIRY_NOTICE_LEAD_SECONDS * 1000,

@@ -17,6 +17,7 @@ import {
 import { markAllNotificationsReadOperation, markNotificationReadOperation } from './notification-contract';
 import { cancelOrderOperation, useOrderOperation } from './order-contract';
 import { cancelReservationOperation, placeReservationOperation } from './reservation-contract';
+import { saleStatsOperation } from './sale-stats-contract';
 import { claimOperation, seckillOperation } from './seckill-contract';
 import {
   changePasswordOperation,
@@ -67,6 +68,7 @@ export const WRITE_API_OPERATIONS: readonly ApiOperation[] = [
     cancelReservationOperation,
     markAllNotificationsReadOperation,
     markNotificationReadOperation,
+    saleStatsOperation,
   ].map(commands),
 ];
 
