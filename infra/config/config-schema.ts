@@ -315,7 +315,7 @@ export const configSchema = z
       })
       .meta({
         description:
-          "origins (scheme://host[:port], separated by commas, matched exactly) whose pages may call the write API (CORS): the web app's public origin; empty: the read-api's own origin on loopback",
+          "origins (scheme://host[:port], separated by commas, matched exactly) whose pages may call the write API (CORS): the web app's public origin",
       }),
     COUPONKILL_PUBLIC_WRITE_API_URL: url(['http:', 'https:'])
       .refine((value) => {
@@ -326,7 +326,7 @@ export const configSchema = z
       .optional()
       .meta({
         description:
-          "the write API's absolute URL as browsers reach it, told to the web app (/app/config.json) and allowed by its Content-Security-Policy; unset: the page's host on COUPONKILL_WRITE_API_PORT",
+          "the write API's absolute URL as browsers reach it, told to the web app (/app/config.json) and allowed by its Content-Security-Policy",
       }),
     COUPONKILL_PROJECTOR_PORT: port
       .optional()
