@@ -24,7 +24,7 @@ import { ReservationsQueries } from '../projections/reservations/reservations-qu
 import { createReadApi } from '../read-api/app';
 import type { LiveConfig } from '../infra/config/live-config';
 import { applyLiveConfig, liveReadLimit } from './live-appliers';
-import { ProjectorFactory } from './bindings/read-side';
+import { ProjectorFactory, WEB_APP_SETTINGS } from './bindings/read-side';
 import { createContainer } from './container';
 import { closeReadSide, closeWriteSide, openReadSide, openWriteSide } from './lifecycle';
 import { createOpsApp } from './ops-app';
@@ -42,6 +42,8 @@ export interface Roles {
   readonly firer?: boolean;
   /** The ops listener's port, when not the configured one (tests pass 0). */
   readonly opsPort?: number;
+  /** The built web app's folder, when not the package's `web/dist` (tests pass a fixture). */
+  readonly webRoot?: string;
 }
 
 export interface RunningProcess {
@@ -226,6 +228,10 @@ export const startRoles = async (
       registry: container.get(TOKENS.Metrics),
       logger,
       buyerLimit: liveReadLimit(config, container.get(TOKENS.Metrics), live),
+      web: {
+        ...container.get(WEB_APP_SETTINGS),
+        ...(roles.webRoot === undefined ? {} : { root: roles.webRoot }),
+      },
     });
     live?.onChange('read-your-writes wait', (next) => {
       container.get(LiveReadModels).setWaitMs(next.read.waitMs);

@@ -26,6 +26,7 @@ import type { StreamSettings } from './routes/notification-stream';
 import { orderRoutes } from './routes/order-routes';
 import { reservationRoutes } from './routes/reservation-routes';
 import { statsRoutes } from './routes/stats-routes';
+import { webAppRoutes, type WebAppSettings } from './web-app';
 
 export interface ReadApiDependencies {
   readonly coupons: CouponsQueries;
@@ -43,6 +44,8 @@ export interface ReadApiDependencies {
   readonly logger: Logger;
   /** The per-buyer quota, run after authentication on every authenticated route (read-api/read-admission.ts). */
   readonly buyerLimit: RequestHandler;
+  /** The web app this API serves under /app/ (read-api/web-app.ts). */
+  readonly web: WebAppSettings;
 }
 
 /** How old a public lag report may be: anonymous callers share one computation a second. */
@@ -60,6 +63,8 @@ export const createReadApi = (deps: ReadApiDependencies): Express => {
   app.get('/api/v1/projections/lag', recordRoute, async (_req, res) => {
     res.json(await deps.lag.report(PUBLIC_LAG_MAX_AGE_MS));
   });
+  // The web app: public files, no token, so outside the per-buyer quota like the routes above.
+  app.use(webAppRoutes(deps.web));
 
   const authenticated = authenticate(deps.tokens);
   const user: RequestHandler = (req, res, next) =>

@@ -6,9 +6,11 @@ import type { Express } from 'express';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { startRoles, type RunningProcess } from '../bin/process';
+import { corsPolicy } from '../infra/http/cors-policy';
 import { errorCodesOf, openApiPath, type OpenApiDocument } from '../infra/http/openapi';
 import { createReadApi, type ReadApiDependencies } from '../read-api/app';
 import { readApiDocument } from '../read-api/contract/openapi';
+import { WEB_APP_PATH } from '../read-api/web-app';
 import { createWriteApiApp, type WriteApiDependencies } from '../write-api/app';
 import { WRITE_API_OPERATIONS, writeApiDocument } from '../write-api/contract/openapi';
 import type { SeckillAnswer } from '../write-api/seckill-answer';
@@ -92,12 +94,28 @@ describe('the HTTP contract (OpenAPI)', () => {
     const registry = new Registry();
     const logger = pino({ level: 'silent' });
     const write = createWriteApiApp(
-      { registry, logger, bodyLimitBytes: 1024 } as unknown as WriteApiDependencies,
+      { registry, logger, bodyLimitBytes: 1024, cors: corsPolicy([]) } as unknown as WriteApiDependencies,
       (() => Promise.reject(new Error('not called'))) satisfies SeckillAnswer,
     );
-    const read = createReadApi({ registry, logger } as unknown as ReadApiDependencies);
+    const read = createReadApi({
+      registry,
+      logger,
+      web: { root: '/nonexistent', publicWriteApiUrl: null, writeApiPort: 8080 },
+    } as unknown as ReadApiDependencies);
+    // The web app's pages and files (read-api/web-app.ts) are no API operation: `/` redirects to them.
+    const webApp = (route: string) => route === 'GET /' || route.startsWith(`GET ${WEB_APP_PATH}`);
     expect(routesOfApp(write).sort()).toEqual(operationsOf(writeApiDocument()).sort());
-    expect(routesOfApp(read).sort()).toEqual(operationsOf(readApiDocument()).sort());
+    expect(
+      routesOfApp(read)
+        .filter((route) => !webApp(route))
+        .sort(),
+    ).toEqual(operationsOf(readApiDocument()).sort());
+    expect(routesOfApp(read).filter(webApp).sort()).toEqual([
+      'GET /',
+      'GET /app',
+      'GET /app/config.json',
+      expect.stringMatching(/^GET \/app\//),
+    ]);
     // Sanity: the walk finds nested routers.
     expect(routesOfApp(write)).toContain('POST /api/v1/coupons/{couponId}/stock');
     expect(routesOfApp(read)).toContain('GET /api/v1/users/{userId}/coupon-stats');

@@ -10,6 +10,7 @@ import type { SaleStats } from '../commands/sale-stats-port';
 import type { SeckillHandler } from '../commands/seckill-handler';
 import type { UserHandlers } from '../commands/user-handlers';
 import type { JwtTokens } from '../infra/auth/jwt-tokens';
+import type { CorsPolicy } from '../infra/http/cors-policy';
 import { errorHandler, notFound } from '../infra/http/error-handler';
 import { httpMetrics } from '../infra/http/http-metrics';
 import { jsonBody } from '../infra/http/json-body';
@@ -49,6 +50,8 @@ export interface WriteApiDependencies {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
+  /** Which origins' pages may call this API, for both entry points (infra/http/cors-policy.ts). */
+  readonly cors: CorsPolicy;
 }
 
 /** The express app of the write API (exported for test/openapi.int.ts, which walks its routes). */
@@ -57,7 +60,8 @@ export const createWriteApiApp = (deps: WriteApiDependencies, answer: SeckillAns
   app.disable('x-powered-by');
   app.set('etag', false);
   exactRouting(app);
-  app.use(requestId, responseHeaders, httpMetrics(deps.registry), noOptions);
+  // CORS before noOptions: a preflight from an allowed origin is answered 204 there; other OPTIONS stay 404.
+  app.use(requestId, responseHeaders, httpMetrics(deps.registry), deps.cors.middleware, noOptions);
   // Readiness and metrics are on the ops listener (bin/ops-app.ts); liveness is cheap enough to stay public.
   app.get('/healthz', recordRoute, healthz);
   app.get('/openapi.json', recordRoute, openApiRoute(writeApiDocument()));
@@ -90,6 +94,7 @@ export const createWriteApiHandler = (deps: WriteApiDependencies): RequestListen
     tokens: deps.tokens,
     registry: deps.registry,
     logger: deps.logger,
+    cors: deps.cors,
   });
   return (req, res) => {
     if (!fastPath(req, res)) void app(req, res);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Counter, Registry } from 'prom-client';
 import type { JwtTokens, Principal } from '../infra/auth/jwt-tokens';
 import { principalFromAuthorization } from '../infra/http/bearer';
+import type { CorsHeaders, CorsPolicy } from '../infra/http/cors-policy';
 import { errorBody, failureAnswer } from '../infra/http/error-handler';
 import { httpSeries } from '../infra/http/http-metrics';
 import { requestIdFrom } from '../infra/http/request-context';
@@ -21,6 +22,8 @@ export interface SeckillFastPathDependencies {
   /** Both entry points report into the same HTTP series (infra/http/http-metrics.ts). */
   readonly registry: Registry;
   readonly logger: Logger;
+  /** The write API's one CORS policy: the answer to an allowed `Origin` carries the headers express would add. */
+  readonly cors: CorsPolicy;
 }
 
 /** Answers the request and returns true, or returns false without touching it so express serves it. */
@@ -37,6 +40,7 @@ export const seckillFastPath = ({
   tokens,
   registry,
   logger,
+  cors,
 }: SeckillFastPathDependencies): FastPath => {
   const metrics = routeMetrics(registry);
 
@@ -44,13 +48,21 @@ export const seckillFastPath = ({
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(header(req.headers, 'x-request-id'));
     const path = (req.url ?? '').split('?')[0] ?? '';
+    // Made once per allowed origin (infra/http/cors-policy.ts): a lookup, no allocation; undefined without Origin.
+    const corsHeaders = cors.headersFor(req.headers.origin);
     try {
       let principal: Principal;
       try {
         principal = principalFromAuthorization(tokens, header(req.headers, 'authorization'));
       } catch (error) {
         const failure = failureAnswer(error, toWriteApiError, logger, { requestId, path });
-        sendJson(res, failure.status, errorBody(failure), { 'X-Request-Id': requestId, ...failure.headers });
+        sendJson(
+          res,
+          failure.status,
+          errorBody(failure),
+          { 'X-Request-Id': requestId, ...failure.headers },
+          corsHeaders,
+        );
         return;
       }
       const { status, headers, body } = await answer({
@@ -60,7 +72,7 @@ export const seckillFastPath = ({
         requestId,
         path,
       });
-      sendJson(res, status, body, { 'X-Request-Id': requestId, ...headers });
+      sendJson(res, status, body, { 'X-Request-Id': requestId, ...headers }, corsHeaders);
     } finally {
       metrics.record(res.statusCode, started);
     }
@@ -84,11 +96,18 @@ const hasBody = (headers: IncomingHttpHeaders): boolean =>
   (headers['content-length'] !== undefined && headers['content-length'] !== '0') ||
   headers['transfer-encoding'] !== undefined;
 
-const sendJson = (res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders): void => {
+const sendJson = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: OutgoingHttpHeaders,
+  corsHeaders: CorsHeaders | undefined,
+): void => {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...RESPONSE_HEADERS,
+    ...corsHeaders,
     ...headers,
     'Content-Type': JSON_TYPE,
     'Content-Length': Buffer.byteLength(text),

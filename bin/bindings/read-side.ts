@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Container } from 'inversify';
+import { join } from 'node:path';
+import type { Container, ServiceIdentifier } from 'inversify';
 import { createMySqlPool } from '../../infra/mysql/mysql-pool';
 import { MySqlReadCatalog } from '../../infra/mysql/mysql-read-catalog';
 import { MySqlPartitionLeases } from '../../infra/mysql/mysql-partition-leases';
@@ -13,6 +14,8 @@ import { CouponsQueries } from '../../projections/coupons/coupons-queries';
 import { StreamTickets } from '../../infra/auth/stream-tickets';
 import { MySqlNotificationDeliveries } from '../../infra/mysql/mysql-notification-deliveries';
 import { WebhookChannel } from '../../infra/webhook/webhook-channel';
+import { packageRoot } from '../../infra/package-version';
+import type { WebAppSettings } from '../../read-api/web-app';
 import { NotificationDispatcher } from '../../projections/notifications/notification-dispatcher';
 import { NotificationFeed } from '../../projections/notifications/notification-feed';
 import { NotificationLog, NotificationsQueries } from '../../projections/notifications/notifications-queries';
@@ -63,6 +66,9 @@ const TRIM_EVERY_MS = 10_000;
 /** Makes the projector of one read model (a process may run several). */
 export type ProjectorFactory = (projection: ProjectionName) => Projector;
 export const ProjectorFactory = Symbol.for('couponkill.ProjectorFactory');
+
+/** How the read API serves the web app: from `<package root>/web/dist`, where `vite build` writes it. */
+export const WEB_APP_SETTINGS: ServiceIdentifier<WebAppSettings> = Symbol.for('couponkill.WebAppSettings');
 
 /** The read side's graph on top of the write side's adapters (event store, Redis, config, logger, metrics). */
 export const bindReadSide = (container: Container): void => {
@@ -238,6 +244,14 @@ export const bindReadSide = (container: Container): void => {
       },
       ({ outcome }) => outcomes.inc({ outcome }),
     );
+  });
+  single(WEB_APP_SETTINGS, (get) => {
+    const { webApp, writeApiPort } = get(TOKENS.Config);
+    return {
+      root: join(packageRoot(), 'web', 'dist'),
+      publicWriteApiUrl: webApp.publicWriteApiUrl,
+      writeApiPort,
+    };
   });
   single(StreamTickets, (get) => {
     const { jwt, notifications } = get(TOKENS.Config);

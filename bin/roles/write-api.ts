@@ -9,6 +9,7 @@ import { ReservationReconciler } from '../../commands/reservation-reconciler';
 import { SeckillHandler } from '../../commands/seckill-handler';
 import { UserHandlers } from '../../commands/user-handlers';
 import { JwtTokens } from '../../infra/auth/jwt-tokens';
+import { corsPolicy } from '../../infra/http/cors-policy';
 import { RedisSaleStats } from '../../infra/redis/sale-stats';
 import { listen, type Listening, type ListenOptions } from '../../infra/http/listen';
 import { createWriteApiHandler } from '../../write-api/app';
@@ -61,6 +62,7 @@ export const serveWriteApi = async (
     registry: container.get(TOKENS.Metrics),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    cors: corsPolicy(config.webApp.corsOrigins),
   });
   const server = await listen(handler, listenOn);
   logger.info({ url: server.url }, 'write-api listening');

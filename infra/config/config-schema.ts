@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { trustedProxiesProblem } from '../http/client-address';
+import { originListProblem } from '../http/cors-policy';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -304,6 +305,34 @@ export const configSchema = z
           "an order's coming expiry is noticed (OrderExpiryNoticed, once) this long before its validity ends, in seconds; 0: never",
       }),
     COUPONKILL_READ_API_PORT: port.default(8081).meta({ description: "the read-api's port" }),
+    COUPONKILL_CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .superRefine((list, context) => {
+        const problem = originListProblem(list);
+        if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+      })
+      .meta({
+        description:
+          "origins (scheme://host[:port], separated by commas, matched exactly) whose pages may call the write API (CORS): the web app's public origin",
+      }),
+    COUPONKILL_PUBLIC_WRITE_API_URL: url(['http:', 'https:'])
+      .refine((value) => {
+        // Checked after url(), which reports a value that is no URL: nothing to add then.
+        const parsed = URL.parse(value);
+        return parsed === null || (!parsed.username && !parsed.password && !parsed.search && !parsed.hash);
+      }, 'must have no credentials, query or fragment')
+      .optional()
+      .meta({
+        description:
+          "the write API's absolute URL as browsers reach it, told to the web app (/app/config.json) and allowed by its Content-Security-Policy",
+      }),
     COUPONKILL_PROJECTOR_PORT: port
       .optional()
       .meta({ description: "the projector's ops port (name of 0.1; COUPONKILL_OPS_PORT wins)" }),

@@ -265,4 +265,56 @@ describe('configuration', () => {
       'COUPONKILL_WEBHOOK_URL',
     ]);
   });
+
+  it('allows the read API own loopback origins to call the write API unless told which origins may', () => {
+    expect(loadConfig({ ...secret, COUPONKILL_READ_API_PORT: '9191' }).webApp).toEqual({
+      corsOrigins: ['http://localhost:9191', 'http://127.0.0.1:9191', 'http://[::1]:9191'],
+      publicWriteApiUrl: null,
+    });
+    expect(loadConfig({ ...secret, COUPONKILL_CORS_ORIGINS: ' ' }).webApp.corsOrigins).toEqual([
+      'http://localhost:8081',
+      'http://127.0.0.1:8081',
+      'http://[::1]:8081',
+    ]);
+    const tuned = loadConfig({
+      ...secret,
+      COUPONKILL_CORS_ORIGINS: 'https://shop.example, http://localhost:5173 ,https://[2001:db8::1]:8443',
+      COUPONKILL_PUBLIC_WRITE_API_URL: 'https://api.example/',
+    });
+    expect(tuned.webApp).toEqual({
+      corsOrigins: ['https://shop.example', 'http://localhost:5173', 'https://[2001:db8::1]:8443'],
+      publicWriteApiUrl: 'https://api.example',
+    });
+    expect(
+      loadConfig({ ...secret, COUPONKILL_PUBLIC_WRITE_API_URL: 'https://shop.example/write/' }).webApp
+        .publicWriteApiUrl,
+    ).toBe('https://shop.example/write');
+  });
+
+  it.each([
+    ['a trailing slash', 'https://shop.example/'],
+    ['a path', 'https://shop.example/app'],
+    ['upper case', 'https://Shop.example'],
+    ['a default port', 'https://shop.example:443'],
+    ['another scheme', 'ftp://shop.example'],
+    ['no scheme', 'shop.example'],
+    ['a wildcard', '*'],
+    ['a query', 'https://shop.example?x=1'],
+  ])('names COUPONKILL_CORS_ORIGINS and the entry for an origin with %s', (_case, origin) => {
+    const problems = problemsOf({ ...secret, COUPONKILL_CORS_ORIGINS: `https://ok.example,${origin}` });
+    expect(problems).toEqual([expect.stringMatching(/^COUPONKILL_CORS_ORIGINS: /)]);
+    expect(problems[0]).toContain(origin);
+  });
+
+  it('names COUPONKILL_PUBLIC_WRITE_API_URL when it is no http(s) URL or carries a query', () => {
+    for (const value of [
+      'api.example',
+      'ftp://api.example',
+      'https://api.example/?x=1',
+      'https://u:p@api.example',
+    ])
+      expect(problemsOf({ ...secret, COUPONKILL_PUBLIC_WRITE_API_URL: value })).toEqual([
+        expect.stringMatching(/^COUPONKILL_PUBLIC_WRITE_API_URL: /),
+      ]);
+  });
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { loopbackOrigins } from '../http/cors-policy';
 import type { BreakerSettings } from '../resilience/dependency-breaker';
 import { configSchema, type RawConfig } from './config-schema';
 
@@ -112,6 +113,17 @@ export interface NotificationSettings {
   readonly webhook: WebhookSettings | null;
 }
 
+/** The settings of the web app's two sides: CORS on the write API, the app's serving on the read API. */
+export interface WebAppConfig {
+  /** Exact origins (`scheme://host[:port]`) allowed to call the write API cross-origin; never empty. */
+  readonly corsOrigins: readonly string[];
+  /**
+   * The write API's URL as browsers reach it (an origin, or an origin and a path without its trailing slash); null:
+   * the page's own host on the write-api's port, worked out per request.
+   */
+  readonly publicWriteApiUrl: string | null;
+}
+
 export interface WebhookSettings {
   readonly url: string;
   /** `whsec_<base64>`: the key is the decoded bytes (Standard Webhooks). */
@@ -180,6 +192,8 @@ export interface Config {
   /** The order expiry process: how often it sweeps, and how long before an order's validity ends it is noticed. */
   readonly orderExpiry: { readonly intervalMs: number; readonly noticeLeadMs: number };
   readonly readApiPort: number;
+  /** The web app (README, "Web app"): who may call the write API from a page, and where the app finds it. */
+  readonly webApp: WebAppConfig;
   readonly seckill: { readonly appendTimeoutMs: number };
   readonly admission: AdmissionSettings;
   readonly read: {
@@ -284,6 +298,12 @@ const topologyOf = (c: RawConfig): RedisTopology => {
     : { mode: 'cluster', nodes: c.COUPONKILL_REDIS_CLUSTER_NODES.map(hostPortOf), username, password };
 };
 
+/** A URL in the form the app joins paths to: `https://api.example` for `https://api.example/`, no slash at the end. */
+const withoutTrailingSlash = (value: string): string => {
+  const url = new URL(value);
+  return url.pathname === '/' ? url.origin : `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+};
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -373,6 +393,16 @@ export const loadConfig = (env: NodeJS.ProcessEnv): Config => {
       noticeLeadMs: c.COUPONKILL_ORDER_EXPIRY_NOTICE_LEAD_SECONDS * 1000,
     },
     readApiPort: c.COUPONKILL_READ_API_PORT,
+    webApp: {
+      corsOrigins:
+        c.COUPONKILL_CORS_ORIGINS.length > 0
+          ? c.COUPONKILL_CORS_ORIGINS
+          : loopbackOrigins(c.COUPONKILL_READ_API_PORT),
+      publicWriteApiUrl:
+        c.COUPONKILL_PUBLIC_WRITE_API_URL === undefined
+          ? null
+          : withoutTrailingSlash(c.COUPONKILL_PUBLIC_WRITE_API_URL),
+    },
     seckill: { appendTimeoutMs: c.COUPONKILL_SECKILL_APPEND_TIMEOUT_MS },
     admission: {
       breaker: {
@@ -532,6 +562,9 @@ const COMPUTED_DEFAULTS: Partial<Record<SettingName, string>> = {
     .map(([role, port]) => `${role} ${port}`)
     .join(', ')}`,
   COUPONKILL_CONSUMER_NAME: 'the host name',
+  COUPONKILL_CORS_ORIGINS:
+    "the read-api's own origin on loopback: http://localhost, http://127.0.0.1 and http://[::1] on COUPONKILL_READ_API_PORT",
+  COUPONKILL_PUBLIC_WRITE_API_URL: "the page's own host on COUPONKILL_WRITE_API_PORT",
 };
 
 const typed = (value: unknown): string => {

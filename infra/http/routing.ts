@@ -13,8 +13,9 @@ export const exactRouting = (app: Express): void => {
 export const exactRouter = (): Router => Router({ caseSensitive: true, strict: true });
 
 /**
- * No route answers OPTIONS (the APIs serve no cross-origin callers), so none does: without this, express answers it
- * by itself with a `200 text/plain` under every router, unlike every other path with no route.
+ * No route answers OPTIONS, so none does: without this, express answers it by itself with a `200 text/plain` under
+ * every router, unlike every other path with no route. A CORS preflight to the write API is answered before this
+ * (infra/http/cors-policy.ts); any other OPTIONS gets here.
  */
 export const noOptions: RequestHandler = (req, _res, next) => {
   next(
