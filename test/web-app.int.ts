@@ -35,7 +35,10 @@ describe('web app in Chromium', () => {
     if (!existsSync(resolve(__dirname, '../web/dist/index.html')))
       throw new Error('web/dist is not built: run npm run build');
     const [writePort, readPort] = [await freePort(), await freePort()];
-    env = createTestEnv({ COUPONKILL_WRITE_API_PORT: String(writePort), COUPONKILL_READ_API_PORT: String(readPort) });
+    env = createTestEnv({
+      COUPONKILL_WRITE_API_PORT: String(writePort),
+      COUPONKILL_READ_API_PORT: String(readPort),
+    });
     app = await startRoles(
       env.config,
       { writeApi: writePort, readApi: readPort, relay: true, projectors: PROJECTION_NAMES, firer: true },
@@ -86,7 +89,9 @@ describe('web app in Chromium', () => {
   };
 
   const registerThroughApi = async (username: string): Promise<void> => {
-    const response = await request(writeUrl, 'POST', '/api/v1/users', { body: { username, password: PASSWORD } });
+    const response = await request(writeUrl, 'POST', '/api/v1/users', {
+      body: { username, password: PASSWORD },
+    });
     expect(response.status).toBe(201);
   };
 
@@ -135,11 +140,7 @@ describe('web app in Chromium', () => {
     await capture(page, 'coupon-before-window');
 
     // The button enables itself when the window opens: not before, and within a moment after.
-    await page.waitForFunction(
-      () => !(document.querySelector('button.big') as HTMLButtonElement | null)?.disabled,
-      undefined,
-      { timeout: 15_000, polling: 20 },
-    );
+    await waitUntil(async () => !(await buy.isDisabled()), 15_000);
     const enabledAt = Date.now();
     expect(enabledAt).toBeGreaterThanOrEqual(opensAt - 50);
     expect(enabledAt - opensAt).toBeLessThan(1_000);
@@ -174,6 +175,30 @@ describe('web app in Chromium', () => {
     await context.close();
   });
 
+  it('a buyer reserves before the window and is told live, with an unread badge, when the firer buys for them', async () => {
+    const couponId = await createCoupon({
+      name: 'Reserved drop',
+      totalStock: 3,
+      saleStartsAt: new Date(Date.now() + 5_000).toISOString(),
+    });
+    await registerThroughApi('web-dave');
+    const { context, page } = await newPage();
+    await logIn(page, 'web-dave');
+    await page.goto(`${appUrl}/coupons/${couponId}`);
+    await page.getByRole('button', { name: 'Reserve' }).click();
+    await page.getByText('Reserved: we will buy for you when the sale opens.').waitFor();
+    // The badge moves on the live stream (Server-Sent Events through the app's CSP), without a reload.
+    await page.getByTestId('unread').filter({ hasText: /^1/ }).waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: /Notifications/ }).click();
+    await page.getByText('Your reservation bought the coupon.').waitFor();
+    await page.getByRole('button', { name: 'Mark all read' }).click();
+    await page.getByTestId('unread').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Reservations' }).click();
+    await page.locator('.badge-succeeded').waitFor();
+    expect([...(await placedOrders(couponId)).values()]).toEqual([1]);
+    await context.close();
+  });
+
   it('a buyer who double-clicks gets exactly one order', async () => {
     // A limit of 3: only the app's guard and its Idempotency-Key keep a double click from buying twice.
     const couponId = await createCoupon({ name: 'Double click', totalStock: 50, perUserLimit: 3 });
@@ -199,20 +224,23 @@ describe('web app in Chromium', () => {
 
   it('a sold-out coupon says so', async () => {
     const couponId = await createCoupon({ name: 'Tiny drop', totalStock: 1 });
-    const first = await request(writeUrl, 'POST', `/api/v1/seckill/${couponId}`, { token: tokenFor('early-bird') });
+    const first = await request(writeUrl, 'POST', `/api/v1/seckill/${couponId}`, {
+      token: tokenFor('early-bird'),
+    });
     expect(first.status).toBe(201);
     await registerThroughApi('web-carol');
     const { context, page } = await newPage();
     await logIn(page, 'web-carol');
     await page.goto(`${appUrl}/coupons/${couponId}`);
     // The read model may not show the sale yet: the button is pressed either way and the API decides.
-    const buy = page.getByRole('button', { name: 'Buy now' });
+    const buy = page.locator('button.big');
     await buy.waitFor();
     if (await buy.isEnabled()) {
       await buy.click();
       await expect(page.getByTestId('outcome').textContent()).resolves.toContain('Sold out');
     }
     await page.locator('.badge-sold-out').waitFor();
+    await page.getByRole('button', { name: 'Sold out' }).waitFor();
     expect(await buy.isDisabled()).toBe(true);
     await capture(page, 'coupon-sold-out');
     expect((await placedOrders(couponId)).size).toBe(1);
@@ -249,12 +277,11 @@ describe('web app in Chromium', () => {
 
     const load = steadySeckillLoad([writeUrl], [couponId], { workers: 8, buyersPerWorker: 20 });
     try {
-      await page.getByTestId('sold').filter({ hasText: /^[1-9]/ }).waitFor({ timeout: 20_000 });
-      await page.waitForFunction(
-        () => Number(document.querySelector('[data-testid="accepted-rate"]')?.textContent) > 0,
-        undefined,
-        { timeout: 10_000 },
-      );
+      await page
+        .getByTestId('sold')
+        .filter({ hasText: /^[1-9]/ })
+        .waitFor({ timeout: 20_000 });
+      await waitUntil(async () => Number(await page.getByTestId('accepted-rate').textContent()) > 0, 10_000);
       await page.getByTestId('live-remaining').filter({ hasText: /^0$/ }).waitFor({ timeout: 30_000 });
       await page.getByTestId('refusals').filter({ hasText: 'SOLD_OUT' }).waitFor({ timeout: 10_000 });
     } finally {
@@ -279,4 +306,13 @@ describe('web app in Chromium', () => {
 const localTime = (epochMs: number): string => {
   const date = new Date(epochMs);
   return new Date(epochMs - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+};
+
+/** Polls `check` every 20 ms (each a round trip to the browser) until it holds; fails after `timeoutMs`. */
+const waitUntil = async (check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 };

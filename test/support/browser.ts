@@ -13,7 +13,9 @@ export const ARTIFACTS = resolve(__dirname, '../../artifacts/web');
 
 export const launchChromium = async (): Promise<Browser> => {
   if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: run scripts/test.sh (it installs Debian's chromium) or set COUPONKILL_CHROMIUM`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: run scripts/test.sh (it installs Debian's chromium) or set COUPONKILL_CHROMIUM`,
+    );
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -43,21 +45,19 @@ export interface AxeViolation {
  */
 export const seriousA11yViolations = async (page: Page): Promise<AxeViolation[]> => {
   await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<unknown> } })
-      .axe;
-    const result = (await axe.run(document, {
+  // A string, run in the page: the test program has no DOM types, the page has the DOM.
+  const violations = (await page.evaluate(`axe
+    .run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
       resultTypes: ['violations'],
-    })) as {
-      violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
-    };
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  });
+    })
+    .then((result) =>
+      result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        targets: v.nodes.map((n) => n.target.join(' ')),
+      })),
+    )`)) as AxeViolation[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 };

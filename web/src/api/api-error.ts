@@ -15,13 +15,13 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
-  /** The API's per-field messages: `details.issues[].path` joined with dots → message. */
+  /** The API's per-field messages: `details.issues[].path` (a dotted path, e.g. `totalStock`) → its first message. */
   fieldMessages(): Record<string, string> {
     const issues = this.details.issues;
     const messages: Record<string, string> = {};
     if (!Array.isArray(issues)) return messages;
     for (const issue of issues as { path?: unknown; message?: unknown }[]) {
-      const path = Array.isArray(issue.path) ? issue.path.join('.') : '';
+      const path = typeof issue.path === 'string' ? issue.path : '';
       if (path !== '' && typeof issue.message === 'string' && !(path in messages))
         messages[path] = issue.message;
     }

@@ -108,7 +108,8 @@ const BuyPanel = ({ coupon, opens, now }: { coupon: Coupon; opens: boolean; now:
   const inFlight = useRef(false);
   const key = useRef<string | null>(null);
   const phase = salePhase(coupon, now);
-  const closed = phase === 'closed' || phase === 'inactive' || phase === 'ended';
+  // Sold out as the read model shows it: a cancellation may bring stock back, and the next poll enables the button.
+  const closed = phase === 'closed' || phase === 'inactive' || phase === 'ended' || phase === 'sold-out';
   const startsIn = Date.parse(coupon.saleStartsAt) - now;
 
   const buy = async () => {
@@ -161,7 +162,13 @@ const BuyPanel = ({ coupon, opens, now }: { coupon: Coupon; opens: boolean; now:
         disabled={busy || !opens || closed}
         aria-describedby={!opens ? 'countdown' : undefined}
       >
-        {busy ? 'Buying…' : coupon.couponType === 'REGULAR' ? 'Claim' : 'Buy now'}
+        {busy
+          ? 'Buying…'
+          : phase === 'sold-out'
+            ? 'Sold out'
+            : coupon.couponType === 'REGULAR'
+              ? 'Claim'
+              : 'Buy now'}
       </button>
       {coupon.couponType === 'SECKILL' && !opens && <ReserveButton couponId={coupon.couponId} />}
       <div role="status" aria-live="polite" class="outcome-region">

@@ -13,9 +13,11 @@ import { LiveSale } from './live-sale';
 export const CouponAdminPage = ({ couponId }: { couponId: string }) => {
   const api = useApi();
   const now = useNow(1000);
+  // Read again now and then, so the badge and the changes on offer follow the sale (sold out, window opened).
   const coupon = useLoad(
     (signal) => api.coupon(couponId, { fresh: true, signal }),
     `admin-coupon:${couponId}`,
+    5000,
   );
 
   return (

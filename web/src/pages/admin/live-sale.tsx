@@ -77,8 +77,8 @@ export const LiveSale = ({ couponId }: { couponId: string }) => {
               <dd data-testid="accepted">{accepted(data.stats)}</dd>
             </div>
             <div>
-              <dt>Projection lag</dt>
-              <dd data-testid="lag">{data.lag.maxLag} events</dd>
+              <dt>Projection lag (events)</dt>
+              <dd data-testid="lag">{data.lag.maxLag}</dd>
             </div>
           </dl>
           <figure class="chart">
