@@ -90,7 +90,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(domain|commands|projections|infra|write-api|read-api|bin|operator|bench|test)/',
+              regex:
+                '^(\\.\\./)+(domain|commands|projections|infra|write-api|read-api|bin|operator|bench|test)/',
               message: 'web/ talks to the system over HTTP only (README, "Web app").',
             },
           ],

@@ -11,7 +11,9 @@ module.exports = {
       displayName: 'unit',
       transform,
       testEnvironment: 'node',
-      testMatch: ['<rootDir>/{domain,commands,projections,read-api,write-api,operator,infra}/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/{domain,commands,projections,read-api,write-api,operator,infra,web}/**/*.spec.ts',
+      ],
     },
     {
       displayName: 'integration',

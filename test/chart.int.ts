@@ -410,6 +410,11 @@ describe('Helm chart (real Helm, real kube-apiserver, real operator)', () => {
       expect(read[0]?.match).toEqual([{ uri: { exact: '/api/v1/notifications/stream' } }]);
       expect(read[0]?.timeout).toBeUndefined();
       expect(read[0]?.route).toEqual(read[1]?.route);
+      // The web app, which read-api serves, goes through the same front door as its API; the write API has none.
+      expect(read[1]?.match).toEqual(
+        expect.arrayContaining([{ uri: { exact: '/' } }, { uri: { prefix: '/app' } }]),
+      );
+      expect(JSON.stringify(write)).not.toContain('/app');
     });
 
     it('renders 90/10 in both VirtualServices; one value moves it; weight 0 is stable only', async () => {

@@ -54,21 +54,24 @@ describe('sale stats: per-coupon seckill outcomes over every replica (real HTTP,
 
     it('counts what a few hundred concurrent seckills over two replicas were answered, each once', async () => {
       const couponId = await createCouponVia(a.url, admin, { totalStock: 40, perUserLimit: 1 });
-      // 200 buyers, the first 80 of them twice (LIMIT_REACHED or SOLD_OUT), alternating replicas; one buyer clicking
-      // 10 times at once on one replica meets its click limit (RATE_LIMITED).
+      // 200 buyers, the first 80 of them twice (LIMIT_REACHED or SOLD_OUT), alternating replicas; then one buyer
+      // clicking 10 times at once on one replica meets its click limit (RATE_LIMITED, counted: a coupon the replica
+      // has answered for).
       const buyers = [
         ...Array.from({ length: 200 }, (_, i) => `buyer-${i}`),
         ...Array.from({ length: 80 }, (_, i) => `buyer-${i}`),
-        ...Array.from({ length: 10 }, () => 'clicker'),
       ];
       const responses = await Promise.all(
         buyers.map((userId, i) =>
-          request(userId === 'clicker' ? a.url : [a, b][i % 2]!.url, 'POST', `/api/v1/seckill/${couponId}`, {
-            token: tokenFor(userId),
-          }),
+          request([a, b][i % 2]!.url, 'POST', `/api/v1/seckill/${couponId}`, { token: tokenFor(userId) }),
         ),
       );
-      const observed = tally(responses);
+      const clicks = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          request(a.url, 'POST', `/api/v1/seckill/${couponId}`, { token: tokenFor('clicker') }),
+        ),
+      );
+      const observed = tally([...responses, ...clicks]);
       expect(observed.PLACED).toBe(40);
       expect(observed.LIMIT_REACHED).toBeGreaterThan(0);
       expect(observed.SOLD_OUT).toBeGreaterThan(0);
@@ -83,6 +86,22 @@ describe('sale stats: per-coupon seckill outcomes over every replica (real HTTP,
       expect(fromA.body.outcomes).toEqual(observed);
       expect(await placedOf(a, couponId)).toBe(observed.PLACED);
       expect(new Date(String(fromA.body.asOf)).getTime()).toBeGreaterThan(Date.now() - 5000);
+    });
+
+    it('counts nothing for a coupon that does not exist, however its callers are refused', async () => {
+      const madeUp = '00000000-0000-7000-8000-00000000dead';
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          request(a.url, 'POST', `/api/v1/seckill/${madeUp}`, {
+            token: tokenFor('prober'),
+            headers: i === 0 ? { 'idempotency-key': 'bad key with spaces' } : {},
+          }),
+        ),
+      );
+      const codes = new Set(answers.map((answer) => answer.body.error?.code));
+      expect(codes).toEqual(new Set(['VALIDATION_FAILED', 'COUPON_NOT_FOUND', 'RATE_LIMITED']));
+      await sleep(600);
+      expect((await statsOf(a, madeUp)).body.outcomes).toEqual({});
     });
 
     it('answers an untried coupon with no outcomes, a bad id 400, a buyer 403, no token 401', async () => {

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { EventStore } from '../commands/event-store-port';
 import { startRoles, type RunningProcess } from '../bin/process';
@@ -54,9 +55,9 @@ describe('web app in Chromium', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await env?.cleanup();
+    await browser.close();
+    await app.stop();
+    await env.cleanup();
   });
 
   const newPage = async (viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> => {
@@ -122,6 +123,8 @@ describe('web app in Chromium', () => {
       saleStartsAt: new Date(opensAt).toISOString(),
     });
     const { context, page } = await newPage();
+    const urls: string[] = [];
+    page.on('request', (request) => urls.push(request.url()));
 
     await page.goto(`${appUrl}/register`);
     await capture(page, 'register');
@@ -172,6 +175,15 @@ describe('web app in Chromium', () => {
     await page.getByRole('link', { name: 'Notifications' }).click();
     await page.getByRole('heading', { name: 'Notifications' }).waitFor();
     await capture(page, 'notifications');
+
+    // The token lives in sessionStorage only, and no URL the app asked for carried it.
+    const storage = await page.evaluate<{ session: string | null; local: number }>(
+      `({ session: sessionStorage.getItem('couponkill.session'), local: localStorage.length })`,
+    );
+    const token = (JSON.parse(storage.session ?? '{}') as { token?: string }).token;
+    expect(token).toMatch(/^eyJ/);
+    expect(storage.local).toBe(0);
+    expect(urls.filter((url) => url.includes(token!))).toEqual([]);
     await context.close();
   });
 
@@ -204,8 +216,14 @@ describe('web app in Chromium', () => {
     const couponId = await createCoupon({ name: 'Double click', totalStock: 50, perUserLimit: 3 });
     await registerThroughApi('web-bob');
     const { context, page } = await newPage(PHONE);
-    await logIn(page, 'web-bob');
+    // A deep link opened logged out leads to the login page, and back to the link after logging in.
     await page.goto(`${appUrl}/coupons/${couponId}`);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('next')).toBe(`/app/coupons/${couponId}`);
+    await page.getByLabel('Username').fill('web-bob');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Double click' }).waitFor();
     const buy = page.getByRole('button', { name: 'Buy now' });
     await buy.waitFor();
     await buy.dblclick();
@@ -294,6 +312,18 @@ describe('web app in Chromium', () => {
     await page.getByTestId('accepted').filter({ hasText: /^50$/ }).waitFor({ timeout: 10_000 });
     await capture(page, 'admin-live-sale');
     await context.close();
+  });
+
+  it('the bundle is small and holds no secret', () => {
+    const dist = resolve(__dirname, '../web/dist');
+    const files = readdirSync(resolve(dist, 'assets')).map((name) => resolve(dist, 'assets', name));
+    files.push(resolve(dist, 'index.html'));
+    const text = files.map((file) => readFileSync(file, 'utf8')).join('\n');
+    for (const secret of [env.config.jwt.secret, ADMIN.password, 'COUPONKILL_'])
+      expect(text).not.toContain(secret);
+    const gzipped = files.reduce((sum, file) => sum + gzipSync(readFileSync(file)).length, 0);
+    console.log(`web app bundle: ${files.length} files, ${text.length} bytes, ${gzipped} bytes gzipped`);
+    expect(gzipped).toBeLessThan(60_000);
   });
 
   it('every page passes axe-core with no serious or critical violation', () => {

@@ -78,16 +78,20 @@ export const seckillAnswer = (
     if (child === undefined) children.set(code, (child = counter.labels({ code })));
     return child;
   };
+  // Coupons the handler has answered for (so they exist): bounded by the coupons there are, whatever callers send.
+  const knownCoupons = new Set<string>();
   return async (call: SeckillCall): Promise<HttpAnswer> => {
     let quota: Readonly<Record<string, string>> = {};
     // Known once the path parsed; a malformed id is nobody's coupon and is not counted per coupon.
     let couponId: string | undefined;
+    let handled = false;
     try {
       ({ couponId } = parseWith(couponIdParam, call.params, 'path'));
       const idempotencyKey = call.idempotencyKey ?? null;
       if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw invalidIdempotencyKey();
       const { userId, registeredAtMs } = call.principal;
       quota = await admission(couponId, userId);
+      handled = true;
       const result = await seckill.handle(
         {
           couponId,
@@ -101,6 +105,7 @@ export const seckillAnswer = (
       const code = result.replayed ? 'REPLAYED' : 'PLACED';
       outcome(code).inc();
       saleStats.record(couponId, code);
+      knownCoupons.add(couponId);
       const headers: Record<string, string> = { ...quota, Location: `/api/v1/orders/${result.orderId}` };
       if (result.replayed) headers['Idempotent-Replayed'] = 'true';
       return { status: result.replayed ? 200 : 201, headers, body: orderBody(result) };
@@ -108,8 +113,15 @@ export const seckillAnswer = (
       const known = toWriteApiError(error);
       const code = known?.code ?? 'INTERNAL_ERROR';
       outcome(code).inc();
-      // No such coupon: nothing to show, and counting it would let made-up ids fill Redis with keys.
-      if (couponId !== undefined && code !== 'COUPON_NOT_FOUND') saleStats.record(couponId, code);
+      // Counted per coupon only for coupons that exist: an outcome of the handler other than COUPON_NOT_FOUND, or a
+      // refusal before it (admission) of a coupon the handler has answered for. Anything else (made-up ids, a bad
+      // Idempotency-Key) would let any caller fill Redis with keys.
+      if (couponId !== undefined && code !== 'COUPON_NOT_FOUND') {
+        if (handled) {
+          saleStats.record(couponId, code);
+          knownCoupons.add(couponId);
+        } else if (knownCoupons.has(couponId)) saleStats.record(couponId, code);
+      }
       const answer = failureAnswer(error, toWriteApiError, logger, call, known);
       return { status: answer.status, headers: { ...quota, ...answer.headers }, body: errorBody(answer) };
     }

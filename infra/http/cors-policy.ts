@@ -7,7 +7,10 @@ import type { RequestHandler } from 'express';
  * Both entry points of the write API (express and the lean seckill path) take their headers from here.
  */
 
-/** The methods the write API routes (Access-Control-Allow-Methods of a preflight). */
+/**
+ * Access-Control-Allow-Methods of a preflight: the write API's methods beyond the CORS-safelisted GET, HEAD and POST,
+ * which the Fetch standard always allows (POST is listed for clarity).
+ */
 export const CORS_ALLOWED_METHODS = 'POST, DELETE';
 /** The request headers the app may send beyond the CORS-safelisted ones (Access-Control-Allow-Headers). */
 export const CORS_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-request-id';

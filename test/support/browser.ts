@@ -46,7 +46,7 @@ export interface AxeViolation {
 export const seriousA11yViolations = async (page: Page): Promise<AxeViolation[]> => {
   await page.evaluate(AXE_SOURCE);
   // A string, run in the page: the test program has no DOM types, the page has the DOM.
-  const violations = (await page.evaluate(`axe
+  const violations = await page.evaluate<AxeViolation[]>(`axe
     .run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
       resultTypes: ['violations'],
@@ -58,6 +58,6 @@ export const seriousA11yViolations = async (page: Page): Promise<AxeViolation[]>
         help: v.help,
         targets: v.nodes.map((n) => n.target.join(' ')),
       })),
-    )`)) as AxeViolation[];
+    )`);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 };

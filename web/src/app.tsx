@@ -1,8 +1,10 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import type { Role } from './api/types';
-import { useApi, useSession } from './app-context';
-import { useLiveNotifications } from './notifications-live';
+import { useApi, useSession } from './lib/app-context';
+import { usePageTitle } from './lib/hooks';
+import { LiveNotificationsContext, useNotificationStream } from './lib/notifications-live';
 import { CouponAdminPage } from './pages/admin/coupon-admin-page';
 import { NewCouponPage } from './pages/admin/new-coupon-page';
 import { AuthPage } from './pages/auth-page';
@@ -12,23 +14,28 @@ import { NotificationsPage } from './pages/notifications-page';
 import { OrdersPage } from './pages/orders-page';
 import { ReservationsPage } from './pages/reservations-page';
 
-/** Sends a visitor without the right session to the login page, then back. */
-const Guard = ({ role, children }: { role?: Role; children: preact.ComponentChildren }) => {
+/** Sends a visitor without the right session to the login page, then back; says so when a session ended by itself. */
+const Guard = ({ role, children }: { role?: Role; children: ComponentChildren }) => {
+  const api = useApi();
   const session = useSession();
   const { url, route } = useLocation();
-  const allowed = session !== null && (role === undefined || session.role === role);
   useEffect(() => {
-    if (session === null) route(`/app/login?next=${encodeURIComponent(url)}`, true);
-  }, [session, url, route]);
+    if (session === null)
+      route(`/app/login?next=${encodeURIComponent(url)}${api.session.endedUnasked ? '&ended=1' : ''}`, true);
+  }, [api, session, url, route]);
   if (session === null) return null;
-  return allowed ? <>{children}</> : <p role="alert">This page is for administrators.</p>;
+  return role === undefined || session.role === role ? (
+    <>{children}</>
+  ) : (
+    <p role="alert">This page is for administrators.</p>
+  );
 };
 
 const Header = ({ unread }: { unread: number }) => {
   const api = useApi();
   const session = useSession();
   const { path, route } = useLocation();
-  const link = (href: string, text: string, extra?: preact.ComponentChildren) => (
+  const link = (href: string, text: string, extra?: ComponentChildren) => (
     <a href={href} aria-current={path === href ? 'page' : undefined}>
       {text}
       {extra}
@@ -43,7 +50,7 @@ const Header = ({ unread }: { unread: number }) => {
         CouponKill
       </a>
       <nav aria-label="Main">
-        {link('/app/', 'Coupons')}
+        {session && link('/app/', 'Coupons')}
         {session?.role === 'user' && (
           <>
             {link('/app/orders', 'My orders')}
@@ -62,6 +69,9 @@ const Header = ({ unread }: { unread: number }) => {
         )}
         {session?.role === 'admin' && link('/app/admin/coupons/new', 'New coupon')}
       </nav>
+      <div class="visually-hidden" role="status" aria-live="polite">
+        {unread > 0 ? `${unread} unread notifications` : ''}
+      </div>
       <div class="who">
         {session ? (
           <>
@@ -86,8 +96,8 @@ const Header = ({ unread }: { unread: number }) => {
   );
 };
 
-/** Moves focus to the new page's heading after navigation, so keyboard and screen-reader users land on it. */
-const FocusOnNavigate = () => {
+/** After navigation, focus moves to the content, so keyboard and screen-reader users start on the new page. */
+const FocusOnNavigate = ({ main }: { main: { current: HTMLElement | null } }) => {
   const { path } = useLocation();
   const first = useRef(true);
   useEffect(() => {
@@ -95,88 +105,91 @@ const FocusOnNavigate = () => {
       first.current = false;
       return;
     }
-    const heading = document.querySelector<HTMLElement>('main h1');
-    if (heading) {
-      heading.tabIndex = -1;
-      heading.focus();
-    }
-  }, [path]);
+    main.current?.focus();
+  }, [path, main]);
   return null;
+};
+
+// The route components are module-level: preact-iso keeps a matched route's element until the URL changes, so
+// anything that changes meanwhile (live notifications) reaches pages through context, never through props.
+const Login = () => <AuthPage mode="login" />;
+const Register = () => <AuthPage mode="register" />;
+const Coupons = () => (
+  <Guard>
+    <CouponsPage />
+  </Guard>
+);
+const CouponDetail = ({ couponId }: { couponId: string }) => (
+  <Guard>
+    <CouponPage couponId={couponId} />
+  </Guard>
+);
+const Orders = () => (
+  <Guard role="user">
+    <OrdersPage />
+  </Guard>
+);
+const Reservations = () => (
+  <Guard role="user">
+    <ReservationsPage />
+  </Guard>
+);
+const Notifications = () => (
+  <Guard role="user">
+    <NotificationsPage />
+  </Guard>
+);
+const NewCoupon = () => (
+  <Guard role="admin">
+    <NewCouponPage />
+  </Guard>
+);
+const CouponAdmin = ({ couponId }: { couponId: string }) => (
+  <Guard role="admin">
+    <CouponAdminPage key={couponId} couponId={couponId} />
+  </Guard>
+);
+
+const NotFound = () => {
+  usePageTitle('Not found');
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        No such page. <a href="/app/">See the coupons</a>.
+      </p>
+    </section>
+  );
 };
 
 const Shell = () => {
   const api = useApi();
   const session = useSession();
-  const live = useLiveNotifications(api, session?.role === 'user' ? session.userId : null);
+  const live = useNotificationStream(api, session?.role === 'user' ? session.userId : null);
+  const main = useRef<HTMLElement>(null);
   return (
-    <>
+    <LiveNotificationsContext.Provider value={live}>
       <Header unread={live.unread} />
-      <main id="main">
-        <FocusOnNavigate />
+      <main id="main" ref={main} tabIndex={-1}>
+        <FocusOnNavigate main={main} />
         <Router>
-          <Route path="/app/" component={CouponsPage} />
-          <Route path="/app/login" component={() => <AuthPage mode="login" />} />
-          <Route path="/app/register" component={() => <AuthPage mode="register" />} />
-          <Route
-            path="/app/coupons/:couponId"
-            component={({ couponId }: { couponId: string }) => <CouponPage couponId={couponId} />}
-          />
-          <Route
-            path="/app/orders"
-            component={() => (
-              <Guard>
-                <OrdersPage />
-              </Guard>
-            )}
-          />
-          <Route
-            path="/app/reservations"
-            component={() => (
-              <Guard>
-                <ReservationsPage />
-              </Guard>
-            )}
-          />
-          <Route
-            path="/app/notifications"
-            component={() => (
-              <Guard>
-                <NotificationsPage live={live} />
-              </Guard>
-            )}
-          />
-          <Route
-            path="/app/admin/coupons/new"
-            component={() => (
-              <Guard role="admin">
-                <NewCouponPage />
-              </Guard>
-            )}
-          />
-          <Route
-            path="/app/admin/coupons/:couponId"
-            component={({ couponId }: { couponId: string }) => (
-              <Guard role="admin">
-                <CouponAdminPage couponId={couponId} />
-              </Guard>
-            )}
-          />
+          <Route path="/app/" component={Coupons} />
+          <Route path="/app/login" component={Login} />
+          <Route path="/app/register" component={Register} />
+          <Route path="/app/coupons/:couponId" component={CouponDetail} />
+          <Route path="/app/orders" component={Orders} />
+          <Route path="/app/reservations" component={Reservations} />
+          <Route path="/app/notifications" component={Notifications} />
+          <Route path="/app/admin/coupons/new" component={NewCoupon} />
+          <Route path="/app/admin/coupons/:couponId" component={CouponAdmin} />
           <Route default component={NotFound} />
         </Router>
       </main>
-    </>
+    </LiveNotificationsContext.Provider>
   );
 };
 
-const NotFound = () => (
-  <section>
-    <h1>Not found</h1>
-    <p>
-      No such page. <a href="/app/">See the coupons</a>.
-    </p>
-  </section>
-);
-
+/** The whole app, routed under /app/ (read-api serves every path there with index.html). */
 export const App = () => (
   <LocationProvider scope="/app/">
     <Shell />

@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { Api, loadConfig } from './api/client';
 import { SessionStore } from './api/session';
 import { App } from './app';
-import { ApiContext } from './app-context';
+import { ApiContext } from './lib/app-context';
 import './styles.css';
 
 /** How often to check whether the token should be renewed: at half its life (README, "Token lifetime and refresh"). */

@@ -1,5 +1,6 @@
 import { ApiError } from './api-error';
-import { callJson, type Call } from './http';
+import { callJson, type Answer, type Call } from './http';
+import { ServerClock } from './server-clock';
 import type { SessionStore } from './session';
 import type {
   AppConfig,
@@ -24,21 +25,33 @@ export interface Purchase {
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 
+/** How a read is made: `fresh` waits for the buyer's newest write (`minPosition`); `signal` aborts it. */
+export interface ReadOptions {
+  readonly fresh?: boolean;
+  readonly signal?: AbortSignal;
+}
+
 /**
  * The two public APIs as the app uses them: writes go to write-api (another origin in production, allowed by its
  * `COUPONKILL_CORS_ORIGINS`), reads to read-api, which serves this app (same origin). Every write records its position
- * and every read of the buyer's own data waits for it (`minPosition`). A 401 ends the session.
+ * for reads that ask to be `fresh`. A 401 to an authenticated call ends the session. Every method rejects with an
+ * ApiError carrying the API's code and message.
  */
 export class Api {
+  /** The server's time, from read-api's answers (sale windows open by it). */
+  readonly clock = new ServerClock();
+
   constructor(
     private readonly config: AppConfig,
     readonly session: SessionStore,
   ) {}
 
+  /** `POST /api/v1/users`: a buyer's account. */
   async register(username: string, password: string): Promise<void> {
     await this.write('POST', '/api/v1/users', { username, password }, { anonymous: true });
   }
 
+  /** `POST /api/v1/auth/login`, starting the session. */
   async login(username: string, password: string): Promise<void> {
     const answer = await this.write<LoginAnswer>(
       'POST',
@@ -49,7 +62,7 @@ export class Api {
     this.session.start(username.trim().toLowerCase(), answer);
   }
 
-  /** A new token for the current one (README, "Token lifetime and refresh"). */
+  /** `POST /api/v1/auth/refresh`: a new token for the current one (README, "Token lifetime and refresh"). */
   async refresh(): Promise<void> {
     const current = this.session.current();
     if (current === null) return;
@@ -61,15 +74,20 @@ export class Api {
     this.session.end();
   }
 
-  coupons(cursor: string | null, limit = 12): Promise<Page<Coupon>> {
-    return this.read('/api/v1/coupons', { cursor, limit });
+  /** `GET /api/v1/coupons`: a page of coupons, newest first. */
+  coupons(cursor: string | null, limit = 12, options: ReadOptions = {}): Promise<Page<Coupon>> {
+    return this.read('/api/v1/coupons', { cursor, limit }, options);
   }
 
-  coupon(couponId: string, options: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<Coupon> {
+  /** `GET /api/v1/coupons/:couponId`, with its live stock. */
+  coupon(couponId: string, options: ReadOptions = {}): Promise<Coupon> {
     return this.read(`/api/v1/coupons/${enc(couponId)}`, {}, options);
   }
 
-  /** One click, one request: the key makes a repeat of the same click answer the same order, never a second one. */
+  /**
+   * A seckill (`POST /api/v1/seckill/:couponId`) or, for a regular coupon, a claim. One click, one request: the key
+   * makes a repeat of the same intent answer the same order (200, replayed), never a second one.
+   */
   async buy(coupon: Pick<Coupon, 'couponId' | 'couponType'>, idempotencyKey: string): Promise<Purchase> {
     const path =
       coupon.couponType === 'REGULAR'
@@ -85,6 +103,7 @@ export class Api {
     return { order: answer.body, replayed: answer.status === 200 };
   }
 
+  /** `GET /api/v1/users/:me/orders`: the buyer's orders, newest first, at or after their newest write. */
   orders(status: OrderStatus | null, cursor: string | null, limit = 10): Promise<Page<Order>> {
     return this.read(
       `/api/v1/users/${enc(this.userId())}/orders`,
@@ -93,11 +112,13 @@ export class Api {
     );
   }
 
+  /** `POST /api/v1/orders/:orderId/cancel`: its unit returns to stock. */
   cancelOrder(orderId: string): Promise<Positioned> {
     return this.write('POST', `/api/v1/orders/${enc(orderId)}/cancel`);
   }
 
-  useOrder(orderId: string, amountCents: number | null): Promise<Positioned> {
+  /** `POST /api/v1/orders/:orderId/use`, with the purchase amount when the order has a minimum spend. */
+  useOrder(orderId: string, amountCents: number | string | null): Promise<Positioned> {
     return this.write(
       'POST',
       `/api/v1/orders/${enc(orderId)}/use`,
@@ -105,37 +126,44 @@ export class Api {
     );
   }
 
+  /** `POST /api/v1/reservations`: buy for me when the window opens. */
   reserve(couponId: string): Promise<Positioned> {
     return this.write('POST', '/api/v1/reservations', { couponId });
   }
 
+  /** `DELETE /api/v1/reservations/:reservationId`, while it is pending. */
   cancelReservation(reservationId: string): Promise<Positioned> {
     return this.write('DELETE', `/api/v1/reservations/${enc(reservationId)}`);
   }
 
+  /** `GET /api/v1/reservations`: the buyer's, newest first. */
   reservations(cursor: string | null, limit = 10): Promise<Page<Reservation>> {
     return this.read('/api/v1/reservations', { cursor, limit }, { fresh: true });
   }
 
+  /** `GET /api/v1/notifications`: the buyer's, newest first. */
   notifications(cursor: string | null, limit = 10): Promise<Page<Notification>> {
     return this.read('/api/v1/notifications', { cursor, limit }, { fresh: true });
   }
 
+  /** `GET /api/v1/notifications/unread-count`. */
   async unreadCount(): Promise<number> {
     return (
       await this.read<{ unreadCount: number }>('/api/v1/notifications/unread-count', {}, { fresh: true })
     ).unreadCount;
   }
 
+  /** `POST /api/v1/notifications/:notificationId/read`. */
   markRead(notificationId: string): Promise<Positioned> {
     return this.write('POST', `/api/v1/notifications/${enc(notificationId)}/read`);
   }
 
-  markAllRead(upTo: string | null): Promise<Positioned> {
-    return this.write('POST', '/api/v1/notifications/read', upTo === null ? undefined : { upTo });
+  /** `POST /api/v1/notifications/read`: `upTo` (a cursor) and every older one become read. */
+  markAllRead(upTo: string): Promise<Positioned> {
+    return this.write('POST', '/api/v1/notifications/read', { upTo });
   }
 
-  /** A short-lived credential for the notification stream, which EventSource cannot send a header to. */
+  /** `POST /api/v1/notifications/stream-tickets`: a short-lived credential for EventSource, which sends no header. */
   async streamTicket(): Promise<string> {
     const answer = await this.call<{ ticket: string }>({
       method: 'POST',
@@ -145,40 +173,45 @@ export class Api {
     return answer.body.ticket;
   }
 
+  /** `POST /api/v1/coupons` (admins): the fields as the form has them; the API validates every one. */
   createCoupon(fields: Record<string, unknown>): Promise<Coupon & Positioned> {
     return this.write('POST', '/api/v1/coupons', fields);
   }
 
-  addStock(couponId: string, quantity: number): Promise<Positioned> {
+  /** `POST /api/v1/coupons/:couponId/stock` (admins). */
+  addStock(couponId: string, quantity: number | string): Promise<Positioned> {
     return this.write('POST', `/api/v1/coupons/${enc(couponId)}/stock`, { quantity });
   }
 
+  /** `POST /api/v1/coupons/:couponId/sale-window` (admins), before the window opens. */
   changeWindow(couponId: string, saleStartsAt: string, saleEndsAt: string): Promise<Positioned> {
     return this.write('POST', `/api/v1/coupons/${enc(couponId)}/sale-window`, { saleStartsAt, saleEndsAt });
   }
 
+  /** `POST /api/v1/coupons/:couponId/close|deactivate|reactivate` (admins). */
   couponAction(couponId: string, action: 'close' | 'deactivate' | 'reactivate'): Promise<Positioned> {
     return this.write('POST', `/api/v1/coupons/${enc(couponId)}/${action}`);
   }
 
+  /** `GET /api/v1/admin/coupons/:couponId/sale-stats` on write-api (admins): outcomes over every replica. */
   async saleStats(couponId: string, signal?: AbortSignal): Promise<SaleStats> {
-    const init: Call = {
+    const answer = await this.call<SaleStats>({
       method: 'GET',
       url: `${this.config.writeApiUrl}/api/v1/admin/coupons/${enc(couponId)}/sale-stats`,
       token: this.token(),
       ...(signal ? { signal } : {}),
-    };
-    return (await this.call<SaleStats>(init)).body;
+    });
+    return answer.body;
   }
 
+  /** `GET /api/v1/projections/lag` (public on read-api; the chart's gateway keeps it inside the cluster). */
   async lag(signal?: AbortSignal): Promise<ProjectionLagReport> {
-    return (
-      await this.call<ProjectionLagReport>({
-        method: 'GET',
-        url: '/api/v1/projections/lag',
-        ...(signal ? { signal } : {}),
-      })
-    ).body;
+    const answer = await this.call<ProjectionLagReport>({
+      method: 'GET',
+      url: '/api/v1/projections/lag',
+      ...(signal ? { signal } : {}),
+    });
+    return answer.body;
   }
 
   private async write<T>(
@@ -190,7 +223,7 @@ export class Api {
     const answer = await this.call<T>({
       method,
       url: this.config.writeApiUrl + path,
-      token: options.anonymous ? null : this.token(),
+      token: options.anonymous ? undefined : this.token(),
       body,
     });
     const position = (answer.body as Partial<Positioned> | null)?.position;
@@ -198,32 +231,31 @@ export class Api {
     return answer.body;
   }
 
-  /** `fresh`: the buyer's own data, read at or after their newest write. */
-  private async read<T>(
-    path: string,
-    query: Query,
-    options: { fresh?: boolean; signal?: AbortSignal } = {},
-  ): Promise<T> {
+  private async read<T>(path: string, query: Query, options: ReadOptions = {}): Promise<T> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query))
       if (value !== null && value !== undefined) params.set(key, String(value));
     const minPosition = options.fresh ? this.session.minPosition() : null;
     if (minPosition !== null) params.set('minPosition', minPosition);
     const search = params.toString();
+    const sentAt = Date.now();
     const answer = await this.call<T>({
       method: 'GET',
       url: search === '' ? path : `${path}?${search}`,
       token: this.token(),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    this.clock.observe(answer.headers.get('date'), sentAt, Date.now());
     return answer.body;
   }
 
-  private async call<T>(call: Call) {
+  /** `token`: undefined for anonymous calls; null for an authenticated call without a live session (a 401 ends it). */
+  private async call<T>(call: Call): Promise<Answer<T>> {
     try {
       return await callJson<T>(call);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401 && call.token) this.session.end();
+      if (error instanceof ApiError && error.status === 401 && call.token !== undefined)
+        this.session.end(true);
       throw error;
     }
   }

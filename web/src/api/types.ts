@@ -47,8 +47,9 @@ export interface Order {
   readonly couponId: string;
   readonly userId: string;
   readonly status: OrderStatus;
-  readonly placedAt: string;
-  readonly couponType: CouponType;
+  /** Null only for orders stored before these fields existed. */
+  readonly placedAt: string | null;
+  readonly couponType: CouponType | null;
   readonly minSpendCents: number;
   readonly validUntil: string | null;
 }
@@ -66,7 +67,7 @@ export interface Reservation {
   readonly status: ReservationStatus;
   readonly orderId: string | null;
   readonly code: string | null;
-  readonly reservedAt: string;
+  readonly reservedAt: string | null;
 }
 
 export interface Notification {

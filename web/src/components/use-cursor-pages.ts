@@ -1,7 +1,17 @@
 import { useState } from 'preact/hooks';
 
-/** The cursors of the pages visited: `cursor` is the current page's, null for the first. */
-export const useCursorPages = () => {
+export interface CursorPages {
+  /** 0 for the first page. */
+  readonly page: number;
+  /** The current page's cursor, null for the first. */
+  readonly cursor: string | null;
+  readonly next: (nextCursor: string | null) => void;
+  readonly previous: () => void;
+  readonly reset: () => void;
+}
+
+/** The cursors of the pages visited, so the buyer can go back without the API knowing about it. */
+export const useCursorPages = (): CursorPages => {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const page = cursors.length - 1;
   return {

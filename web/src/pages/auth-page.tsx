@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { asApiError, type ApiError } from '../api/api-error';
-import { useApi } from '../app-context';
+import { useApi } from '../lib/app-context';
 import { ErrorMessage } from '../components/error-message';
 import { Field } from '../components/field';
+import { useAction, usePageTitle } from '../lib/hooks';
 
 /** Log in, or register and then log in: one form, the API's messages beside the fields. */
 export const AuthPage = ({ mode }: { mode: 'login' | 'register' }) => {
@@ -11,33 +11,36 @@ export const AuthPage = ({ mode }: { mode: 'login' | 'register' }) => {
   const { route, query } = useLocation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const fields = error?.fieldMessages() ?? {};
-  const registering = mode === 'register';
+  // Once registered, a failed login (throttled, a dependency down) is retried as a login, not a second registration.
+  const [registered, setRegistered] = useState(false);
+  const action = useAction();
+  const fields = action.error?.fieldMessages() ?? {};
+  const registering = mode === 'register' && !registered;
+  usePageTitle(mode === 'register' ? 'Create an account' : 'Log in');
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      if (registering) await api.register(username, password);
+    const done = await action.run(async () => {
+      if (registering) {
+        await api.register(username, password);
+        setRegistered(true);
+      }
       await api.login(username, password);
-      const next = query.next;
-      route(next?.startsWith('/app/') ? next : '/app/', true);
-    } catch (failure) {
-      setError(asApiError(failure));
-      setBusy(false);
-    }
+    });
+    if (done) route(query.next?.startsWith('/app/') ? query.next : '/app/', true);
   };
 
   return (
     <section class="card narrow">
-      <h1>{registering ? 'Create an account' : 'Log in'}</h1>
-      {query.ended === '1' && !registering && (
+      <h1>{mode === 'register' ? 'Create an account' : 'Log in'}</h1>
+      {query.ended === '1' && mode === 'login' && (
         <p class="alert" role="status">
           Your session ended. Log in again.
+        </p>
+      )}
+      {registered && (
+        <p class="alert alert-success" role="status">
+          Account created. Log in to continue.
         </p>
       )}
       <form onSubmit={(e) => void submit(e)} noValidate>
@@ -74,13 +77,13 @@ export const AuthPage = ({ mode }: { mode: 'login' | 'register' }) => {
             />
           )}
         </Field>
-        <ErrorMessage error={error} />
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Please wait…' : registering ? 'Register' : 'Log in'}
+        <ErrorMessage error={action.error} />
+        <button type="submit" class="primary" disabled={action.busy}>
+          {action.busy ? 'Please wait…' : registering ? 'Register' : 'Log in'}
         </button>
       </form>
       <p>
-        {registering ? (
+        {mode === 'register' ? (
           <>
             Have an account? <a href="/app/login">Log in</a>
           </>

@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { asApiError } from '../api/api-error';
 import type { Coupon } from '../api/types';
-import { useApi, useSession } from '../app-context';
 import { PhaseBadge, salePhase, StockMeter } from '../components/coupon-badges';
 import { ErrorMessage } from '../components/error-message';
-import { countdown, dateTime, money } from '../format';
-import { useLoad, useNow } from '../hooks';
-import { refusalOutcome, type Outcome } from '../outcome';
+import { useApi, useSession } from '../lib/app-context';
+import { countdown, dateTime, money } from '../lib/format';
+import { useAction, useLoad, useNow, usePageTitle } from '../lib/hooks';
+import { refusalOutcome, type Outcome } from '../lib/outcome';
 
 const POLL_MS = 2000;
 
@@ -19,17 +19,18 @@ const newKey = (): string =>
     '',
   );
 
-/** True from `atMs` (epoch ms) on, flipping at that instant rather than at the next tick of a clock. */
+/** True from `atMs` (the server's epoch ms) on, flipping at that instant rather than at the next tick of a clock. */
 const useReached = (atMs: number | null): boolean => {
-  const [reached, setReached] = useState(atMs !== null && Date.now() >= atMs);
+  const api = useApi();
+  const [reached, setReached] = useState(atMs !== null && api.clock.now() >= atMs);
   useEffect(() => {
     if (atMs === null) return;
-    const wait = atMs - Date.now();
+    const wait = atMs - api.clock.now();
     setReached(wait <= 0);
     if (wait <= 0) return;
     const timer = setTimeout(() => setReached(true), Math.min(wait, 2 ** 31 - 1));
     return () => clearTimeout(timer);
-  }, [atMs]);
+  }, [api, atMs]);
   return reached;
 };
 
@@ -38,12 +39,14 @@ export const CouponPage = ({ couponId }: { couponId: string }) => {
   const api = useApi();
   const session = useSession();
   const now = useNow(250);
+  // The first read waits for the buyer's newest write (a cancel elsewhere shows its stock back); polls need not.
   const { data: coupon, error } = useLoad(
-    (signal) => api.coupon(couponId, { fresh: true, signal }),
+    ({ signal, first }) => api.coupon(couponId, { fresh: first, signal }),
     `coupon:${couponId}`,
     POLL_MS,
   );
   const opens = useReached(coupon ? Date.parse(coupon.saleStartsAt) : null);
+  usePageTitle(coupon?.name ?? 'Coupon');
 
   return (
     <section>
@@ -88,12 +91,13 @@ export const CouponPage = ({ couponId }: { couponId: string }) => {
             </dd>
           </dl>
           <StockMeter coupon={coupon} />
-          {session?.role === 'admin' && (
+          {session?.role === 'admin' ? (
             <p>
               <a href={`/app/admin/coupons/${coupon.couponId}`}>Manage and watch the sale</a>
             </p>
+          ) : (
+            <BuyPanel coupon={coupon} opens={opens} now={now} />
           )}
-          {session?.role !== 'admin' && <BuyPanel coupon={coupon} opens={opens} now={now} />}
         </article>
       )}
     </section>
@@ -102,7 +106,6 @@ export const CouponPage = ({ couponId }: { couponId: string }) => {
 
 const BuyPanel = ({ coupon, opens, now }: { coupon: Coupon; opens: boolean; now: number }) => {
   const api = useApi();
-  const session = useSession();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<(Outcome & { orderId?: string }) | null>(null);
   const inFlight = useRef(false);
@@ -113,8 +116,8 @@ const BuyPanel = ({ coupon, opens, now }: { coupon: Coupon; opens: boolean; now:
   const startsIn = Date.parse(coupon.saleStartsAt) - now;
 
   const buy = async () => {
-    // A second click before the first is answered sends nothing: the button is disabled only on the next render.
-    if (inFlight.current) return;
+    // A second click before the first is answered sends nothing: the button's state changes only on the next render.
+    if (inFlight.current || !opens || closed) return;
     inFlight.current = true;
     setBusy(true);
     key.current ??= newKey();
@@ -124,29 +127,20 @@ const BuyPanel = ({ coupon, opens, now }: { coupon: Coupon; opens: boolean; now:
         tone: 'success',
         title: 'You got it!',
         text: replayed ? 'Your order was already placed.' : 'Your order is placed.',
-        retry: false,
+        settled: true,
         orderId: order.orderId,
       });
       key.current = null;
     } catch (error) {
       const refusal = refusalOutcome(asApiError(error));
       setOutcome(refusal);
-      // The same intent keeps its key while a retry may still succeed, so a retry never buys twice.
-      if (!refusal.retry) key.current = null;
+      // Only a settled answer ends the intent; after anything else the next click asks about the same purchase.
+      if (refusal.settled) key.current = null;
     } finally {
       inFlight.current = false;
       setBusy(false);
     }
   };
-
-  if (session === null)
-    return (
-      <p>
-        <a class="button primary" href={`/app/login?next=${encodeURIComponent(location.pathname)}`}>
-          Log in to buy
-        </a>
-      </p>
-    );
 
   return (
     <div class="buy">
@@ -155,11 +149,13 @@ const BuyPanel = ({ coupon, opens, now }: { coupon: Coupon; opens: boolean; now:
           Opens in <strong data-testid="countdown">{countdown(startsIn)}</strong>
         </p>
       )}
+      {/* Busy is aria-disabled, not disabled, so the focused button keeps keyboard focus while it buys. */}
       <button
         type="button"
         class="primary big"
         onClick={() => void buy()}
-        disabled={busy || !opens || closed}
+        disabled={!opens || closed}
+        aria-disabled={busy}
         aria-describedby={!opens ? 'countdown' : undefined}
       >
         {busy
@@ -186,36 +182,23 @@ const BuyPanel = ({ coupon, opens, now }: { coupon: Coupon; opens: boolean; now:
 /** Reserve before the window: the firer buys for reservations first when it opens (README, "Reservations"). */
 const ReserveButton = ({ couponId }: { couponId: string }) => {
   const api = useApi();
-  const [state, setState] = useState<{
-    busy: boolean;
-    text: string | null;
-    error: ReturnType<typeof asApiError> | null;
-  }>({
-    busy: false,
-    text: null,
-    error: null,
-  });
-  const reserve = async () => {
-    if (state.busy) return;
-    setState({ busy: true, text: null, error: null });
-    try {
-      await api.reserve(couponId);
-      setState({ busy: false, text: 'Reserved: we will buy for you when the sale opens.', error: null });
-    } catch (error) {
-      setState({ busy: false, text: null, error: asApiError(error) });
-    }
-  };
+  const action = useAction();
+  const [reserved, setReserved] = useState(false);
   return (
     <>
-      <button type="button" onClick={() => void reserve()} disabled={state.busy}>
+      <button
+        type="button"
+        onClick={() => void action.run(() => api.reserve(couponId)).then((done) => done && setReserved(true))}
+        disabled={action.busy}
+      >
         Reserve
       </button>
-      {state.text && (
+      {reserved && (
         <p class="alert alert-success" role="status">
-          {state.text} <a href="/app/reservations">My reservations</a>
+          Reserved: we will buy for you when the sale opens. <a href="/app/reservations">My reservations</a>
         </p>
       )}
-      <ErrorMessage error={state.error} />
+      <ErrorMessage error={action.error} />
     </>
   );
 };

@@ -1,10 +1,10 @@
-import { useApi, useSession } from '../app-context';
+import { useApi, useSession } from '../lib/app-context';
 import { ErrorMessage } from '../components/error-message';
 import { PhaseBadge, salePhase, StockMeter } from '../components/coupon-badges';
 import { Pager } from '../components/pager';
 import { useCursorPages } from '../components/use-cursor-pages';
-import { money } from '../format';
-import { useLoad, useNow } from '../hooks';
+import { money } from '../lib/format';
+import { useLoad, useNow, usePageTitle } from '../lib/hooks';
 
 /** Stock moves fast on sale day: the list is read again every few seconds. */
 const POLL_MS = 3000;
@@ -15,8 +15,9 @@ export const CouponsPage = () => {
   const session = useSession();
   const pages = useCursorPages();
   const now = useNow(1000);
+  usePageTitle('Coupons');
   const { data, error, loading } = useLoad(
-    () => api.coupons(pages.cursor),
+    ({ signal }) => api.coupons(pages.cursor, 12, { signal }),
     `coupons:${pages.cursor ?? ''}`,
     POLL_MS,
   );

@@ -1,15 +1,14 @@
-import { useState } from 'preact/hooks';
-import { asApiError, type ApiError } from '../api/api-error';
+import { useEffect, useRef } from 'preact/hooks';
 import type { Notification } from '../api/types';
-import { useApi } from '../app-context';
 import { ErrorMessage } from '../components/error-message';
-import { Pager } from '../components/pager';
+import { PagedList } from '../components/paged-list';
 import { useCursorPages } from '../components/use-cursor-pages';
-import { dateTime } from '../format';
-import { useLoad } from '../hooks';
-import type { LiveNotifications } from '../notifications-live';
+import { useApi } from '../lib/app-context';
+import { dateTime } from '../lib/format';
+import { useAction, useLoad, usePageTitle } from '../lib/hooks';
+import { useLiveNotifications } from '../lib/notifications-live';
 
-const TEXT: Record<string, (payload: Record<string, unknown>) => string> = {
+const TEXT: Record<string, (payload: Readonly<Record<string, unknown>>) => string> = {
   RESERVATION_SUCCEEDED: () => 'Your reservation bought the coupon.',
   RESERVATION_FAILED: (p) => `Your reservation could not buy: ${String(p.message ?? p.code)}.`,
   RESERVATION_CANCELLED: () => 'Your reservation was cancelled.',
@@ -21,27 +20,29 @@ const TEXT: Record<string, (payload: Record<string, unknown>) => string> = {
 
 const describe = (n: Notification): string => TEXT[n.kind]?.(n.payload) ?? n.kind;
 
-/** The buyer's notifications, newest first; new ones arrive live, and reading marks them read. */
-export const NotificationsPage = ({ live }: { live: LiveNotifications }) => {
+/** The buyer's notifications, newest first; the list follows the live stream, and reading marks them read. */
+export const NotificationsPage = () => {
   const api = useApi();
+  const live = useLiveNotifications();
   const pages = useCursorPages();
-  const [error, setError] = useState<ApiError | null>(null);
-  const list = useLoad(
-    () => api.notifications(pages.cursor),
-    `notifications:${pages.cursor ?? ''}:${live.latest.length}`,
-  );
+  const action = useAction();
+  usePageTitle('Notifications');
+  const list = useLoad(() => api.notifications(pages.cursor), `notifications:${pages.cursor ?? ''}`);
+  const { reload } = list;
+  useEffect(() => {
+    if (live.arrived > 0) reload();
+  }, [live.arrived, reload]);
+  // "Mark all read" marks up to the newest notification shown on the first page, never ones the buyer has not seen.
+  const newest = useRef<string | null>(null);
+  if (pages.page === 0 && list.data) newest.current = list.data.items[0]?.cursor ?? null;
 
-  const mark = async (action: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await action();
+  const mark = (work: () => Promise<unknown>) =>
+    void action.run(work).then((done) => {
+      if (!done) return;
       list.reload();
       live.refresh();
-    } catch (failure) {
-      setError(asApiError(failure));
-    }
-  };
-  const newest = list.data?.items[0]?.cursor ?? null;
+    });
+  const upTo = newest.current;
 
   return (
     <section>
@@ -49,39 +50,35 @@ export const NotificationsPage = ({ live }: { live: LiveNotifications }) => {
         <h1>Notifications</h1>
         <button
           type="button"
-          onClick={() => void mark(() => api.markAllRead(newest))}
-          disabled={newest === null}
+          onClick={() => upTo !== null && mark(() => api.markAllRead(upTo))}
+          disabled={upTo === null || action.busy}
         >
           Mark all read
         </button>
       </div>
-      <ErrorMessage error={error ?? list.error} />
+      <ErrorMessage error={action.error ?? list.error} />
       {list.data?.items.length === 0 && (
         <p>Nothing yet. Outcomes of your reservations and orders appear here.</p>
       )}
-      <ul class="rows">
-        {list.data?.items.map((n) => (
+      <PagedList page={list.data} pages={pages}>
+        {(n) => (
           <li key={n.notificationId} class={n.read ? 'card row' : 'card row unread'}>
             <div>
               {!n.read && <span class="badge badge-open">new</span>} {describe(n)}
               <div class="muted">{dateTime(n.createdAt)}</div>
             </div>
             {!n.read && (
-              <button type="button" onClick={() => void mark(() => api.markRead(n.notificationId))}>
+              <button
+                type="button"
+                disabled={action.busy}
+                onClick={() => mark(() => api.markRead(n.notificationId))}
+              >
                 Mark read
               </button>
             )}
           </li>
-        ))}
-      </ul>
-      {list.data && (
-        <Pager
-          page={pages.page}
-          hasNext={list.data.nextCursor !== null}
-          onPrevious={pages.previous}
-          onNext={() => pages.next(list.data?.nextCursor ?? null)}
-        />
-      )}
+        )}
+      </PagedList>
     </section>
   );
 };

@@ -1,13 +1,12 @@
 import { useState } from 'preact/hooks';
-import { asApiError, type ApiError } from '../api/api-error';
 import type { Order, OrderStatus } from '../api/types';
-import { useApi } from '../app-context';
 import { ErrorMessage } from '../components/error-message';
-import { Pager } from '../components/pager';
+import { PagedList } from '../components/paged-list';
 import { useCouponNames } from '../components/use-coupon-names';
 import { useCursorPages } from '../components/use-cursor-pages';
-import { dateTime, money, shortId } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../lib/app-context';
+import { dateTime, money, shortId } from '../lib/format';
+import { useAction, useLoad, usePageTitle, type Action } from '../lib/hooks';
 
 const STATUSES: readonly OrderStatus[] = ['PLACED', 'USED', 'CANCELLED', 'EXPIRED'];
 
@@ -16,22 +15,14 @@ export const OrdersPage = () => {
   const api = useApi();
   const pages = useCursorPages();
   const [status, setStatus] = useState<OrderStatus | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const action = useAction();
+  usePageTitle('My orders');
   const list = useLoad(
     () => api.orders(status, pages.cursor),
     `orders:${status ?? ''}:${pages.cursor ?? ''}`,
   );
   const names = useCouponNames(api, list.data?.items.map((o) => o.couponId) ?? []);
-
-  const act = async (action: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await action();
-      list.reload();
-    } catch (failure) {
-      setError(asApiError(failure));
-    }
-  };
+  const act = (work: () => Promise<unknown>) => void action.run(work).then((done) => done && list.reload());
 
   return (
     <section>
@@ -54,28 +45,21 @@ export const OrdersPage = () => {
           ))}
         </select>
       </div>
-      <ErrorMessage error={error ?? list.error} />
+      <ErrorMessage error={action.error ?? list.error} />
       {list.loading && list.data === null && <p aria-busy="true">Loading…</p>}
       {list.data?.items.length === 0 && <p>No orders{status ? ` ${status.toLowerCase()}` : ''}.</p>}
-      <ul class="rows">
-        {list.data?.items.map((order) => (
+      <PagedList page={list.data} pages={pages}>
+        {(order) => (
           <OrderRow
             key={order.orderId}
             order={order}
             name={names.get(order.couponId)}
+            action={action}
             onCancel={() => act(() => api.cancelOrder(order.orderId))}
             onUse={(amount) => act(() => api.useOrder(order.orderId, amount))}
           />
-        ))}
-      </ul>
-      {list.data && (
-        <Pager
-          page={pages.page}
-          hasNext={list.data.nextCursor !== null}
-          onPrevious={pages.previous}
-          onNext={() => pages.next(list.data?.nextCursor ?? null)}
-        />
-      )}
+        )}
+      </PagedList>
     </section>
   );
 };
@@ -83,24 +67,22 @@ export const OrdersPage = () => {
 const OrderRow = ({
   order,
   name,
+  action,
   onCancel,
   onUse,
 }: {
   order: Order;
   name: string | undefined;
-  onCancel: () => Promise<void>;
-  onUse: (amountCents: number | null) => Promise<void>;
+  action: Action;
+  onCancel: () => void;
+  onUse: (amountCents: number | string | null) => void;
 }) => {
-  const [busy, setBusy] = useState(false);
   const [amount, setAmount] = useState('');
   const needsAmount = order.minSpendCents > 0;
-  const run = async (action: () => Promise<void>) => {
-    if (busy) return;
-    setBusy(true);
-    await action();
-    setBusy(false);
-  };
   const label = name ?? `Coupon ${shortId(order.couponId)}`;
+  // The amount as typed when it is not a whole number, so the API (not the browser) says what is wrong with it.
+  const typed = (): number | string | null =>
+    needsAmount ? (/^\d+$/.test(amount.trim()) ? Number(amount) : amount) : null;
   return (
     <li class="card row" data-testid="order" data-order-id={order.orderId}>
       <div>
@@ -130,18 +112,13 @@ const OrderRow = ({
           )}
           <button
             type="button"
-            disabled={busy}
-            onClick={() => void run(() => onUse(needsAmount ? Number(amount) : null))}
+            disabled={action.busy}
+            onClick={() => onUse(typed())}
             aria-label={`Use ${label}`}
           >
             Use
           </button>
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => void run(onCancel)}
-            aria-label={`Cancel ${label}`}
-          >
+          <button type="button" disabled={action.busy} onClick={onCancel} aria-label={`Cancel ${label}`}>
             Cancel
           </button>
         </div>

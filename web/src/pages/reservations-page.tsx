@@ -1,38 +1,27 @@
-import { useState } from 'preact/hooks';
-import { asApiError, type ApiError } from '../api/api-error';
-import { useApi } from '../app-context';
 import { ErrorMessage } from '../components/error-message';
-import { Pager } from '../components/pager';
+import { PagedList } from '../components/paged-list';
 import { useCouponNames } from '../components/use-coupon-names';
 import { useCursorPages } from '../components/use-cursor-pages';
-import { dateTime, shortId } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../lib/app-context';
+import { dateTime, shortId } from '../lib/format';
+import { useAction, useLoad, usePageTitle } from '../lib/hooks';
 
-/** The buyer's reservations, newest first, with cancel while pending. Watched while any is pending or firing. */
+/** The buyer's reservations, newest first, with cancel while pending; read again while the page is open. */
 export const ReservationsPage = () => {
   const api = useApi();
   const pages = useCursorPages();
-  const [error, setError] = useState<ApiError | null>(null);
+  const action = useAction();
+  usePageTitle('My reservations');
   const list = useLoad(() => api.reservations(pages.cursor), `reservations:${pages.cursor ?? ''}`, 3000);
   const names = useCouponNames(api, list.data?.items.map((r) => r.couponId) ?? []);
-
-  const cancel = async (reservationId: string) => {
-    setError(null);
-    try {
-      await api.cancelReservation(reservationId);
-      list.reload();
-    } catch (failure) {
-      setError(asApiError(failure));
-    }
-  };
 
   return (
     <section>
       <h1>My reservations</h1>
-      <ErrorMessage error={error ?? list.error} />
+      <ErrorMessage error={action.error ?? list.error} />
       {list.data?.items.length === 0 && <p>No reservations. Reserve an upcoming coupon from its page.</p>}
-      <ul class="rows">
-        {list.data?.items.map((r) => {
+      <PagedList page={list.data} pages={pages}>
+        {(r) => {
           const name = names.get(r.couponId) ?? `Coupon ${shortId(r.couponId)}`;
           return (
             <li key={r.reservationId} class="card row">
@@ -48,7 +37,12 @@ export const ReservationsPage = () => {
               {r.status === 'PENDING' && (
                 <button
                   type="button"
-                  onClick={() => void cancel(r.reservationId)}
+                  disabled={action.busy}
+                  onClick={() =>
+                    void action
+                      .run(() => api.cancelReservation(r.reservationId))
+                      .then((done) => done && list.reload())
+                  }
                   aria-label={`Cancel reservation of ${name}`}
                 >
                   Cancel
@@ -56,16 +50,8 @@ export const ReservationsPage = () => {
               )}
             </li>
           );
-        })}
-      </ul>
-      {list.data && (
-        <Pager
-          page={pages.page}
-          hasNext={list.data.nextCursor !== null}
-          onPrevious={pages.previous}
-          onNext={() => pages.next(list.data?.nextCursor ?? null)}
-        />
-      )}
+        }}
+      </PagedList>
     </section>
   );
 };

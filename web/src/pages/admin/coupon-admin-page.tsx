@@ -1,12 +1,11 @@
 import { useState } from 'preact/hooks';
-import { asApiError, type ApiError } from '../../api/api-error';
 import type { Coupon } from '../../api/types';
-import { useApi } from '../../app-context';
+import { useApi } from '../../lib/app-context';
 import { PhaseBadge, salePhase } from '../../components/coupon-badges';
 import { ErrorMessage } from '../../components/error-message';
 import { Field } from '../../components/field';
-import { dateTime, isoToLocal, localToIso, money } from '../../format';
-import { useLoad, useNow } from '../../hooks';
+import { dateTime, isoToLocal, localToIso, money, numberOrText } from '../../lib/format';
+import { useAction, useLoad, useNow, usePageTitle } from '../../lib/hooks';
 import { LiveSale } from './live-sale';
 
 /** One coupon for its admin: the live sale, and the changes an admin may make (stock, window, close, pause). */
@@ -15,10 +14,11 @@ export const CouponAdminPage = ({ couponId }: { couponId: string }) => {
   const now = useNow(1000);
   // Read again now and then, so the badge and the changes on offer follow the sale (sold out, window opened).
   const coupon = useLoad(
-    (signal) => api.coupon(couponId, { fresh: true, signal }),
+    ({ signal, first }) => api.coupon(couponId, { fresh: first, signal }),
     `admin-coupon:${couponId}`,
     5000,
   );
+  usePageTitle(coupon.data ? `${coupon.data.name}: live sale` : 'Live sale');
 
   return (
     <section>
@@ -54,26 +54,21 @@ const Changes = ({ coupon, now, onChanged }: { coupon: Coupon; now: number; onCh
   const [starts, setStarts] = useState(isoToLocal(coupon.saleStartsAt));
   const [ends, setEnds] = useState(isoToLocal(coupon.saleEndsAt));
   const [confirmClose, setConfirmClose] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const action = useAction();
+  const busy = action.busy;
   const [done, setDone] = useState<string | null>(null);
-  const fields = error?.fieldMessages() ?? {};
+  const fields = action.error?.fieldMessages() ?? {};
   const closed = coupon.status === 'CLOSED';
 
-  const run = async (what: string, action: () => Promise<unknown>) => {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
+  /** Runs one change; answers whether it was made (then the page reads the coupon again, at its position). */
+  const run = async (what: string, change: () => Promise<unknown>): Promise<boolean> => {
     setDone(null);
-    try {
-      await action();
+    const made = await action.run(change);
+    if (made) {
       setDone(what);
       onChanged();
-    } catch (failure) {
-      setError(asApiError(failure));
-    } finally {
-      setBusy(false);
     }
+    return made;
   };
 
   return (
@@ -82,14 +77,13 @@ const Changes = ({ coupon, now, onChanged }: { coupon: Coupon; now: number; onCh
       <div role="status" aria-live="polite">
         {done && <p class="alert alert-success">{done}</p>}
       </div>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={action.error} />
       <form
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          const amount = /^\d+$/.test(quantity.trim()) ? Number(quantity) : quantity;
-          void run('Stock added.', () => api.addStock(coupon.couponId, amount as number)).then(() =>
-            setQuantity(''),
+          void run('Stock added.', () => api.addStock(coupon.couponId, numberOrText(quantity))).then(
+            (made) => made && setQuantity(''),
           );
         }}
       >
@@ -97,7 +91,6 @@ const Changes = ({ coupon, now, onChanged }: { coupon: Coupon; now: number; onCh
           {(props) => (
             <input
               {...props}
-              type="number"
               inputMode="numeric"
               value={quantity}
               onInput={(e) => setQuantity(e.currentTarget.value)}

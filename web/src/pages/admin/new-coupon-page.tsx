@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { asApiError, type ApiError } from '../../api/api-error';
-import { useApi } from '../../app-context';
+import { useApi } from '../../lib/app-context';
 import { ErrorMessage } from '../../components/error-message';
 import { Field } from '../../components/field';
-import { isoToLocal, localToIso } from '../../format';
+import { isoToLocal, localToIso, numberOrText } from '../../lib/format';
+import { useAction, usePageTitle } from '../../lib/hooks';
 
 type Form = Record<
   | 'couponType'
@@ -24,10 +24,6 @@ type Form = Record<
 const inAMinute = () => isoToLocal(new Date(Date.now() + 60_000).toISOString());
 const inADay = () => isoToLocal(new Date(Date.now() + 86_400_000).toISOString());
 
-/** A number as typed, or the text itself, so the API (not the browser) says what is wrong with it. */
-const numeric = (value: string): number | string =>
-  /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-
 /** The create-coupon body: empty optional fields left out, so the API applies its defaults. */
 const toBody = (form: Form): Record<string, unknown> => {
   const body: Record<string, unknown> = { couponType: form.couponType, name: form.name };
@@ -40,7 +36,7 @@ const toBody = (form: Form): Record<string, unknown> => {
     'validDays',
     'minAccountAgeSeconds',
   ] as const)
-    if (form[key].trim() !== '') body[key] = numeric(form[key]);
+    if (form[key].trim() !== '') body[key] = numberOrText(form[key]);
   if (form.couponType === 'SECKILL')
     for (const key of ['saleStartsAt', 'saleEndsAt'] as const) {
       if (form[key] !== '') body[key] = localToIso(form[key]) ?? form[key];
@@ -68,38 +64,30 @@ export const NewCouponPage = () => {
     validDays: '',
     minAccountAgeSeconds: '',
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const fields = error?.fieldMessages() ?? {};
+  const action = useAction();
+  const fields = action.error?.fieldMessages() ?? {};
+  usePageTitle('New coupon');
   const set = (key: keyof Form) => (e: { currentTarget: { value: string } }) =>
     setForm({ ...form, [key]: e.currentTarget.value });
 
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+    void action.run(async () => {
       const coupon = await api.createCoupon(toBody(form));
       route(`/app/admin/coupons/${coupon.couponId}`);
-    } catch (failure) {
-      setError(asApiError(failure));
-      setBusy(false);
-    }
+    });
   };
 
   const number = (key: keyof Form, label: string, hint?: string) => (
     <Field id={key} label={label} error={fields[key]} hint={hint}>
-      {(props) => (
-        <input {...props} type="number" name={key} inputMode="numeric" value={form[key]} onInput={set(key)} />
-      )}
+      {(props) => <input {...props} name={key} inputMode="numeric" value={form[key]} onInput={set(key)} />}
     </Field>
   );
 
   return (
     <section class="card">
       <h1>New coupon</h1>
-      <form onSubmit={(e) => void submit(e)} noValidate class="grid-form">
+      <form onSubmit={submit} noValidate class="grid-form">
         <Field id="couponType" label="Type" error={fields.couponType}>
           {(props) => (
             <select {...props} name="couponType" value={form.couponType} onChange={set('couponType')}>
@@ -150,9 +138,9 @@ export const NewCouponPage = () => {
         {number('minSpendCents', 'Minimum spend (cents)', 'optional')}
         {number('validDays', 'Usable for (days)', 'optional; empty: for ever')}
         {number('minAccountAgeSeconds', 'Minimum account age (seconds)', 'optional')}
-        <ErrorMessage error={error} />
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create coupon'}
+        <ErrorMessage error={action.error} />
+        <button type="submit" class="primary" disabled={action.busy}>
+          {action.busy ? 'Creating…' : 'Create coupon'}
         </button>
       </form>
     </section>

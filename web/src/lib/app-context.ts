@@ -1,7 +1,7 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
-import type { Api } from './api/client';
-import type { Session } from './api/session';
+import type { Api } from '../api/client';
+import type { Session } from '../api/session';
 
 export const ApiContext = createContext<Api | null>(null);
 

@@ -2,8 +2,9 @@
 export const money = (cents: number): string =>
   (cents / 100).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-export const dateTime = (iso: string): string =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+/** A time in the browser's zone and language; `—` for none. */
+export const dateTime = (iso: string | null): string =>
+  iso === null ? '—' : new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 /** A duration in milliseconds as `1d 02:03:04` or `02:03`, for countdowns. */
 export const countdown = (ms: number): string => {
@@ -34,4 +35,12 @@ export const isoToLocal = (iso: string): string => {
   return new Date(date.getTime() - offset).toISOString().slice(0, 19);
 };
 
+/**
+ * A whole number as typed, or the text itself: forms send what the admin typed, so the API (not the browser) says
+ * what is wrong with it, in its own words.
+ */
+export const numberOrText = (value: string): number | string =>
+  /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** The first 8 characters of an id, enough to tell orders apart on a page. */
 export const shortId = (id: string): string => id.slice(0, 8);
