@@ -11,7 +11,7 @@ import { freePort } from './support/child-process';
 import { request, tokenFor } from './support/http-client';
 import { steadySeckillLoad } from './support/seckill-load';
 import { createTestEnv, type TestEnv } from './support/test-env';
-import { allEventsOf } from './support/write-api-requests';
+import { allEventsOf, createCouponVia } from './support/write-api-requests';
 
 /**
  * The web app in a real Chromium against the real system: write-api, read-api, relay and every projector in one
@@ -72,22 +72,8 @@ describe('web app in Chromium', () => {
     a11y.set(name, await seriousA11yViolations(page));
   };
 
-  const createCoupon = async (coupon: Record<string, unknown>): Promise<string> => {
-    const response = await request(writeUrl, 'POST', '/api/v1/coupons', {
-      token: adminToken,
-      body: {
-        name: 'Flash coupon',
-        faceValueCents: 500,
-        totalStock: 10,
-        perUserLimit: 1,
-        saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
-        saleEndsAt: new Date(Date.now() + 3_600_000).toISOString(),
-        ...coupon,
-      },
-    });
-    if (response.status !== 201) throw new Error(`coupon not created: ${JSON.stringify(response.body)}`);
-    return String(response.body.couponId);
-  };
+  const createCoupon = (coupon: Record<string, unknown>): Promise<string> =>
+    createCouponVia(writeUrl, adminToken, coupon);
 
   const registerThroughApi = async (username: string): Promise<void> => {
     const response = await request(writeUrl, 'POST', '/api/v1/users', {

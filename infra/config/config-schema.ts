@@ -16,8 +16,8 @@ const url = (protocols: readonly string[]) =>
     { message: `must be a URL (${protocols.join(' or ')})` },
   );
 
-/** `host:port` entries separated by commas (Sentinels, cluster nodes); empty: none. */
-const hostPorts = z
+/** A setting listing entries separated by commas: trimmed, empty ones dropped; unset or empty: none. */
+const commaList = z
   .string()
   .default('')
   .transform((value) =>
@@ -25,15 +25,24 @@ const hostPorts = z
       .split(',')
       .map((entry) => entry.trim())
       .filter(Boolean),
-  )
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port')
-        .refine((entry) => Number(entry.slice(entry.lastIndexOf(':') + 1)) <= 65535, 'port above 65535'),
-    ),
   );
+
+/** A comma list judged whole: `problemOf` answers what is wrong with the list (naming the entry), or null. */
+const checkedCommaList = (problemOf: (list: string[]) => string | null) =>
+  commaList.superRefine((list, context) => {
+    const problem = problemOf(list);
+    if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+  });
+
+/** `host:port` entries separated by commas (Sentinels, cluster nodes); empty: none. */
+const hostPorts = commaList.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port')
+      .refine((entry) => Number(entry.slice(entry.lastIndexOf(':') + 1)) <= 65535, 'port above 65535'),
+  ),
+);
 
 /**
  * Every setting, by its environment variable. Defaults suit the local quick start; secrets have none. Each entry's
@@ -193,23 +202,10 @@ export const configSchema = z
       .max(20)
       .default(15)
       .meta({ description: 'password hashing cost: scrypt N = 2^this (10 to 20)' }),
-    COUPONKILL_TRUSTED_PROXIES: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter(Boolean),
-      )
-      .superRefine((list, context) => {
-        const problem = trustedProxiesProblem(list);
-        if (problem !== null) context.addIssue({ code: 'custom', message: problem });
-      })
-      .meta({
-        description:
-          'proxies whose X-Forwarded-For is believed (addresses, CIDR subnets, or loopback, linklocal, uniquelocal, separated by commas); empty: the socket peer is the client, the header is never read',
-      }),
+    COUPONKILL_TRUSTED_PROXIES: checkedCommaList(trustedProxiesProblem).meta({
+      description:
+        'proxies whose X-Forwarded-For is believed (addresses, CIDR subnets, or loopback, linklocal, uniquelocal, separated by commas); empty: the socket peer is the client, the header is never read',
+    }),
     COUPONKILL_LOGIN_ADDRESS_LIMIT: positiveInt
       .max(1_000_000)
       .default(30)
@@ -305,23 +301,10 @@ export const configSchema = z
           "an order's coming expiry is noticed (OrderExpiryNoticed, once) this long before its validity ends, in seconds; 0: never",
       }),
     COUPONKILL_READ_API_PORT: port.default(8081).meta({ description: "the read-api's port" }),
-    COUPONKILL_CORS_ORIGINS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter(Boolean),
-      )
-      .superRefine((list, context) => {
-        const problem = originListProblem(list);
-        if (problem !== null) context.addIssue({ code: 'custom', message: problem });
-      })
-      .meta({
-        description:
-          "origins (scheme://host[:port], separated by commas, matched exactly) whose pages may call the write API (CORS): the web app's public origin",
-      }),
+    COUPONKILL_CORS_ORIGINS: checkedCommaList(originListProblem).meta({
+      description:
+        "origins (scheme://host[:port], separated by commas, matched exactly) whose pages may call the write API (CORS): the web app's public origin",
+    }),
     COUPONKILL_PUBLIC_WRITE_API_URL: url(['http:', 'https:'])
       .refine((value) => {
         // Checked after url(), which reports a value that is no URL: nothing to add then.
@@ -342,15 +325,7 @@ export const configSchema = z
     COUPONKILL_READ_DATABASE_URL: url(['mysql:'])
       .default('mysql://couponkill:couponkill@127.0.0.1:3306/couponkill_read')
       .meta({ description: 'MySQL read-model catalog; shard i defaults to its database with _i appended' }),
-    COUPONKILL_READ_SHARD_URLS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((u) => u.trim())
-          .filter(Boolean),
-      )
+    COUPONKILL_READ_SHARD_URLS: commaList
       .pipe(z.array(url(['mysql:'])))
       .meta({ description: 'explicit shard map: MySQL URLs separated by commas' }),
     COUPONKILL_READ_SHARDS: positiveInt

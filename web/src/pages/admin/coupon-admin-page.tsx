@@ -4,6 +4,7 @@ import { useApi } from '../../lib/app-context';
 import { PhaseBadge, salePhase } from '../../components/coupon-badges';
 import { ErrorMessage } from '../../components/error-message';
 import { Field } from '../../components/field';
+import { SaleWindowFields, type SaleWindowValues } from '../../components/sale-window-fields';
 import { dateTime, isoToLocal, localToIso, money, numberOrText } from '../../lib/format';
 import { useAction, useLoad, useNow, usePageTitle } from '../../lib/hooks';
 import { LiveSale } from './live-sale';
@@ -51,8 +52,10 @@ export const CouponAdminPage = ({ couponId }: { couponId: string }) => {
 const Changes = ({ coupon, now, onChanged }: { coupon: Coupon; now: number; onChanged: () => void }) => {
   const api = useApi();
   const [quantity, setQuantity] = useState('');
-  const [starts, setStarts] = useState(isoToLocal(coupon.saleStartsAt));
-  const [ends, setEnds] = useState(isoToLocal(coupon.saleEndsAt));
+  const [saleWindow, setSaleWindow] = useState<SaleWindowValues>({
+    starts: isoToLocal(coupon.saleStartsAt),
+    ends: isoToLocal(coupon.saleEndsAt),
+  });
   const [confirmClose, setConfirmClose] = useState(false);
   const action = useAction();
   const busy = action.busy;
@@ -107,32 +110,15 @@ const Changes = ({ coupon, now, onChanged }: { coupon: Coupon; now: number; onCh
           onSubmit={(e) => {
             e.preventDefault();
             void run('Sale window changed.', () =>
-              api.changeWindow(coupon.couponId, localToIso(starts) ?? starts, localToIso(ends) ?? ends),
+              api.changeWindow(
+                coupon.couponId,
+                localToIso(saleWindow.starts) ?? saleWindow.starts,
+                localToIso(saleWindow.ends) ?? saleWindow.ends,
+              ),
             );
           }}
         >
-          <Field id="window-starts" label="Sale opens" error={fields.saleStartsAt} hint="your local time">
-            {(props) => (
-              <input
-                {...props}
-                type="datetime-local"
-                step={1}
-                value={starts}
-                onInput={(e) => setStarts(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <Field id="window-ends" label="Sale ends" error={fields.saleEndsAt} hint="your local time">
-            {(props) => (
-              <input
-                {...props}
-                type="datetime-local"
-                step={1}
-                value={ends}
-                onInput={(e) => setEnds(e.currentTarget.value)}
-              />
-            )}
-          </Field>
+          <SaleWindowFields idPrefix="window-" values={saleWindow} errors={fields} onChange={setSaleWindow} />
           <button type="submit" disabled={busy || closed}>
             Change window
           </button>

@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import { useApi } from '../../lib/app-context';
 import { ErrorMessage } from '../../components/error-message';
 import { Field } from '../../components/field';
+import { SaleWindowFields } from '../../components/sale-window-fields';
 import { isoToLocal, localToIso, numberOrText } from '../../lib/format';
 import { useAction, usePageTitle } from '../../lib/hooks';
 
@@ -109,30 +110,12 @@ export const NewCouponPage = () => {
         {number('perUserLimit', 'Per-buyer limit')}
         {form.couponType === 'SECKILL' && (
           <>
-            <Field id="saleStartsAt" label="Sale opens" error={fields.saleStartsAt} hint="your local time">
-              {(props) => (
-                <input
-                  {...props}
-                  type="datetime-local"
-                  step={1}
-                  name="saleStartsAt"
-                  value={form.saleStartsAt}
-                  onInput={set('saleStartsAt')}
-                />
-              )}
-            </Field>
-            <Field id="saleEndsAt" label="Sale ends" error={fields.saleEndsAt} hint="your local time">
-              {(props) => (
-                <input
-                  {...props}
-                  type="datetime-local"
-                  step={1}
-                  name="saleEndsAt"
-                  value={form.saleEndsAt}
-                  onInput={set('saleEndsAt')}
-                />
-              )}
-            </Field>
+            <SaleWindowFields
+              idPrefix=""
+              values={{ starts: form.saleStartsAt, ends: form.saleEndsAt }}
+              errors={fields}
+              onChange={({ starts, ends }) => setForm({ ...form, saleStartsAt: starts, saleEndsAt: ends })}
+            />
           </>
         )}
         {number('minSpendCents', 'Minimum spend (cents)', 'optional')}
