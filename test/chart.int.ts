@@ -342,6 +342,40 @@ describe('Helm chart (real Helm, real kube-apiserver, real operator)', () => {
     expect(monitor.metadata.labels?.release).toBe('kube-prometheus-stack');
   });
 
+  it('sets the web app’s CORS origin and write-API URL from the gateway hosts, unless the values set them', async () => {
+    const envOf = async (args: string[]) => {
+      const rendered = await helm.render('web', 'ns-w', ['--set', 'istio.enabled=true', ...args]);
+      const spec = byKind(rendered, 'Seckill')[0]?.spec as {
+        services: Record<string, { env?: { name: string; value?: string }[] }>;
+      };
+      return { write: spec.services.writeApi?.env ?? [], read: spec.services.readApi?.env ?? [] };
+    };
+    const hosts = [
+      '--set',
+      'istio.gateway.hosts.writeApi=api.shop.example',
+      '--set',
+      'istio.gateway.hosts.readApi=shop.example',
+    ];
+    expect(await envOf(hosts)).toEqual({
+      write: [{ name: 'COUPONKILL_CORS_ORIGINS', value: 'http://shop.example' }],
+      read: [{ name: 'COUPONKILL_PUBLIC_WRITE_API_URL', value: 'http://api.shop.example' }],
+    });
+    const tls = await envOf([...hosts, '--set', 'istio.gateway.tls.credentialName=shop-cert']);
+    expect(tls.write).toEqual([{ name: 'COUPONKILL_CORS_ORIGINS', value: 'https://shop.example' }]);
+    const own = await envOf([
+      ...hosts,
+      '--set',
+      'seckill.spec.services.writeApi.env[0].name=COUPONKILL_CORS_ORIGINS',
+      '--set',
+      'seckill.spec.services.writeApi.env[0].value=https://www.shop.example',
+    ]);
+    expect(own.write).toEqual([{ name: 'COUPONKILL_CORS_ORIGINS', value: 'https://www.shop.example' }]);
+    expect(await envOf(['--set', 'istio.gateway.hosts.readApi=*.shop.example'])).toEqual({
+      write: [],
+      read: [],
+    });
+  });
+
   describe('canary', () => {
     const ns = `ck-chart-canary-${suffix}`;
     const release = 'canary';

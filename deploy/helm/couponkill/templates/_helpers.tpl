@@ -122,3 +122,35 @@ port, split (bool), weight.
   weight: {{ $weight }}
   {{- end }}
 {{- end }}
+
+{{- /*
+The web app's cross-origin settings from the gateway's hosts (README, "Web app"): the app is served by read-api on
+its host, so write-api allows that origin (COUPONKILL_CORS_ORIGINS) and read-api tells the app where write-api is
+(COUPONKILL_PUBLIC_WRITE_API_URL); https when the gateway has a certificate. Added to a Seckill spec's services, in
+place, unless the values already set them; a wildcard host names no origin and sets nothing. Call with (list $ $spec).
+*/ -}}
+{{- define "couponkill.webAppEnv" -}}
+{{- $root := index . 0 -}}
+{{- $spec := index . 1 -}}
+{{- $gateway := $root.Values.istio.gateway -}}
+{{- if and $root.Values.istio.enabled $gateway.enabled -}}
+{{- $scheme := ternary "https" "http" (not (empty $gateway.tls.credentialName)) -}}
+{{- $services := get $spec "services" | default dict -}}
+{{- range $pair := list (list "writeApi" "COUPONKILL_CORS_ORIGINS" $gateway.hosts.readApi) (list "readApi" "COUPONKILL_PUBLIC_WRITE_API_URL" $gateway.hosts.writeApi) -}}
+{{- $api := index $pair 0 -}}
+{{- $name := index $pair 1 -}}
+{{- $host := index $pair 2 -}}
+{{- if and $host (not (contains "*" $host)) -}}
+{{- $service := get $services $api | default dict -}}
+{{- $env := get $service "env" | default list -}}
+{{- $names := list -}}
+{{- range $env -}}{{- $names = append $names .name -}}{{- end -}}
+{{- if not (has $name $names) -}}
+{{- $_ := set $service "env" (append $env (dict "name" $name "value" (printf "%s://%s" $scheme $host))) -}}
+{{- $_ := set $services $api $service -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $spec "services" $services -}}
+{{- end -}}
+{{- end -}}
