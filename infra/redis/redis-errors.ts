@@ -1,3 +1,5 @@
+import { DependencyUnavailableError } from '../../commands/dependency-error';
+
 /**
  * Error replies that say the server cannot serve now, not that the command was wrong (Redis documentation, "Redis
  * errors" and the replies of `maxmemory`, replication, persistence and cluster): out of memory under `noeviction`
@@ -25,3 +27,18 @@ export const isServerUnavailableReply = (error: unknown): boolean =>
   error instanceof Error &&
   error.name === 'ReplyError' &&
   UNAVAILABLE_CODES.has(error.message.split(' ', 1)[0] ?? '');
+
+/**
+ * Runs one Redis call as its callers see it: a server down, unreachable or unable to serve now
+ * (isServerUnavailableReply) becomes DependencyUnavailableError (503, counted by the breaker); any other reply error
+ * is a bug in what was sent and is rethrown as it is.
+ */
+export const guardRedisCall = async <T>(call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ReplyError' && !isServerUnavailableReply(error))
+      throw error;
+    throw new DependencyUnavailableError('redis', error);
+  }
+};

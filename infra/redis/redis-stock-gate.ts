@@ -1,4 +1,3 @@
-import { DependencyUnavailableError } from '../../commands/dependency-error';
 import type { CouponType } from '../../domain/coupon/coupon-events';
 import type {
   GateCoupon,
@@ -29,7 +28,7 @@ import {
   RETURN_UNIT,
   SET_RESERVATION_PRIORITY,
 } from './gate-scripts';
-import { isServerUnavailableReply } from './redis-errors';
+import { guardRedisCall } from './redis-errors';
 import { primariesOf, type AnyRedis } from './redis-topology';
 
 type ScriptName =
@@ -197,20 +196,20 @@ export class RedisStockGate implements StockGate {
 
   async createCoupon(coupon: GateCoupon): Promise<'created' | 'exists'> {
     const created = (await this.run('createCoupon', coupon.couponId, ...couponArgs(coupon))) === 1;
-    await this.guard(() => this.redis.sadd(this.registryKey, coupon.couponId));
+    await guardRedisCall(() => this.redis.sadd(this.registryKey, coupon.couponId));
     return created ? 'created' : 'exists';
   }
 
   async applyCoupon(coupon: GateCoupon): Promise<GateWrite<'applied' | 'stale'>> {
     const reply = await this.run('applyCoupon', coupon.couponId, ...couponArgs(coupon));
     if (reply === -1) return 'damaged';
-    await this.guard(() => this.redis.sadd(this.registryKey, coupon.couponId));
+    await guardRedisCall(() => this.redis.sadd(this.registryKey, coupon.couponId));
     return reply === 1 ? 'applied' : 'stale';
   }
 
   async pendingOlderThan(couponId: string, cutoffMs: number, limit: number): Promise<PendingReservation[]> {
     const keys = this.keys(couponId);
-    return this.guard(async () => {
+    return guardRedisCall(async () => {
       // Nothing to settle on a coupon being recovered, or one with a key lost: its reservations cannot be read whole
       // (a lost `reservations` hash would name no buyer); its recovery keeps or settles them.
       const [status, present] = await Promise.all([
@@ -240,12 +239,12 @@ export class RedisStockGate implements StockGate {
   }
 
   couponIds(): Promise<string[]> {
-    return this.guard(() => this.redis.smembers(this.registryKey));
+    return guardRedisCall(() => this.redis.smembers(this.registryKey));
   }
 
   async state(couponId: string): Promise<GateCouponState | null> {
     const keys = this.keys(couponId);
-    const [meta, buyers, idem] = await this.guard(() =>
+    const [meta, buyers, idem] = await guardRedisCall(() =>
       Promise.all([
         this.redis.hgetall(keys.meta),
         this.redis.hgetall(keys.buyers),
@@ -284,13 +283,13 @@ export class RedisStockGate implements StockGate {
    * first process to claim the era, which then clears what an earlier era left here; false for the others.
    */
   async claimTopologyEpoch(epoch: string): Promise<boolean> {
-    const previous = await this.guard(() => this.redis.set(this.epochKey, epoch, 'GET'));
+    const previous = await guardRedisCall(() => this.redis.set(this.epochKey, epoch, 'GET'));
     return previous !== epoch;
   }
 
   /** Forgets the era this Redis served: the next switch back here clears it again. */
   async leaveTopology(): Promise<void> {
-    await this.guard(() => this.redis.del(this.epochKey));
+    await guardRedisCall(() => this.redis.del(this.epochKey));
   }
 
   /**
@@ -300,17 +299,17 @@ export class RedisStockGate implements StockGate {
   async clear(): Promise<void> {
     await this.scanKeys(`${this.prefix}:{*}:*`, async (keys) => {
       // One UNLINK per key: a cluster refuses a multi-key command across slots.
-      await Promise.all(keys.map((key) => this.guard(() => this.redis.unlink(key))));
+      await Promise.all(keys.map((key) => guardRedisCall(() => this.redis.unlink(key))));
     });
-    await this.guard(() => this.redis.unlink(this.registryKey));
-    await this.guard(() => this.redis.unlink(this.initialisedKey));
+    await guardRedisCall(() => this.redis.unlink(this.registryKey));
+    await guardRedisCall(() => this.redis.unlink(this.initialisedKey));
   }
 
   private async scanKeys(pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> {
     for (const node of primariesOf(this.redis)) {
       let cursor = '0';
       do {
-        const [next, keys] = await this.guard(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000));
+        const [next, keys] = await guardRedisCall(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000));
         await each(keys);
         cursor = next;
       } while (cursor !== '0');
@@ -318,11 +317,11 @@ export class RedisStockGate implements StockGate {
   }
 
   async isInitialised(): Promise<boolean> {
-    return (await this.guard(() => this.redis.get(this.initialisedKey))) === GATE_FORMAT;
+    return (await guardRedisCall(() => this.redis.get(this.initialisedKey))) === GATE_FORMAT;
   }
 
   async markInitialised(): Promise<void> {
-    await this.guard(() => this.redis.set(this.initialisedKey, GATE_FORMAT));
+    await guardRedisCall(() => this.redis.set(this.initialisedKey, GATE_FORMAT));
   }
 
   async beginRecovery(
@@ -357,7 +356,7 @@ export class RedisStockGate implements StockGate {
     );
     await this.writeChunked(keys.idem, [...idempotencyKeys]);
     if ((await this.run('loadEnd', coupon.couponId, owner)) === -1) return false;
-    await this.guard(() => this.redis.sadd(this.registryKey, coupon.couponId));
+    await guardRedisCall(() => this.redis.sadd(this.registryKey, coupon.couponId));
     return true;
   }
 
@@ -367,14 +366,14 @@ export class RedisStockGate implements StockGate {
 
   async forget(couponId: string): Promise<void> {
     const keys = this.keys(couponId);
-    await this.guard(() =>
+    await guardRedisCall(() =>
       this.redis.del(keys.meta, keys.buyers, keys.idem, keys.pending, keys.reservations),
     );
-    await this.guard(() => this.redis.srem(this.registryKey, couponId));
+    await guardRedisCall(() => this.redis.srem(this.registryKey, couponId));
   }
 
   async ping(): Promise<void> {
-    await this.guard(() => this.redis.ping());
+    await guardRedisCall(() => this.redis.ping());
   }
 
   private confirmQueued(): void {
@@ -383,7 +382,7 @@ export class RedisStockGate implements StockGate {
     for (const [couponId, { orderIds, waiters }] of confirmations) {
       const keys = this.keys(couponId);
       const ids = [...orderIds];
-      this.guard(() =>
+      guardRedisCall(() =>
         this.redis
           .multi()
           .zrem(keys.pending, ...ids)
@@ -403,13 +402,13 @@ export class RedisStockGate implements StockGate {
   private async writeChunked(key: string, entries: readonly (readonly [string, string])[]): Promise<void> {
     for (let i = 0; i < entries.length; i += LOAD_CHUNK) {
       const chunk = entries.slice(i, i + LOAD_CHUNK).flat();
-      await this.guard(() => this.redis.hset(key, ...chunk));
+      await guardRedisCall(() => this.redis.hset(key, ...chunk));
     }
   }
 
   private run(script: ScriptName, couponId: string, ...args: (string | number)[]): Promise<unknown> {
     const keys = this.keys(couponId);
-    return this.guard(() =>
+    return guardRedisCall(() =>
       this.scripts[script](keys.meta, keys.buyers, keys.idem, keys.pending, keys.reservations, ...args),
     );
   }
@@ -435,17 +434,6 @@ export class RedisStockGate implements StockGate {
 
   private get initialisedKey(): string {
     return `${this.prefix}:initialised`;
-  }
-
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      // A reply error is a bug in our script, unless the server says it cannot serve now (full, read-only, loading).
-      if (error instanceof Error && error.name === 'ReplyError' && !isServerUnavailableReply(error))
-        throw error;
-      throw new DependencyUnavailableError('redis', error);
-    }
   }
 }
 

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../commands/clock-port';
-import { DependencyUnavailableError } from '../../commands/dependency-error';
 import type { Logger } from '../../commands/logger-port';
 import type { SaleStats, SaleStatsReading } from '../../commands/sale-stats-port';
 import { SaleStatsTally, type TallyBatch } from '../../commands/sale-stats-tally';
-import { isServerUnavailableReply } from './redis-errors';
+import { guardRedisCall } from './redis-errors';
 
 /** How long a coupon's counts live after its last flush, in seconds (30 days): stats of old sales go away. */
 export const SALE_STATS_TTL_SECONDS = 30 * 24 * 3600;
@@ -75,9 +74,7 @@ export class RedisSaleStats implements SaleStats {
   }
 
   async read(couponId: string): Promise<SaleStatsReading> {
-    let stored: Record<string, string>;
-    let applied: string | null;
-    try {
+    const { stored, applied } = await guardRedisCall(async () => {
       // One transaction on the connection the flushes use: a flush sent before it is in both answers, one sent after
       // in neither, so this process's pending batch is counted exactly once below.
       const answers = await this.redis
@@ -89,13 +86,8 @@ export class RedisSaleStats implements SaleStats {
       if (counts === undefined || flushed === undefined) throw new Error('transaction aborted');
       const failed = counts[0] ?? flushed[0];
       if (failed) throw failed;
-      stored = counts[1] as Record<string, string>;
-      applied = flushed[1] as string | null;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ReplyError' && !isServerUnavailableReply(error))
-        throw error;
-      throw new DependencyUnavailableError('redis', error);
-    }
+      return { stored: counts[1] as Record<string, string>, applied: flushed[1] as string | null };
+    });
     const outcomes: Record<string, number> = {};
     for (const [code, n] of Object.entries(stored)) outcomes[code] = Number(n);
     for (const [code, n] of this.tally.unflushed(couponId, Number(applied ?? 0)))
