@@ -106,41 +106,37 @@ export const CouponPage = ({ couponId }: { couponId: string }) => {
 
 const BuyPanel = ({ coupon, opens, now }: { coupon: Coupon; opens: boolean; now: number }) => {
   const api = useApi();
-  const [busy, setBusy] = useState(false);
+  // useAction's guard: a second click before the first is answered sends nothing (the button changes on the next render).
+  const action = useAction();
+  const busy = action.busy;
   const [outcome, setOutcome] = useState<(Outcome & { orderId?: string }) | null>(null);
-  const inFlight = useRef(false);
   const key = useRef<string | null>(null);
   const phase = salePhase(coupon, now);
   // Sold out as the read model shows it: a cancellation may bring stock back, and the next poll enables the button.
   const closed = phase === 'closed' || phase === 'inactive' || phase === 'ended' || phase === 'sold-out';
   const startsIn = Date.parse(coupon.saleStartsAt) - now;
 
-  const buy = async () => {
-    // A second click before the first is answered sends nothing: the button's state changes only on the next render.
-    if (inFlight.current || !opens || closed) return;
-    inFlight.current = true;
-    setBusy(true);
-    key.current ??= newKey();
-    try {
-      const { order, replayed } = await api.buy(coupon, key.current);
-      setOutcome({
-        tone: 'success',
-        title: 'You got it!',
-        text: replayed ? 'Your order was already placed.' : 'Your order is placed.',
-        settled: true,
-        orderId: order.orderId,
-      });
-      key.current = null;
-    } catch (error) {
-      const refusal = refusalOutcome(asApiError(error));
-      setOutcome(refusal);
-      // Only a settled answer ends the intent; after anything else the next click asks about the same purchase.
-      if (refusal.settled) key.current = null;
-    } finally {
-      inFlight.current = false;
-      setBusy(false);
-    }
-  };
+  const buy = () =>
+    action.run(async () => {
+      if (!opens || closed) return;
+      const intent = (key.current ??= newKey());
+      try {
+        const { order, replayed } = await api.buy(coupon, intent);
+        setOutcome({
+          tone: 'success',
+          title: 'You got it!',
+          text: replayed ? 'Your order was already placed.' : 'Your order is placed.',
+          settled: true,
+          orderId: order.orderId,
+        });
+        key.current = null;
+      } catch (error) {
+        const refusal = refusalOutcome(asApiError(error));
+        setOutcome(refusal);
+        // Only a settled answer ends the intent; after anything else the next click asks about the same purchase.
+        if (refusal.settled) key.current = null;
+      }
+    });
 
   return (
     <div class="buy">

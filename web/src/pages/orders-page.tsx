@@ -5,7 +5,7 @@ import { PagedList } from '../components/paged-list';
 import { useCouponNames } from '../components/use-coupon-names';
 import { useCursorPages } from '../components/use-cursor-pages';
 import { useApi } from '../lib/app-context';
-import { dateTime, money, shortId } from '../lib/format';
+import { dateTime, money, numberOrText, shortId } from '../lib/format';
 import { useAction, useLoad, usePageTitle, type Action } from '../lib/hooks';
 
 const STATUSES: readonly OrderStatus[] = ['PLACED', 'USED', 'CANCELLED', 'EXPIRED'];
@@ -80,9 +80,6 @@ const OrderRow = ({
   const [amount, setAmount] = useState('');
   const needsAmount = order.minSpendCents > 0;
   const label = name ?? `Coupon ${shortId(order.couponId)}`;
-  // The amount as typed when it is not a whole number, so the API (not the browser) says what is wrong with it.
-  const typed = (): number | string | null =>
-    needsAmount ? (/^\d+$/.test(amount.trim()) ? Number(amount) : amount) : null;
   return (
     <li class="card row" data-testid="order" data-order-id={order.orderId}>
       <div>
@@ -113,7 +110,7 @@ const OrderRow = ({
           <button
             type="button"
             disabled={action.busy}
-            onClick={() => onUse(typed())}
+            onClick={() => onUse(needsAmount ? numberOrText(amount) : null)}
             aria-label={`Use ${label}`}
           >
             Use
